@@ -1,0 +1,73 @@
+# ScholarLink — `make run` runs the app on its embedded defaults; `make test` runs every test.
+# Both install what they need (Python venv, bun from the npm registry, Debian's Chromium for
+# the browser tests) and are idempotent: a second run only re-checks stamps.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := .tools
+BUN := $(TOOLS)/bun/node_modules/.bin/bun
+ENV ?= dev
+
+export REFLEX_BUN_PATH := $(abspath $(BUN))
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install bun browser services migrate catalogue run run-prod run-scaled test lint typecheck bench clean
+
+help:
+	@echo "make run    - run ScholarLink on 127.0.0.1:3000 (API on :8000), dev mode; ENV=prod for prod mode"
+	@echo "make test   - run lint, type checks and the whole test suite (SQLite and PostgreSQL, Chromium)"
+	@echo "make bench  - run the benchmarks in bench/"
+
+$(BIN)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+install: $(BIN)/.installed
+
+# bun comes from the npm registry (Reflex's own installer downloads from elsewhere and fails here).
+$(BUN):
+	@mkdir -p $(TOOLS)/bun
+	npm install --prefix $(TOOLS)/bun --no-audit --no-fund --loglevel=error bun@1.4.4
+	@$(BUN) --version >/dev/null
+
+bun: $(BUN)
+
+browser:
+	@scripts/ensure-chromium.sh
+
+services:
+	@scripts/ensure-services.sh
+
+migrate: install
+	$(BIN)/scholarlink migrate
+
+catalogue: migrate
+	$(BIN)/scholarlink catalogue load
+
+run: install bun catalogue
+	$(BIN)/reflex run --env $(ENV) --frontend-port 3000 --backend-port 8000 --backend-host 127.0.0.1
+
+run-prod:
+	$(MAKE) run ENV=prod
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy scholarlink rxconfig.py
+
+test: install bun browser services lint typecheck
+	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf .web .states scholarlink.db* artifacts

@@ -1,0 +1,25 @@
+"""Builds the FastAPI app that wraps Reflex's backend."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from scholarlink.api import catalogue
+from scholarlink.api.errors import install_error_handlers
+from scholarlink.observability import health
+from scholarlink.observability.middleware import CorrelationMiddleware
+from scholarlink.settings import get_settings
+
+
+def create_api() -> FastAPI:
+    settings = get_settings()
+    api = FastAPI(
+        title="ScholarLink API",
+        version=settings.version,
+        description="Catalogue, operations and Command Center agent endpoints of ScholarLink.",
+    )
+    install_error_handlers(api)
+    api.add_middleware(CorrelationMiddleware)
+    api.include_router(health.router)
+    api.include_router(catalogue.router)
+    return api

@@ -1,0 +1,85 @@
+"""Read-only catalogue API for other services."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from scholarlink.api.deps import SessionDep
+from scholarlink.models import Scholarship
+from scholarlink.services.catalogue import (
+    ScholarshipFilters,
+    get_scholarship,
+    search_scholarships,
+)
+from scholarlink.services.deadlines import next_deadline
+from scholarlink.services.errors import NotFound
+
+router = APIRouter(prefix="/api/scholarships", tags=["catalogue"])
+
+
+class ScholarshipOut(BaseModel):
+    id: int
+    slug: str
+    name: str
+    provider: str
+    description: str
+    url: str
+    amount_min: int
+    amount_max: int
+    deadline: date
+    levels: list[str]
+    min_gpa: float | None
+    majors: list[str]
+    states: list[str]
+    citizenship: list[str]
+    demographics: list[str]
+    interests: list[str]
+    financial_need: bool
+    essay_required: bool
+    renewable: bool
+    awards_per_year: int | None
+
+    @classmethod
+    def of(cls, row: Scholarship, today: date) -> ScholarshipOut:
+        data: dict[str, Any] = row.model_dump()
+        data["deadline"] = next_deadline(row.deadline_month, row.deadline_day, today)
+        return cls.model_validate(data)
+
+
+class ScholarshipPage(BaseModel):
+    items: list[ScholarshipOut]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+@router.get("", response_model=ScholarshipPage, summary="Search the catalogue")
+def list_scholarships(
+    session: SessionDep, filters: Annotated[ScholarshipFilters, Query()]
+) -> ScholarshipPage:
+    today = _today()
+    page = search_scholarships(session, filters, today=today)
+    return ScholarshipPage(
+        items=[ScholarshipOut.of(s, today) for s in page.items],
+        total=page.total,
+        page=page.page,
+        page_size=page.page_size,
+        pages=page.pages,
+    )
+
+
+@router.get("/{scholarship_id}", response_model=ScholarshipOut, summary="One scholarship")
+def read_scholarship(scholarship_id: int, session: SessionDep) -> ScholarshipOut:
+    row = get_scholarship(session, scholarship_id)
+    if row is None or not row.is_active:
+        raise NotFound("No such scholarship")
+    return ScholarshipOut.of(row, _today())

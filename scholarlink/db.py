@@ -1,0 +1,96 @@
+"""The one way to reach the database: a cached engine and a transactional session scope."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from scholarlink.settings import get_settings
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The configured database cannot be reached; the message is one line for an operator."""
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def build_engine(url: str, *, pool_size: int = 5) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        # Take the write lock at BEGIN so concurrent writers queue instead of deadlocking.
+        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        _disable_pysqlite_autobegin(engine)
+    else:
+        engine = create_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+        )
+    from scholarlink.observability.metrics import instrument_engine
+
+    instrument_engine(engine)
+    return engine
+
+
+def _disable_pysqlite_autobegin(engine: Engine) -> None:
+    # pysqlite issues its own BEGIN; hand transaction control to SQLAlchemy (documented recipe).
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+
+
+@lru_cache(maxsize=1)
+def get_engine() -> Engine:
+    settings = get_settings()
+    return build_engine(settings.database_url, pool_size=settings.database_pool_size)
+
+
+def reset_engine() -> None:
+    """Dispose of the cached engine (tests switch databases; the CLI after migrations)."""
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    get_engine.cache_clear()
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session whose transaction commits on success and rolls back on any error."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def ping(engine: Engine | None = None) -> float:
+    """Round-trip a trivial query; returns latency in milliseconds or raises DatabaseUnavailable."""
+    engine = engine or get_engine()
+    start = time.perf_counter()
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:
+        raise DatabaseUnavailable(describe_db_error(exc)) from exc
+    return (time.perf_counter() - start) * 1000
+
+
+def describe_db_error(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", exc)).strip().splitlines()
+    first = text[0] if text else type(exc).__name__
+    url = sa.engine.make_url(get_settings().database_url)
+    return f"database {url.render_as_string(hide_password=True)} is unreachable: {first}"

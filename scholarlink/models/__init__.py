@@ -1,0 +1,50 @@
+"""All database tables (SQLModel, no Reflex imports). Importing this package registers them."""
+
+from scholarlink.models.accounts import AuthIdentity, LoginThrottle, User, UserSession
+from scholarlink.models.agent import (
+    AgentTask,
+    DeliveryAttempt,
+    OutboxMessage,
+    SchedulerLease,
+    UsedJti,
+)
+from scholarlink.models.base import utcnow
+from scholarlink.models.catalogue import Scholarship
+from scholarlink.models.credits import AIUsage, CreditAccount, CreditEntry, Purchase, RateCard
+from scholarlink.models.student import (
+    Application,
+    ApplicationDocument,
+    Document,
+    Essay,
+    EssayVersion,
+    Match,
+    Notification,
+    StudentProfile,
+)
+
+__all__ = [
+    "AIUsage",
+    "AgentTask",
+    "Application",
+    "ApplicationDocument",
+    "AuthIdentity",
+    "CreditAccount",
+    "CreditEntry",
+    "DeliveryAttempt",
+    "Document",
+    "Essay",
+    "EssayVersion",
+    "LoginThrottle",
+    "Match",
+    "Notification",
+    "OutboxMessage",
+    "Purchase",
+    "RateCard",
+    "SchedulerLease",
+    "Scholarship",
+    "StudentProfile",
+    "UsedJti",
+    "User",
+    "UserSession",
+    "utcnow",
+]

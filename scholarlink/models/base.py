@@ -1,0 +1,31 @@
+"""Shared column helpers.
+
+Timestamps are timezone-aware UTC; SQLModel's UTCDateTime stores them alike on every database.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def json_list() -> Any:
+    """A JSON list column that is never NULL."""
+    return Field(default_factory=list, sa_column_kwargs={"nullable": False}, sa_type=sa.JSON)
+
+
+def json_dict(nullable: bool = False) -> Any:
+    if nullable:
+        return Field(default=None, sa_type=sa.JSON, nullable=True)
+    return Field(default_factory=dict, sa_column_kwargs={"nullable": False}, sa_type=sa.JSON)
+
+
+def now_field() -> Any:
+    return Field(default_factory=utcnow, nullable=False)

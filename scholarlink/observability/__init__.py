@@ -1,0 +1,1 @@
+"""Metrics, health, circuit breakers and logging."""

@@ -1,0 +1,68 @@
+"""Liveness (/health) and readiness (/ready), as the agent contract specifies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from scholarlink.capabilities import CAPABILITIES
+from scholarlink.db import DatabaseUnavailable, ping
+from scholarlink.migrations import is_at_head
+from scholarlink.settings import get_settings
+
+router = APIRouter(tags=["operations"])
+
+# Updated by the heartbeat job; read by /health.
+BRIDGE_STATUS: dict[str, Any] = {"last_heartbeat_ok": None, "last_seen": None}
+
+
+def _database() -> dict[str, Any]:
+    try:
+        return {"status": "healthy", "latency_ms": round(ping(), 2)}
+    except DatabaseUnavailable as exc:
+        return {"status": "unhealthy", "latency_ms": None, "error": str(exc)}
+
+
+@router.get("/health", summary="Liveness with agent identification")
+async def health() -> JSONResponse:
+    settings = get_settings()
+    database = await run_in_threadpool(_database)
+    now = datetime.now(UTC).isoformat()
+    body = {
+        "status": "ok" if database["status"] == "healthy" else "degraded",
+        "timestamp": now,
+        "agent_id": settings.agent_id,
+        "last_seen": BRIDGE_STATUS["last_seen"] or now,
+        "version": settings.version,
+        "capabilities": list(CAPABILITIES),
+        "database": database,
+        "bridge": {
+            "mode": settings.bridge_mode,
+            "last_heartbeat_ok": BRIDGE_STATUS["last_heartbeat_ok"],
+        },
+    }
+    # Liveness stays 200 while the process can answer; /ready reports the database.
+    return JSONResponse(body)
+
+
+def _readiness() -> tuple[bool, dict[str, Any]]:
+    database = _database()
+    if database["status"] != "healthy":
+        return False, {"database": database, "migrations": "unknown"}
+    try:
+        at_head = is_at_head()
+    except Exception as exc:  # the schema table itself may be missing
+        return False, {"database": database, "migrations": f"unknown: {type(exc).__name__}"}
+    return at_head, {"database": database, "migrations": "current" if at_head else "pending"}
+
+
+@router.get("/ready", summary="Readiness: database answers and migrations are current")
+async def ready() -> JSONResponse:
+    ok, checks = await run_in_threadpool(_readiness)
+    return JSONResponse(
+        {"status": "ready" if ok else "not_ready", **checks}, status_code=200 if ok else 503
+    )

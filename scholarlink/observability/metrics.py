@@ -1,0 +1,66 @@
+"""Prometheus metrics. Every metric the app exports is declared here, once."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from prometheus_client import Counter, Gauge, Histogram
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
+HTTP_DURATION = Histogram(
+    "http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+DB_QUERY_DURATION = Histogram(
+    "db_query_duration_seconds",
+    "Database statement latency",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+)
+DB_QUERY_ERRORS = Counter("db_query_errors_total", "Database statements that raised")
+CATALOGUE_LOADS = Counter(
+    "catalogue_load_rows_total", "Catalogue rows processed by the loader", ["outcome"]
+)
+AI_OPERATIONS = Counter(
+    "ai_operations_total", "AI operations", ["operation", "provider", "outcome"]
+)
+AI_DURATION = Histogram(
+    "ai_operation_duration_seconds", "AI operation latency", ["operation", "provider"]
+)
+AI_COST = Counter("ai_operation_cost_credits", "Credits charged for AI operations", ["operation"])
+AI_TOKENS = Counter("ai_tokens_total", "Model tokens used", ["provider", "kind"])
+BREAKER_STATE = Gauge(
+    "circuit_breaker_state",
+    "Circuit breaker state (0 closed, 1 half-open, 2 open)",
+    ["name"],
+    multiprocess_mode="max",
+)
+
+
+def instrument_engine(engine: Engine) -> None:
+    """Time every statement the engine runs and count failures."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
+        conn.info.setdefault("query_start", []).append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
+        starts = conn.info.get("query_start")
+        if starts:
+            DB_QUERY_DURATION.observe(time.perf_counter() - starts.pop())
+
+    @event.listens_for(engine, "handle_error")
+    def _error(context: Any) -> None:
+        DB_QUERY_ERRORS.inc()
+        starts = context.connection.info.get("query_start") if context.connection else None
+        if starts:
+            starts.pop()

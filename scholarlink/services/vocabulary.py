@@ -1,0 +1,127 @@
+"""The controlled vocabularies shared by the catalogue, profiles and matching."""
+
+from __future__ import annotations
+
+ACADEMIC_LEVELS: dict[str, str] = {
+    "high_school_junior": "High-school junior",
+    "high_school_senior": "High-school senior",
+    "community_college": "Community college",
+    "undergraduate": "Undergraduate",
+    "graduate": "Graduate",
+}
+
+MAJOR_FIELDS: dict[str, str] = {
+    "stem": "STEM (any)",
+    "engineering": "Engineering",
+    "computer_science": "Computer science",
+    "mathematics": "Mathematics",
+    "physical_sciences": "Physical sciences",
+    "life_sciences": "Life sciences",
+    "health": "Health",
+    "nursing": "Nursing",
+    "medicine": "Medicine",
+    "business": "Business",
+    "accounting": "Accounting",
+    "economics": "Economics",
+    "education": "Education",
+    "arts": "Arts",
+    "music": "Music",
+    "humanities": "Humanities",
+    "journalism": "Journalism",
+    "social_sciences": "Social sciences",
+    "public_service": "Public service",
+    "law": "Law",
+    "agriculture": "Agriculture",
+    "environment": "Environment",
+    "aviation": "Aviation",
+    "cybersecurity": "Cybersecurity",
+    "foreign_languages": "Foreign languages",
+    "international_affairs": "International affairs",
+}
+
+# Fields that count as STEM when a scholarship asks for "stem".
+STEM_FIELDS = frozenset(
+    {
+        "stem",
+        "engineering",
+        "computer_science",
+        "mathematics",
+        "physical_sciences",
+        "life_sciences",
+        "cybersecurity",
+        "environment",
+        "aviation",
+    }
+)
+# Broader families: a "health" scholarship accepts nursing and medicine students, and so on.
+FIELD_FAMILIES: dict[str, frozenset[str]] = {
+    "stem": STEM_FIELDS,
+    "health": frozenset({"health", "nursing", "medicine"}),
+    "business": frozenset({"business", "accounting", "economics"}),
+    "arts": frozenset({"arts", "music"}),
+    "humanities": frozenset({"humanities", "foreign_languages", "journalism"}),
+    "social_sciences": frozenset({"social_sciences", "economics", "international_affairs"}),
+    "public_service": frozenset({"public_service", "law", "international_affairs", "education"}),
+    "computer_science": frozenset({"computer_science", "cybersecurity"}),
+}
+
+CITIZENSHIP: dict[str, str] = {
+    "us_citizen": "US citizen",
+    "permanent_resident": "Permanent resident",
+    "daca": "DACA / undocumented",
+    "international": "International student",
+}
+
+DEMOGRAPHICS: dict[str, str] = {
+    "hispanic_latino": "Hispanic / Latino",
+    "black_african_american": "Black / African American",
+    "asian_pacific_islander": "Asian / Pacific Islander",
+    "native_american": "Native American / Alaska Native",
+    "women": "Woman",
+    "lgbtq": "LGBTQ+",
+    "first_generation": "First-generation college student",
+    "military_family": "Military family",
+    "veteran": "Veteran",
+    "disability": "Person with a disability",
+    "foster_youth": "Foster youth",
+}
+
+INTERESTS: dict[str, str] = {
+    "leadership": "Leadership",
+    "community_service": "Community service",
+    "research": "Research",
+    "entrepreneurship": "Entrepreneurship",
+    "public_speaking": "Public speaking",
+    "writing": "Writing",
+    "science_fair": "Science fair",
+    "athletics": "Athletics",
+    "arts": "Arts",
+    "music": "Music",
+    "technology": "Technology",
+    "environment": "Environment",
+    "civic_engagement": "Civic engagement",
+    "faith": "Faith",
+    "military": "Military",
+    "healthcare": "Healthcare",
+    "teaching": "Teaching",
+    "agriculture": "Agriculture",
+    "law": "Law",
+    "journalism": "Journalism",
+    "international": "International",
+    "innovation": "Innovation",
+}
+
+US_STATES: dict[str, str] = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "PR": "Puerto Rico", "GU": "Guam", "VI": "US Virgin Islands",
+}  # fmt: skip

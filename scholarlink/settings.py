@@ -1,0 +1,177 @@
+"""Every environment variable ScholarLink reads, typed and validated once.
+
+`get_settings()` is the only way the app reads configuration; `.env.example` documents each field.
+Default secrets exist for development only: any other environment refuses to start with them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-secret-key-change-me-in-production-0000"  # noqa: S105 - refused outside dev
+
+Environment = Literal["development", "test", "production"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Environment = "development"
+    version: str = "0.1.0"
+
+    # Database: SQLite file by default, PostgreSQL in production.
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'scholarlink.db'}"
+    database_pool_size: int = Field(default=5, ge=1, le=100)
+
+    # Sessions and signing of the student-facing app.
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    session_ttl_hours: int = Field(default=24 * 14, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+
+    # Agent bridge (contracts/agent-bridge.md).
+    shared_secret: SecretStr | None = None
+    shared_secret_previous: SecretStr | None = None
+    command_center_url: str | None = None
+    agent_id: str = "student-pilot"
+    agent_name: str = "student_pilot"
+    agent_base_url: str = "http://localhost:8000"
+    callback_allowed_hosts: str = ""
+    agent_rate_limit_per_minute: int = Field(default=5, ge=1)
+    agent_billing_user: str = "agent-account"
+    agent_run_worker: bool = True
+    agent_task_lease_seconds: int = Field(default=60, ge=5)
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_base_delay_seconds: float = Field(default=1.0, gt=0)
+    outbox_max_delay_seconds: float = Field(default=300.0, gt=0)
+    heartbeat_interval_seconds: int = Field(default=60, ge=1)
+
+    # AI providers.
+    ai_provider: Literal["auto", "local", "openai"] = "auto"
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout_seconds: float = Field(default=20.0, gt=0)
+    openai_max_retries: int = Field(default=2, ge=0)
+    match_top_k: int = Field(default=20, ge=1, le=200)
+    essay_max_chars: int = Field(default=20_000, ge=100)
+
+    # Payments.
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str | None = None
+
+    # Documents.
+    storage_backend: Literal["local", "gcs"] = "local"
+    storage_local_dir: Path = PROJECT_ROOT / "uploaded_files"
+    gcs_bucket: str | None = None
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    upload_quota_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+
+    # OpenID Connect ("Scholar Auth").
+    oidc_issuer: str | None = None
+    oidc_fallback_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+
+    # E-mail reminders.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "ScholarLink <reminders@scholarlink.local>"
+
+    # Logging.
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        scheme = urlparse(value).scheme
+        if not scheme.startswith(("sqlite", "postgresql", "postgres")):
+            raise ValueError(
+                f"DATABASE_URL must be a sqlite:// or postgresql:// URL, got scheme {scheme!r}"
+            )
+        if scheme in ("postgres", "postgresql"):
+            # SQLAlchemy's default PostgreSQL driver is psycopg2; we ship psycopg 3.
+            value = "postgresql+psycopg" + value[len(scheme) :]
+        return value
+
+    @field_validator("shared_secret", "shared_secret_previous")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            return None
+        if value is not None and len(value.get_secret_value().encode()) < 32:
+            raise ValueError("SHARED_SECRET must be at least 32 bytes")
+        return value
+
+    @model_validator(mode="after")
+    def _no_default_secrets_outside_development(self) -> Settings:
+        if self.environment != "development" and (
+            self.secret_key.get_secret_value() == DEV_SECRET_KEY
+        ):
+            raise ValueError(
+                "SECRET_KEY is the development default; set a real secret when "
+                f"ENVIRONMENT={self.environment}"
+            )
+        if self.environment == "production" and self.database_url.startswith("sqlite"):
+            raise ValueError("ENVIRONMENT=production needs a PostgreSQL DATABASE_URL")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def bridge_mode(self) -> Literal["connected", "local_only", "disabled"]:
+        if self.shared_secret is None:
+            return "disabled"
+        return "connected" if self.command_center_url else "local_only"
+
+    @property
+    def uses_openai(self) -> bool:
+        if self.ai_provider == "local":
+            return False
+        return self.openai_api_key is not None
+
+    @property
+    def allowed_callback_hosts(self) -> frozenset[str]:
+        hosts = {h.strip().lower() for h in self.callback_allowed_hosts.split(",") if h.strip()}
+        if self.command_center_url:
+            cc_host = urlparse(self.command_center_url).hostname
+            if cc_host:
+                hosts.add(cc_host.lower())
+        return frozenset(hosts)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Forget the cached settings (tests and the CLI change the environment)."""
+    get_settings.cache_clear()
+
+
+def load_settings_or_exit() -> Settings:
+    """Settings for a process entry point: a bad environment is one clear line, not a traceback."""
+    import sys
+
+    from pydantic import ValidationError
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]).upper() or "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        print(f"scholarlink: configuration error: {field}: {message}", file=sys.stderr)
+        raise SystemExit(2) from None
