@@ -125,3 +125,49 @@ US_STATES: dict[str, str] = {
     "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
     "PR": "Puerto Rico", "GU": "Guam", "VI": "US Virgin Islands",
 }  # fmt: skip
+
+# Words in a free-text major that place it in a field (checked as whole words, lower-case).
+MAJOR_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "engineering": ("engineering", "engineer", "mechanical", "electrical", "civil", "chemical engineering", "aerospace", "biomedical engineering", "robotics"),
+    "computer_science": ("computer", "computing", "software", "data science", "informatics", "information technology", "programming", "artificial intelligence", "machine learning"),
+    "mathematics": ("math", "mathematics", "statistics", "actuarial", "applied math"),
+    "physical_sciences": ("physics", "chemistry", "astronomy", "geology", "earth science", "materials science"),
+    "life_sciences": ("biology", "biochemistry", "neuroscience", "microbiology", "genetics", "ecology", "zoology", "botany", "molecular"),
+    "health": ("health", "public health", "pharmacy", "dentistry", "dental", "kinesiology", "nutrition", "physical therapy", "occupational therapy", "pre-health"),
+    "nursing": ("nursing", "nurse", "rn", "bsn"),
+    "medicine": ("medicine", "medical", "pre-med", "premed", "physician"),
+    "business": ("business", "management", "marketing", "finance", "entrepreneurship", "mba", "supply chain", "hospitality"),
+    "accounting": ("accounting", "accountancy", "cpa"),
+    "economics": ("economics", "econ"),
+    "education": ("education", "teaching", "teacher", "early childhood"),
+    "arts": ("art", "arts", "design", "film", "theater", "theatre", "dance", "photography", "architecture", "graphic"),
+    "music": ("music", "musician", "composition", "performance"),
+    "humanities": ("english", "history", "philosophy", "literature", "classics", "religion", "linguistics", "writing"),
+    "journalism": ("journalism", "communications", "communication", "media"),
+    "social_sciences": ("psychology", "sociology", "anthropology", "political science", "government", "social work", "criminal justice", "geography"),
+    "public_service": ("public policy", "public administration", "public service", "nonprofit", "social work"),
+    "law": ("law", "legal", "pre-law", "prelaw", "paralegal"),
+    "agriculture": ("agriculture", "agricultural", "agronomy", "animal science", "horticulture", "forestry", "food science"),
+    "environment": ("environmental", "environment", "sustainability", "conservation", "climate", "natural resources"),
+    "aviation": ("aviation", "pilot", "aeronautics", "aeronautical"),
+    "cybersecurity": ("cybersecurity", "cyber security", "information security", "security"),
+    "foreign_languages": ("spanish", "french", "german", "chinese", "japanese", "arabic", "russian", "languages", "language"),
+    "international_affairs": ("international relations", "international affairs", "international studies", "global studies", "foreign service", "diplomacy"),
+}  # fmt: skip
+
+
+def major_fields(major: str | None) -> frozenset[str]:
+    """The fields a free-text major belongs to, including the families that contain them
+    ("Mechanical Engineering" → engineering, stem)."""
+    if not major:
+        return frozenset()
+    text = " " + " ".join(major.lower().replace("/", " ").replace(",", " ").split()) + " "
+    fields = {
+        field for field, words in MAJOR_KEYWORDS.items() if any(f" {w} " in text for w in words)
+    }
+    if major.strip().lower() in MAJOR_FIELDS:
+        fields.add(major.strip().lower())
+    for family, members in FIELD_FAMILIES.items():
+        if fields & members:
+            fields.add(family)
+    return frozenset(fields)

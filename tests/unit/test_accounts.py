@@ -1,0 +1,33 @@
+import pytest
+
+from scholarlink.services.accounts import (
+    hash_password,
+    normalise_email,
+    password_problems,
+    verify_password,
+)
+from scholarlink.services.errors import ValidationFailed
+
+
+def test_password_rules() -> None:
+    assert password_problems("short1") == ["At least 10 characters"]
+    assert "At least one letter and one digit" in password_problems("onlyletters")
+    assert password_problems("a1@b.co9999", email="a1@b.co9999") == [
+        "Not the same as your e-mail address"
+    ]
+    assert password_problems("correct horse 42") == []
+
+
+def test_argon2_round_trip() -> None:
+    h = hash_password("correct horse 42")
+    assert h.startswith("$argon2")
+    assert verify_password(h, "correct horse 42")
+    assert not verify_password(h, "wrong horse 42")
+    assert not verify_password(None, "anything")
+    assert not verify_password("not-a-hash", "anything")
+
+
+def test_email_normalised_and_validated() -> None:
+    assert normalise_email("  Ada@Example.ORG ") == "ada@example.org"
+    with pytest.raises(ValidationFailed):
+        normalise_email("not an email")
