@@ -292,7 +292,7 @@ class Page:
 
 
 def _md_expr() -> Any:
-    return Scholarship.deadline_month * 100 + Scholarship.deadline_day  # type: ignore[operator]
+    return Scholarship.deadline_month * 100 + Scholarship.deadline_day
 
 
 def _json_contains_any(column: Any, values: Iterable[str], dialect: str) -> Any:

@@ -66,13 +66,22 @@ class ProfileFacts:
 
 
 class ScholarshipCriteria(Protocol):
-    levels: Sequence[str]
-    min_gpa: float | None
-    majors: Sequence[str]
-    states: Sequence[str]
-    citizenship: Sequence[str]
-    demographics: Sequence[str]
-    financial_need: bool
+    """Anything with a scholarship's criteria: a Scholarship row, a catalogue entry, an index row."""
+
+    @property
+    def levels(self) -> Sequence[str]: ...
+    @property
+    def min_gpa(self) -> float | None: ...
+    @property
+    def majors(self) -> Sequence[str]: ...
+    @property
+    def states(self) -> Sequence[str]: ...
+    @property
+    def citizenship(self) -> Sequence[str]: ...
+    @property
+    def demographics(self) -> Sequence[str]: ...
+    @property
+    def financial_need(self) -> bool: ...
 
 
 @dataclass(frozen=True)

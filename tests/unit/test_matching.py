@@ -143,7 +143,7 @@ def test_explanations_read_like_a_person_wrote_them() -> None:
                        "state": "CA", "citizenship": None})()
     )
     [match] = index.rank(moved, today=TODAY, limit=5)
-    criteria, reasons = explain(index, match, moved, today=TODAY)
+    _criteria, reasons = explain(index, match, moved, today=TODAY)
     assert match.unknowns == 1 and match.chance != "high"
     assert "Your GPA clears the 3.0 minimum by 0.40" in reasons
     assert any(r.startswith("Confirm in your profile: citizenship") for r in reasons)

@@ -1,0 +1,1 @@
+"""The agent bridge: API routes, JWT, task store and worker, outbox, heartbeat."""

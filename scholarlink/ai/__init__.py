@@ -1,0 +1,1 @@
+"""AI providers: one interface, a deterministic local provider and an OpenAI provider."""

@@ -1,0 +1,595 @@
+"""The offline assistant: deterministic, no network, no key, and honest about what it is.
+
+It measures text (textstat readability, sentence and paragraph statistics), checks a rubric,
+makes mechanical edits and fills templates from the student's own profile. It never pretends
+to understand the essay the way a person or a language model would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from statistics import pstdev
+
+import textstat
+
+from scholarlink.ai.types import (
+    ESSAY_TYPES,
+    EssayAnalysis,
+    EssayIdea,
+    EssayIdeas,
+    EssayImprovement,
+    EssayOutline,
+    OutlineSection,
+    Readability,
+    RubricItem,
+    TailoredEssay,
+)
+from scholarlink.services.eligibility import ProfileFacts
+from scholarlink.services.vocabulary import ACADEMIC_LEVELS, INTERESTS
+
+ASSISTANT = (
+    "ScholarLink offline assistant: rubric checks and text statistics, not a language model."
+)
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(])")
+REFLECTION_WORDS = (
+    "learned", "realized", "realised", "taught me", "understand", "grew", "changed",
+    "because", "discovered", "now i", "i began", "showed me", "why",
+)  # fmt: skip
+CLICHES = (
+    "ever since i was young", "since i was a child", "follow my dreams", "make a difference",
+    "think outside the box", "at the end of the day", "passion for", "hard work pays off",
+    "changed my life", "in today's society", "webster's dictionary defines",
+    "i have always wanted", "give back to the community",
+)  # fmt: skip
+FILLERS = ("very", "really", "just", "basically", "actually", "literally", "totally", "quite")
+WEAK_PHRASES = {
+    "a lot of": "many",
+    "in order to": "to",
+    "due to the fact that": "because",
+    "at this point in time": "now",
+    "utilize": "use",
+    "each and every": "every",
+    "the reason why is that": "because",
+    "is able to": "can",
+    "in spite of the fact that": "although",
+}
+STOP = set(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "at",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "this",
+        "that",
+        "your",
+        "you",
+        "my",
+        "i",
+        "me",
+        "we",
+        "our",
+        "their",
+        "they",
+        "them",
+        "his",
+        "her",
+        "how",
+        "what",
+        "which",
+        "who",
+        "why",
+        "when",
+        "where",
+        "do",
+        "does",
+        "did",
+        "describe",
+        "discuss",
+        "explain",
+        "tell",
+        "us",
+        "about",
+        "essay",
+        "words",
+        "word",
+        "please",
+        "would",
+        "could",
+        "should",
+        "have",
+        "has",
+        "had",
+        "will",
+        "can",
+        "one",
+        "two",
+    ]
+)
+
+
+def sentences(text: str) -> list[str]:
+    flat = " ".join(text.split())
+    return [s for s in _SENTENCE_END.split(flat) if _WORD.search(s)]
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def keywords(text: str, limit: int = 8) -> list[str]:
+    counts = Counter(w.lower() for w in words(text) if len(w) > 3 and w.lower() not in STOP)
+    return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+
+
+def _word_limit(prompt: str | None) -> int | None:
+    if not prompt:
+        return None
+    m = re.search(r"(\d{3,4})\s*(?:-|to)?\s*(?:\d{3,4}\s*)?words?", prompt, re.I)
+    return int(m.group(1)) if m else None
+
+
+class LocalProvider:
+    name = "local"
+    model = None
+
+    # -- analyse --------------------------------------------------------------------------
+
+    def analyze(self, content: str, prompt: str | None = None) -> EssayAnalysis:
+        word_list = words(content)
+        wc = len(word_list)
+        sents = sentences(content)
+        paras = paragraphs(content)
+        lengths = [len(words(s)) for s in sents] or [0]
+        avg_len = sum(lengths) / len(lengths)
+        variety = pstdev(lengths) if len(lengths) > 1 else 0.0
+        lower = " ".join(content.lower().split())
+        ease = float(textstat.flesch_reading_ease(content)) if wc else 0.0
+        grade = float(textstat.flesch_kincaid_grade(content)) if wc else 0.0
+
+        rubric: list[RubricItem] = []
+        strengths: list[str] = []
+        weaknesses: list[str] = []
+        suggestions: list[str] = []
+
+        limit = _word_limit(prompt)
+        low, high = (int(limit * 0.8), limit) if limit else (250, 650)
+        if low <= wc <= high:
+            rubric.append(
+                RubricItem(
+                    criterion="Length",
+                    points=2,
+                    max_points=2,
+                    comment=f"{wc} words, within {low}–{high}.",
+                )
+            )
+            strengths.append(f"Length fits ({wc} words).")
+        elif wc > high:
+            over = wc - high
+            rubric.append(
+                RubricItem(
+                    criterion="Length",
+                    points=1 if over < high * 0.2 else 0,
+                    max_points=2,
+                    comment=f"{wc} words, {over} over {high}.",
+                )
+            )
+            weaknesses.append(f"{over} words over the {high}-word target.")
+            suggestions.append("Cut sentences that repeat a point or describe instead of showing.")
+        else:
+            short = low - wc
+            rubric.append(
+                RubricItem(
+                    criterion="Length",
+                    points=1 if wc >= low * 0.6 else 0,
+                    max_points=2,
+                    comment=f"{wc} words, {short} under {low}.",
+                )
+            )
+            weaknesses.append(f"Short: {wc} words where about {low}–{high} are expected.")
+            suggestions.append(
+                "Add one concrete scene: where you were, what you did, what changed."
+            )
+
+        structure = 0.0
+        if len(paras) >= 3:
+            structure += 1
+            strengths.append(f"Organised in {len(paras)} paragraphs.")
+        else:
+            weaknesses.append("Few paragraph breaks make the essay hard to follow.")
+            suggestions.append("Use an opening, two or three body paragraphs and a closing.")
+        prompt_terms = keywords(prompt or "", 6)
+        covered = [t for t in prompt_terms if t in lower]
+        if not prompt_terms or len(covered) >= max(1, len(prompt_terms) // 2):
+            structure += 1
+            if prompt_terms:
+                strengths.append("Stays on the prompt (" + ", ".join(covered[:4]) + ").")
+        else:
+            missing = [t for t in prompt_terms if t not in covered]
+            weaknesses.append(
+                "Drifts from the prompt: " + ", ".join(missing[:4]) + " barely appear."
+            )
+            suggestions.append("Answer the prompt's question directly in the first paragraph.")
+        rubric.append(
+            RubricItem(
+                criterion="Structure and focus",
+                points=structure,
+                max_points=2,
+                comment=f"{len(paras)} paragraphs; prompt terms covered: {len(covered)}/{len(prompt_terms) or 0}.",
+            )
+        )
+
+        numbers = len(re.findall(r"\b\d+(?:[.,]\d+)?%?\b", content))
+        names = len(re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b", content))
+        detail_density = (numbers + names) / max(1, wc) * 100
+        spec = 2.0 if detail_density >= 2.5 else 1.0 if detail_density >= 1.0 else 0.0
+        rubric.append(
+            RubricItem(
+                criterion="Specific detail",
+                points=spec,
+                max_points=2,
+                comment=f"{numbers} numbers and {names} names or places.",
+            )
+        )
+        if spec == 2:
+            strengths.append("Concrete details (numbers, names, places) make it vivid.")
+        else:
+            weaknesses.append("Few concrete details; it reads as general.")
+            suggestions.append(
+                "Replace a general claim with a specific example: a number, a name, a moment."
+            )
+
+        first_person = sum(1 for w in word_list if w.lower() in ("i", "my", "me"))
+        reflective = sum(lower.count(w) for w in REFLECTION_WORDS)
+        voice = (1.0 if first_person >= max(3, wc // 60) else 0.0) + (
+            1.0 if reflective >= 2 else 0.0
+        )
+        rubric.append(
+            RubricItem(
+                criterion="Voice and reflection",
+                points=voice,
+                max_points=2,
+                comment=f"{first_person} first-person words; {reflective} reflective phrases.",
+            )
+        )
+        if reflective >= 2:
+            strengths.append("Reflects on what the experience meant, not only what happened.")
+        else:
+            weaknesses.append("Little reflection on what you learned or how you changed.")
+            suggestions.append(
+                "After each story, add a sentence on what it taught you and why it matters now."
+            )
+
+        cliches = [c for c in CLICHES if c in lower]
+        repeats = [
+            w
+            for w, n in Counter(
+                w.lower() for w in word_list if len(w) > 4 and w.lower() not in STOP
+            ).items()
+            if n >= max(4, wc // 80)
+        ]
+        clarity = 0.0
+        clarity += 1.0 if 6 <= grade <= 14 and 8 <= avg_len <= 28 else 0.0
+        clarity += 1.0 if not cliches and variety >= 4 else 0.5 if len(cliches) <= 1 else 0.0
+        rubric.append(
+            RubricItem(
+                criterion="Clarity and style",
+                points=clarity,
+                max_points=2,
+                comment=f"grade level {grade:.1f}; average sentence {avg_len:.1f} words; variety {variety:.1f}.",
+            )
+        )
+        if cliches:
+            weaknesses.append("Clichés: " + "; ".join(f"“{c}”" for c in cliches[:3]) + ".")
+            suggestions.append("Swap clichés for what actually happened to you.")
+        if repeats:
+            suggestions.append("Vary repeated words: " + ", ".join(sorted(repeats)[:5]) + ".")
+        if avg_len > 28:
+            suggestions.append("Split long sentences; several run past 28 words.")
+        if variety < 4 and len(lengths) > 3:
+            suggestions.append("Mix short and long sentences for rhythm.")
+        if clarity >= 1.5:
+            strengths.append("Clear, readable sentences.")
+
+        score = round(sum(r.points for r in rubric), 1)
+        return EssayAnalysis(
+            score=score,
+            rubric=rubric,
+            strengths=strengths,
+            weaknesses=weaknesses,
+            suggestions=suggestions,
+            word_count=wc,
+            readability=Readability(
+                flesch_reading_ease=round(ease, 1),
+                flesch_kincaid_grade=round(grade, 1),
+                avg_sentence_length=round(avg_len, 1),
+                sentence_count=len(sents),
+                paragraph_count=len(paras),
+            ),
+            assistant=ASSISTANT,
+        )
+
+    # -- outline --------------------------------------------------------------------------
+
+    def outline(self, prompt: str, essay_type: str = "personal_statement") -> EssayOutline:
+        terms = keywords(prompt, 4)
+        focus = ", ".join(terms) if terms else "the prompt"
+        label = ESSAY_TYPES.get(essay_type, "Essay")
+        middle: dict[str, list[OutlineSection]] = {
+            "leadership": [
+                OutlineSection(
+                    heading="The situation that needed a leader",
+                    points=["Set the scene in two sentences", "What was at stake and for whom"],
+                ),
+                OutlineSection(
+                    heading="What you did",
+                    points=[
+                        "One decision only you made",
+                        "How you brought others along",
+                        "A number that shows the result",
+                    ],
+                ),
+            ],
+            "community_service": [
+                OutlineSection(
+                    heading="The need you saw",
+                    points=["Who was affected", "Why it mattered to you personally"],
+                ),
+                OutlineSection(
+                    heading="Your contribution",
+                    points=[
+                        "What you did week by week",
+                        "One person you helped, by name or role",
+                        "Hours, people reached, money raised",
+                    ],
+                ),
+            ],
+            "overcoming_challenge": [
+                OutlineSection(
+                    heading="The challenge", points=["What happened, plainly", "What it cost you"]
+                ),
+                OutlineSection(
+                    heading="How you responded",
+                    points=[
+                        "The first step you took",
+                        "Who or what helped",
+                        "What you would do differently",
+                    ],
+                ),
+            ],
+            "career_goals": [
+                OutlineSection(
+                    heading="Where the goal comes from",
+                    points=[
+                        "The moment you chose this field",
+                        "What you have already done toward it",
+                    ],
+                ),
+                OutlineSection(
+                    heading="The plan",
+                    points=["Degree and next steps", "How this scholarship moves the plan forward"],
+                ),
+            ],
+            "why_this_scholarship": [
+                OutlineSection(
+                    heading="What this scholarship stands for",
+                    points=["Its mission in your words", "Where your story meets it"],
+                ),
+                OutlineSection(
+                    heading="Evidence",
+                    points=["Two experiences that show the fit", "What you will do with the award"],
+                ),
+            ],
+        }
+        body = middle.get(
+            essay_type,
+            [
+                OutlineSection(
+                    heading="A defining experience",
+                    points=["A specific scene: place, time, people", "What you did and why"],
+                ),
+                OutlineSection(
+                    heading="What it shows about you",
+                    points=["A value or strength, demonstrated", "A second, shorter example"],
+                ),
+            ],
+        )
+        return EssayOutline(
+            title=f"{label}: {focus}",
+            sections=[
+                OutlineSection(
+                    heading="Opening",
+                    points=[
+                        f"Start inside a moment that answers the prompt ({focus})",
+                        "End the paragraph with your main point in one sentence",
+                    ],
+                ),
+                *body,
+                OutlineSection(
+                    heading="Reflection",
+                    points=[
+                        "What you learned or how you changed",
+                        "Why that matters for what comes next",
+                    ],
+                ),
+                OutlineSection(
+                    heading="Closing",
+                    points=["Return to the opening image", "Look ahead: what you will do next"],
+                ),
+            ],
+            assistant=ASSISTANT,
+        )
+
+    # -- improve --------------------------------------------------------------------------
+
+    def improve(self, content: str, focus_area: str = "clarity") -> EssayImprovement:
+        text = content
+        changes: list[str] = []
+        for weak, strong in WEAK_PHRASES.items():
+            pattern = re.compile(rf"\b{re.escape(weak)}\b", re.I)
+            n = len(pattern.findall(text))
+            if n:
+                text = pattern.sub(_case_keeping(strong), text)
+                changes.append(f"Replaced “{weak}” with “{strong}” ({n}×)")
+        if focus_area in ("clarity", "concision", "impact"):
+            for filler in FILLERS:
+                pattern = re.compile(rf"\s*\b{filler}\b(?=\s)", re.I)
+                n = len(pattern.findall(text))
+                if n:
+                    text = pattern.sub("", text)
+                    changes.append(f"Removed filler “{filler}” ({n}×)")
+        fixed_i = re.subn(r"(?<![A-Za-z'])i(?![A-Za-z'])", "I", text)
+        if fixed_i[1]:
+            text = fixed_i[0]
+            changes.append(f"Capitalised “I” ({fixed_i[1]}×)")
+        spaced = re.subn(r"[ \t]{2,}", " ", text)
+        if spaced[1]:
+            text = spaced[0]
+            changes.append("Removed doubled spaces")
+        caps = re.subn(r"([.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
+        if caps[1]:
+            text = caps[0]
+            changes.append(f"Capitalised sentence starts ({caps[1]}×)")
+        spacing = re.subn(r"\s+([,.;:!?])", r"\1", text)
+        if spacing[1]:
+            text = spacing[0]
+            changes.append("Removed spaces before punctuation")
+        if not changes:
+            changes.append("No mechanical edits needed; see the analysis for content suggestions")
+        return EssayImprovement(improved_content=text.strip(), changes=changes, assistant=ASSISTANT)
+
+    # -- ideas ----------------------------------------------------------------------------
+
+    def ideas(
+        self,
+        profile: ProfileFacts,
+        extras: dict[str, list[str]],
+        essay_type: str = "personal_statement",
+    ) -> EssayIdeas:
+        ideas: list[EssayIdea] = []
+        for activity in extras.get("extracurriculars", [])[:3]:
+            ideas.append(
+                EssayIdea(
+                    title=f"What {activity} taught me",
+                    angle=f"One moment in {activity} when something went wrong and what you did next.",
+                    why="Committees remember a specific scene from a real activity more than a list of roles.",
+                )
+            )
+        for achievement in extras.get("achievements", [])[:2]:
+            ideas.append(
+                EssayIdea(
+                    title=f"Behind “{achievement}”",
+                    angle=f"The work nobody saw that led to {achievement}.",
+                    why="Turning an award into a story of effort shows character, not just results.",
+                )
+            )
+        if profile.major:
+            ideas.append(
+                EssayIdea(
+                    title=f"Why {profile.major}",
+                    angle=f"The first problem that made you want to study {profile.major}, and the one you want to solve.",
+                    why="Connects your past to your plan — what career-goal prompts ask for.",
+                )
+            )
+        for key in sorted(profile.interests)[:2]:
+            label = INTERESTS.get(key, key)
+            ideas.append(
+                EssayIdea(
+                    title=f"{label} beyond the classroom",
+                    angle=f"How {label.lower()} shaped a decision you made.",
+                    why="Shows what drives you when nobody is grading.",
+                )
+            )
+        if profile.financial_need:
+            ideas.append(
+                EssayIdea(
+                    title="Resourcefulness",
+                    angle="A time you made something work with less than you needed.",
+                    why="Need-based committees value resilience shown through action.",
+                )
+            )
+        if profile.academic_level:
+            level = ACADEMIC_LEVELS[profile.academic_level].lower()
+            ideas.append(
+                EssayIdea(
+                    title="The next step",
+                    angle=f"What you want from the next stage as a {level}, and what you bring to it.",
+                    why="Every committee asks why now and why you.",
+                )
+            )
+        if len(ideas) < 3:
+            ideas.append(
+                EssayIdea(
+                    title="A person who changed your mind",
+                    angle="Someone whose view made you rethink yours, and what you did differently after.",
+                    why="Reflection and openness are what essay readers look for; add activities to your profile for ideas from your own story.",
+                )
+            )
+        return EssayIdeas(ideas=ideas[:8], assistant=ASSISTANT)
+
+    # -- tailor ---------------------------------------------------------------------------
+
+    def tailor(self, content: str, new_prompt: str) -> TailoredEssay:
+        paras = paragraphs(content)
+        terms = keywords(new_prompt, 4)
+        focus = ", ".join(terms) if terms else "this prompt"
+        limit = _word_limit(new_prompt)
+        changes = []
+        opening = (
+            f"This prompt asks about {focus}; my answer starts with an experience that shaped me."
+        )
+        body = paras[1:-1] if len(paras) > 2 else paras
+        changes.append(
+            "Added an opening that names the new prompt's focus — rewrite it in your own voice"
+        )
+        closing = f"That is why {focus} matters to me, and what I will carry into what comes next."
+        changes.append("Added a closing that ties the essay back to the new prompt")
+        if len(paras) > 2:
+            changes.append("Kept the body paragraphs; replaced the original opening and closing")
+        draft = "\n\n".join([opening, *body, closing])
+        if limit and len(words(draft)) > limit:
+            kept: list[str] = []
+            for para in body:
+                if len(words("\n\n".join([opening, *kept, para, closing]))) > limit:
+                    break
+                kept.append(para)
+            draft = "\n\n".join([opening, *kept, closing])
+            changes.append(f"Dropped body paragraphs to fit the {limit}-word limit")
+        return TailoredEssay(tailored_content=draft, changes=changes, assistant=ASSISTANT)
+
+
+def _case_keeping(replacement: str) -> Callable[[re.Match[str]], str]:
+    """A substitution that keeps the capital of the word it replaces."""
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(0)[:1].isupper():
+            return replacement[0].upper() + replacement[1:]
+        return replacement
+
+    return sub

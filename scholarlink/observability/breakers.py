@@ -1,0 +1,136 @@
+"""Circuit breakers: stop calling a dependency that keeps failing, try again after a pause.
+
+Each breaker is registered by name so `/api/health/reliability` can show every one of them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from scholarlink.observability.metrics import BREAKER_STATE
+
+State = Literal["closed", "open", "half_open"]
+_STATE_VALUE = {"closed": 0, "half_open": 1, "open": 2}
+
+
+class CircuitOpen(RuntimeError):
+    """Raised instead of calling a dependency whose breaker is open."""
+
+    def __init__(self, name: str, retry_in: float) -> None:
+        super().__init__(f"{name} is unavailable (circuit open, retry in {retry_in:.0f}s)")
+        self.name = name
+        self.retry_in = retry_in
+
+
+@dataclass
+class _Snapshot:
+    state: State
+    consecutive_failures: int
+    total_failures: int
+    total_successes: int
+    last_transition: datetime
+    last_error: str | None
+
+
+class CircuitBreaker:
+    def __init__(self, name: str, *, failure_threshold: int = 5, reset_after: float = 30.0) -> None:
+        self.name = name
+        self.failure_threshold = failure_threshold
+        self.reset_after = reset_after
+        self._lock = threading.Lock()
+        self._state: State = "closed"
+        self._opened_at = 0.0
+        self._consecutive = 0
+        self._failures = 0
+        self._successes = 0
+        self._last_transition = datetime.now(UTC)
+        self._last_error: str | None = None
+        self._probe_in_flight = False
+        BREAKER_STATE.labels(name).set(0)
+
+    def _transition(self, state: State) -> None:
+        self._state = state
+        self._last_transition = datetime.now(UTC)
+        BREAKER_STATE.labels(self.name).set(_STATE_VALUE[state])
+
+    def before_call(self) -> None:
+        """Raise CircuitOpen when calls should not go through; lets one probe through after
+        `reset_after` seconds (half-open)."""
+        with self._lock:
+            if self._state == "open":
+                waited = time.monotonic() - self._opened_at
+                if waited < self.reset_after:
+                    raise CircuitOpen(self.name, self.reset_after - waited)
+                self._transition("half_open")
+                self._probe_in_flight = False
+            if self._state == "half_open":
+                if self._probe_in_flight:
+                    raise CircuitOpen(self.name, 1)
+                self._probe_in_flight = True
+
+    def record_success(self) -> None:
+        with self._lock:
+            self._successes += 1
+            self._consecutive = 0
+            self._probe_in_flight = False
+            if self._state != "closed":
+                self._transition("closed")
+
+    def record_failure(self, error: BaseException | str) -> None:
+        with self._lock:
+            self._failures += 1
+            self._consecutive += 1
+            self._last_error = str(error)[:300]
+            self._probe_in_flight = False
+            if self._state == "half_open" or self._consecutive >= self.failure_threshold:
+                self._opened_at = time.monotonic()
+                if self._state != "open":
+                    self._transition("open")
+
+    @property
+    def state(self) -> State:
+        with self._lock:
+            if self._state == "open" and time.monotonic() - self._opened_at >= self.reset_after:
+                return "half_open"
+            return self._state
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "name": self.name,
+                "state": self._state,
+                "consecutive_failures": self._consecutive,
+                "total_failures": self._failures,
+                "total_successes": self._successes,
+                "failure_threshold": self.failure_threshold,
+                "reset_after_seconds": self.reset_after,
+                "last_transition": self._last_transition.isoformat(),
+                "last_error": self._last_error,
+            }
+
+    def reset(self) -> None:
+        with self._lock:
+            self._consecutive = 0
+            self._probe_in_flight = False
+            self._transition("closed")
+
+
+_registry: dict[str, CircuitBreaker] = {}
+_registry_lock = threading.Lock()
+
+
+def breaker(name: str, **kwargs: Any) -> CircuitBreaker:
+    """The process-wide breaker called `name`, created on first use."""
+    with _registry_lock:
+        if name not in _registry:
+            _registry[name] = CircuitBreaker(name, **kwargs)
+        return _registry[name]
+
+
+def all_breakers() -> list[CircuitBreaker]:
+    with _registry_lock:
+        return list(_registry.values())

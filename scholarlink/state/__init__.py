@@ -1,0 +1,1 @@
+"""Shared Reflex state (session, current student)."""
