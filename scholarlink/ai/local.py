@@ -33,7 +33,7 @@ ASSISTANT = (
     "ScholarLink offline assistant: rubric checks and text statistics, not a language model."
 )
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’&-]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(])")
 REFLECTION_WORDS = (
     "learned", "realized", "realised", "taught me", "understand", "grew", "changed",

@@ -123,12 +123,20 @@ _registry: dict[str, CircuitBreaker] = {}
 _registry_lock = threading.Lock()
 
 
-def breaker(name: str, **kwargs: Any) -> CircuitBreaker:
-    """The process-wide breaker called `name`, created on first use."""
+def breaker(
+    name: str, *, failure_threshold: int | None = None, reset_after: float | None = None
+) -> CircuitBreaker:
+    """The process-wide breaker called `name`, created on first use; thresholds given by its
+    owner (the client that calls the dependency) apply even if someone looked it up first."""
     with _registry_lock:
-        if name not in _registry:
-            _registry[name] = CircuitBreaker(name, **kwargs)
-        return _registry[name]
+        found = _registry.get(name)
+        if found is None:
+            found = _registry[name] = CircuitBreaker(name)
+        if failure_threshold is not None:
+            found.failure_threshold = failure_threshold
+        if reset_after is not None:
+            found.reset_after = reset_after
+        return found
 
 
 def all_breakers() -> list[CircuitBreaker]:
