@@ -19,9 +19,7 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[
-        RadixThemesPlugin(
-            theme=rx.theme(accent_color="indigo", gray_color="slate", radius="large")
-        )
+        RadixThemesPlugin(theme=rx.theme(accent_color="indigo", gray_color="slate", radius="large"))
     ],
     disable_plugins=[SitemapPlugin],
 )

@@ -26,7 +26,9 @@ import scholarlink.models  # noqa: E402, F401
 from scholarlink.db import reset_engine  # noqa: E402
 from scholarlink.settings import reset_settings_cache  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -35,9 +37,7 @@ def _fail_on_logged_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     caplog.set_level(logging.WARNING)
     yield
     allowed = getattr(caplog, "allowed_errors", False)
-    errors = [
-        r for r in caplog.get_records("call") if r.levelno >= logging.ERROR and not allowed
-    ]
+    errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR and not allowed]
     if errors:
         pytest.fail("logged errors: " + "; ".join(f"{r.name}: {r.getMessage()}" for r in errors))
 
@@ -72,7 +72,9 @@ def use_database(url: str) -> None:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """An empty database of each kind, created for this test run and dropped after it."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'scholarlink.db'}"

@@ -16,7 +16,7 @@ def brand() -> rx.Component:
     return rx.link(
         rx.hstack(
             rx.icon("graduation-cap", size=26, color=rx.color("accent", 10)),
-            rx.heading("ScholarLink", size="5", weight="bold"),
+            rx.text("ScholarLink", size="5", weight="bold"),
             align="center",
             spacing="2",
         ),

@@ -125,9 +125,7 @@ def test_filters_narrow_results(client: TestClient, loaded: int) -> None:
     assert all(i["amount_max"] >= 20000 for i in big["items"])
     assert total(deadline_within_days=30) <= total(deadline_within_days=200) <= loaded
     eng = client.get("/api/scholarships", params={"major": "engineering", "page_size": 100}).json()
-    assert all(
-        not i["majors"] or {"engineering", "stem"} & set(i["majors"]) for i in eng["items"]
-    )
+    assert all(not i["majors"] or {"engineering", "stem"} & set(i["majors"]) for i in eng["items"])
     coke = client.get("/api/scholarships", params={"q": "coca-cola"}).json()
     assert coke["total"] >= 1
 
@@ -153,9 +151,7 @@ def test_detail_and_not_found(client: TestClient, loaded: int) -> None:
         ({"bogus": 1}, "bogus"),
     ],
 )
-def test_bad_query_is_a_422_with_field_errors(
-    client: TestClient, params: dict, field: str
-) -> None:
+def test_bad_query_is_a_422_with_field_errors(client: TestClient, params: dict, field: str) -> None:
     r = client.get("/api/scholarships", params=params)
     assert r.status_code == 422
     err = r.json()["error"]
@@ -165,4 +161,6 @@ def test_bad_query_is_a_422_with_field_errors(
 
 def test_openapi_schema_lists_routes(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    assert {"/health", "/ready", "/api/scholarships", "/api/scholarships/{scholarship_id}"} <= set(paths)
+    assert {"/health", "/ready", "/api/scholarships", "/api/scholarships/{scholarship_id}"} <= set(
+        paths
+    )

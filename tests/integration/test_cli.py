@@ -12,7 +12,9 @@ from scholarlink.db import session_scope
 from scholarlink.models import User
 
 
-def _run(*args: str, env: dict[str, str] | None = None, stdin: str = "") -> subprocess.CompletedProcess:
+def _run(
+    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "scholarlink.cli", *args],
         env={**os.environ, **(env or {})},
@@ -39,7 +41,9 @@ def test_bad_database_url_is_one_clear_line(url: str, expected: str) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_create_user(db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_create_user(
+    db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("a-good-password-1\n"))
     assert cli(["user", "create", "--email", "Op@Example.org", "--password-stdin"]) == 0
     with session_scope() as s:

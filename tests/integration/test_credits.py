@@ -51,7 +51,10 @@ def test_entries_carry_the_balance_after_and_are_idempotent(db: str) -> None:
 def test_overdraft_is_refused_and_changes_nothing(db: str) -> None:
     uid = _user()
     _grant(uid, 10)
-    with pytest.raises(InsufficientCredits, match="needs 11 credits; your balance is 10"), session_scope() as s:
+    with (
+        pytest.raises(InsufficientCredits, match="needs 11 credits; your balance is 10"),
+        session_scope() as s,
+    ):
         post_entry(s, user_id=uid, amount=-11 * MILLI, kind="charge", reference="ai:big")
     with session_scope() as s:
         assert balance(s, uid) == 10 * MILLI
@@ -99,8 +102,12 @@ def test_operation_runs_then_charges_once_and_replays(db: str) -> None:
 
     def run() -> object:
         return run_charged_operation(
-            operation_id="op-1", user_id=uid, operation="analyze", estimate=500 * MILLI,
-            work=work, price=lambda s, u: 500 * MILLI,
+            operation_id="op-1",
+            user_id=uid,
+            operation="analyze",
+            estimate=500 * MILLI,
+            work=work,
+            price=lambda s, u: 500 * MILLI,
         )
 
     first = run()
@@ -122,8 +129,12 @@ def test_failed_operation_charges_nothing(db: str) -> None:
 
     with pytest.raises(RuntimeError):
         run_charged_operation(
-            operation_id="op-2", user_id=uid, operation="analyze", estimate=1,
-            work=boom, price=lambda s, u: 500 * MILLI,
+            operation_id="op-2",
+            user_id=uid,
+            operation="analyze",
+            estimate=1,
+            work=boom,
+            price=lambda s, u: 500 * MILLI,
         )
     with session_scope() as s:
         assert balance(s, uid) == 1000 * MILLI
@@ -136,7 +147,10 @@ def test_insufficient_balance_refused_before_work(db: str) -> None:
     calls = []
     with pytest.raises(InsufficientCredits):
         run_charged_operation(
-            operation_id="op-3", user_id=uid, operation="analyze", estimate=500 * MILLI,
+            operation_id="op-3",
+            user_id=uid,
+            operation="analyze",
+            estimate=500 * MILLI,
             work=lambda: calls.append(1) or ({}, Usage(provider="local")),  # type: ignore[func-returns-value]
             price=lambda s, u: 500 * MILLI,
         )
@@ -149,8 +163,12 @@ def test_concurrent_retries_of_one_operation_charge_once(db: str) -> None:
 
     def run(_: int) -> object:
         return run_charged_operation(
-            operation_id="op-same", user_id=uid, operation="analyze", estimate=0,
-            work=lambda: ({"ok": True}, Usage(provider="local")), price=lambda s, u: 500 * MILLI,
+            operation_id="op-same",
+            user_id=uid,
+            operation="analyze",
+            estimate=0,
+            work=lambda: ({"ok": True}, Usage(provider="local")),
+            price=lambda s, u: 500 * MILLI,
         )
 
     with ThreadPoolExecutor(max_workers=8) as pool:

@@ -31,7 +31,9 @@ def _student(credits: int = 0, email: str = "e@example.org") -> int:
         s.flush()
         assert u.id
         if credits:
-            post_entry(s, user_id=u.id, amount=credits * MILLI, kind="grant", reference=f"grant:{u.id}")
+            post_entry(
+                s, user_id=u.id, amount=credits * MILLI, kind="grant", reference=f"grant:{u.id}"
+            )
         return u.id
 
 
@@ -56,12 +58,18 @@ def openai_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
 def test_library_versions_and_ownership(db: str) -> None:
     a, b = _student(email="a@example.org"), _student(email="b@example.org")
     with session_scope() as s:
-        essay = essays.create_essay(s, user_id=a, title="Why engineering", prompt="Why?", content="Draft one")
+        essay = essays.create_essay(
+            s, user_id=a, title="Why engineering", prompt="Why?", content="Draft one"
+        )
         eid = essay.id
     with session_scope() as s:
         essays.save_essay(s, user_id=a, essay_id=eid, content="Draft two")  # autosave: no version
-        essays.save_essay(s, user_id=a, essay_id=eid, content="Draft two", new_version=True, note="Checkpoint")
-        essays.save_essay(s, user_id=a, essay_id=eid, content="Draft two", new_version=True)  # unchanged
+        essays.save_essay(
+            s, user_id=a, essay_id=eid, content="Draft two", new_version=True, note="Checkpoint"
+        )
+        essays.save_essay(
+            s, user_id=a, essay_id=eid, content="Draft two", new_version=True
+        )  # unchanged
         versions = essays.list_versions(s, user_id=a, essay_id=eid)
     assert [v.version for v in versions] == [2, 1]
     with session_scope() as s:
@@ -86,10 +94,15 @@ def test_library_versions_and_ownership(db: str) -> None:
         (essays.ToolRequest(tool="analyze", content="x" * 20_001), "the limit is 20,000"),
         (essays.ToolRequest(tool="outline", prompt=""), "needs the essay prompt"),
         (essays.ToolRequest(tool="tailor", content="text", new_prompt=""), "needs the new prompt"),
-        (essays.ToolRequest(tool="improve", content="text", focus_area="vibes"), "Unknown focus area"),
+        (
+            essays.ToolRequest(tool="improve", content="text", focus_area="vibes"),
+            "Unknown focus area",
+        ),
     ],
 )
-def test_bad_input_refused_before_any_charge(db: str, req: essays.ToolRequest, message: str) -> None:
+def test_bad_input_refused_before_any_charge(
+    db: str, req: essays.ToolRequest, message: str
+) -> None:
     uid = _student(credits=5000)
     with pytest.raises(ValidationFailed, match=message):
         essays.run_tool(req, user_id=uid)
@@ -100,14 +113,23 @@ def test_bad_input_refused_before_any_charge(db: str, req: essays.ToolRequest, m
 
 def test_local_tools_charge_the_rate_card_once(db: str) -> None:
     uid = _student(credits=2000)
-    result = essays.run_tool(essays.ToolRequest(tool="analyze", content=ESSAY), user_id=uid, operation_id="an-1")
+    result = essays.run_tool(
+        essays.ToolRequest(tool="analyze", content=ESSAY), user_id=uid, operation_id="an-1"
+    )
     assert result.cost == 500 * MILLI and result.balance_after == 1500 * MILLI
     assert 0 <= result.result["score"] <= 10
     assert result.result["wordCount"] == len(ESSAY.split())
     assert "offline assistant" in result.result["assistant"]
-    again = essays.run_tool(essays.ToolRequest(tool="analyze", content=ESSAY), user_id=uid, operation_id="an-1")
+    again = essays.run_tool(
+        essays.ToolRequest(tool="analyze", content=ESSAY), user_id=uid, operation_id="an-1"
+    )
     assert again.replayed and again.result == result.result
-    outline = essays.run_tool(essays.ToolRequest(tool="outline", prompt="Describe a challenge", essay_type="overcoming_challenge"), user_id=uid)
+    outline = essays.run_tool(
+        essays.ToolRequest(
+            tool="outline", prompt="Describe a challenge", essay_type="overcoming_challenge"
+        ),
+        user_id=uid,
+    )
     assert outline.result["sections"] and outline.result["title"]
     with session_scope() as s:
         assert balance(s, uid) == 1200 * MILLI
@@ -121,7 +143,9 @@ def test_not_enough_credits_is_refused(db: str) -> None:
 
 def test_openai_structured_output_priced_by_tokens(db: str, openai_fake: FakeOpenAI) -> None:
     uid = _student(credits=100)
-    res = essays.run_tool(essays.ToolRequest(tool="analyze", content=ESSAY, prompt="Why?"), user_id=uid)
+    res = essays.run_tool(
+        essays.ToolRequest(tool="analyze", content=ESSAY, prompt="Why?"), user_id=uid
+    )
     assert res.result["assistant"].startswith("OpenAI gpt-4o-mini")
     # 1200 input tokens x 600 + 300 output x 2400 per 1k = 1,440 millicredits
     assert res.cost == 1440

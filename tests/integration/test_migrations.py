@@ -23,8 +23,20 @@ def test_constraints_live_in_the_database(db: str) -> None:
     import sqlalchemy as sa
 
     with get_engine().begin() as conn:
-        conn.execute(sa.text("INSERT INTO users (public_id, display_name, is_active, is_system, created_at) VALUES ('u1', 'x', true, false, CURRENT_TIMESTAMP)"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (public_id, display_name, is_active, is_system, created_at) VALUES ('u1', 'x', true, false, CURRENT_TIMESTAMP)"
+            )
+        )
     with pytest.raises(sa.exc.IntegrityError), get_engine().begin() as conn:
-        conn.execute(sa.text("INSERT INTO credit_accounts (user_id, balance_millicredits, updated_at) SELECT id, -1, CURRENT_TIMESTAMP FROM users"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO credit_accounts (user_id, balance_millicredits, updated_at) SELECT id, -1, CURRENT_TIMESTAMP FROM users"
+            )
+        )
     with pytest.raises(sa.exc.IntegrityError), get_engine().begin() as conn:
-        conn.execute(sa.text("INSERT INTO credit_accounts (user_id, balance_millicredits, updated_at) VALUES (999999, 0, CURRENT_TIMESTAMP)"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO credit_accounts (user_id, balance_millicredits, updated_at) VALUES (999999, 0, CURRENT_TIMESTAMP)"
+            )
+        )

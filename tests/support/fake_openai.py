@@ -57,9 +57,15 @@ class FakeOpenAI:
         body = await request.json()
         self.requests.append(body)
         if self.mode == "429":
-            return JSONResponse({"error": {"message": "Rate limit reached", "type": "rate_limit"}}, status_code=429, headers={"retry-after": "0"})
+            return JSONResponse(
+                {"error": {"message": "Rate limit reached", "type": "rate_limit"}},
+                status_code=429,
+                headers={"retry-after": "0"},
+            )
         if self.mode == "500":
-            return JSONResponse({"error": {"message": "boom", "type": "server_error"}}, status_code=500)
+            return JSONResponse(
+                {"error": {"message": "boom", "type": "server_error"}}, status_code=500
+            )
         if self.mode == "slow":
             await asyncio.sleep(self.delay)
         fmt = body.get("response_format", {}).get("json_schema", {})
@@ -77,7 +83,12 @@ class FakeOpenAI:
                 ids = [int(x) for x in re.findall(r'"scholarshipId": (\d+)', user)]
                 value = {
                     "adjustments": [
-                        {"scholarshipId": sid, "score": 99 - i, "reasons": [f"Model reason for {sid}"], "chanceLevel": "competitive"}
+                        {
+                            "scholarshipId": sid,
+                            "score": 99 - i,
+                            "reasons": [f"Model reason for {sid}"],
+                            "chanceLevel": "competitive",
+                        }
                         for i, sid in enumerate(reversed(ids))
                     ]
                 }

@@ -71,7 +71,10 @@ def test_invalid_json_reports_line(tmp_path: Path) -> None:
 def test_impossible_deadline_and_amount_range(tmp_path: Path) -> None:
     path = _write(
         tmp_path,
-        [_row("a-bad-date", deadline_month=4, deadline_day=31), _row("a-bad-range", amount_min=10, amount_max=5)],
+        [
+            _row("a-bad-date", deadline_month=4, deadline_day=31),
+            _row("a-bad-range", amount_min=10, amount_max=5),
+        ],
     )
     with pytest.raises(CatalogueFileError) as info:
         parse_catalogue(path)

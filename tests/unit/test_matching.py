@@ -125,11 +125,22 @@ def _entry(**over: object) -> dict:
 
 
 def test_explanations_read_like_a_person_wrote_them() -> None:
-    entries = [_entry(min_gpa=3.0, states=["CA"], majors=["engineering"], citizenship=["us_citizen"])]
+    entries = [
+        _entry(min_gpa=3.0, states=["CA"], majors=["engineering"], citizenship=["us_citizen"])
+    ]
     index = index_from_entries(entries)
     student = ProfileFacts.of(
-        type("P", (), {"gpa": 3.4, "major": "Civil Engineering", "academic_level": "undergraduate",
-                       "state": "TX", "citizenship": None})()
+        type(
+            "P",
+            (),
+            {
+                "gpa": 3.4,
+                "major": "Civil Engineering",
+                "academic_level": "undergraduate",
+                "state": "TX",
+                "citizenship": None,
+            },
+        )()
     )
     details = {c.criterion: (c.status, c.detail) for c in evaluate(Row(entries[0]), student)}
     assert details["gpa"] == ("met", "GPA 3.40 ≥ 3.00 required")
@@ -139,8 +150,17 @@ def test_explanations_read_like_a_person_wrote_them() -> None:
     assert index.rank(student, today=TODAY, limit=5) == []  # the unmet state excludes it
 
     moved = ProfileFacts.of(
-        type("P", (), {"gpa": 3.4, "major": "Civil Engineering", "academic_level": "undergraduate",
-                       "state": "CA", "citizenship": None})()
+        type(
+            "P",
+            (),
+            {
+                "gpa": 3.4,
+                "major": "Civil Engineering",
+                "academic_level": "undergraduate",
+                "state": "CA",
+                "citizenship": None,
+            },
+        )()
     )
     [match] = index.rank(moved, today=TODAY, limit=5)
     _criteria, reasons = explain(index, match, moved, today=TODAY)
@@ -151,8 +171,14 @@ def test_explanations_read_like_a_person_wrote_them() -> None:
 
 def test_unknowns_lower_the_score() -> None:
     index = index_from_entries([_entry(min_gpa=3.0, citizenship=["us_citizen"])])
-    known = ProfileFacts.of(type("P", (), {"gpa": 3.5, "academic_level": "undergraduate", "citizenship": "us_citizen"})())
-    vague = ProfileFacts.of(type("P", (), {"gpa": None, "academic_level": "undergraduate", "citizenship": None})())
+    known = ProfileFacts.of(
+        type(
+            "P", (), {"gpa": 3.5, "academic_level": "undergraduate", "citizenship": "us_citizen"}
+        )()
+    )
+    vague = ProfileFacts.of(
+        type("P", (), {"gpa": None, "academic_level": "undergraduate", "citizenship": None})()
+    )
     [a] = index.rank(known, today=TODAY, limit=1)
     [b] = index.rank(vague, today=TODAY, limit=1)
     assert a.score > b.score and b.unknowns == 2
@@ -160,14 +186,20 @@ def test_unknowns_lower_the_score() -> None:
 
 def test_demographics_are_opt_in_never_unmet() -> None:
     index = index_from_entries([_entry(demographics=["hispanic_latino"])])
-    p = ProfileFacts.of(type("P", (), {"academic_level": "undergraduate", "demographics": ["women"]})())
+    p = ProfileFacts.of(
+        type("P", (), {"academic_level": "undergraduate", "demographics": ["women"]})()
+    )
     assert index.statuses(p)[CRITERIA.index("demographics"), 0] == UNKNOWN
     assert len(index.rank(p, today=TODAY, limit=1)) == 1
 
 
 @pytest.mark.parametrize("gpa,weighted,expected", [(4.4, True, "met"), (3.8, False, "unmet")])
-def test_weighted_gpa_is_compared_on_the_four_point_scale(gpa: float, weighted: bool, expected: str) -> None:
-    p = ProfileFacts.of(type("P", (), {"gpa": gpa, "gpa_weighted": weighted, "academic_level": "undergraduate"})())
+def test_weighted_gpa_is_compared_on_the_four_point_scale(
+    gpa: float, weighted: bool, expected: str
+) -> None:
+    p = ProfileFacts.of(
+        type("P", (), {"gpa": gpa, "gpa_weighted": weighted, "academic_level": "undergraduate"})()
+    )
     [c] = [c for c in evaluate(Row(_entry(min_gpa=3.9)), p) if c.criterion == "gpa"]
     assert c.status == expected
 
