@@ -80,6 +80,148 @@ def _create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(_: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    from scholarlink.agent.runtime import run_standalone_worker
+    from scholarlink.settings import get_settings
+
+    if get_settings().bridge_mode == "disabled":
+        print(
+            "scholarlink: the agent bridge is disabled (SHARED_SECRET is not set)", file=sys.stderr
+        )
+        return 2
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_standalone_worker(stop)
+
+    asyncio.run(main())
+    return 0
+
+
+def _dead_letters(_: argparse.Namespace) -> int:
+    from scholarlink.agent import outbox
+    from scholarlink.db import session_scope
+
+    with session_scope() as session:
+        rows = [outbox.message_view(m) for m in outbox.dead_letters(session, limit=1000)]
+    if not rows:
+        print("no dead letters")
+    for r in rows:
+        print(
+            f"{r['id']:>6}  {r['kind']:<9} {r['message_id']:<60} attempts={r['attempts']} last={r['last_status_code'] or r['last_error']}"
+        )
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from scholarlink.agent import outbox
+    from scholarlink.db import session_scope
+
+    with session_scope() as session:
+        msg = outbox.replay(session, args.id)
+    if msg is None:
+        print(f"scholarlink: no dead letter with id {args.id}", file=sys.stderr)
+        return 1
+    print(f"message {args.id} ({msg.message_id}) queued for delivery")
+    return 0
+
+
+def _grant(args: argparse.Namespace) -> int:
+    import uuid
+
+    from scholarlink.db import session_scope
+    from scholarlink.services import students
+    from scholarlink.services.credits import MILLI, post_entry
+    from scholarlink.services.errors import ServiceError
+    from scholarlink.settings import get_settings
+
+    if args.credits <= 0:
+        print("scholarlink: --credits must be positive", file=sys.stderr)
+        return 1
+    try:
+        with session_scope() as session:
+            if args.student == get_settings().agent_billing_user:
+                user = students.agent_account(session)
+            else:
+                user = students.find_student(session, args.student)
+            assert user.id is not None
+            entry = post_entry(
+                session,
+                user_id=user.id,
+                amount=args.credits * MILLI,
+                kind="grant",
+                reference=f"grant:{uuid.uuid4()}",
+                description=args.reason,
+            )
+    except ServiceError as exc:
+        print(f"scholarlink: {exc.message}", file=sys.stderr)
+        return 1
+    print(
+        f"granted {args.credits:,} credits to {args.student}; balance {entry.balance_after // MILLI:,}"
+    )
+    return 0
+
+
+def _cc_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from scholarlink.agent.simulator import CommandCenter
+    from scholarlink.settings import get_settings
+
+    settings = get_settings()
+    if settings.shared_secret is None:
+        print("scholarlink: set SHARED_SECRET (the same as the agent's)", file=sys.stderr)
+        return 2
+    cc = CommandCenter(settings.shared_secret.get_secret_value(), agent_id=settings.agent_id)
+    print(f"Command Center simulator on http://127.0.0.1:{args.port} (agent {settings.agent_id})")
+    uvicorn.run(cc.app(), host="127.0.0.1", port=args.port, log_level="info")
+    return 0
+
+
+def _cc_dispatch(args: argparse.Namespace) -> int:
+    import httpx
+
+    from scholarlink.agent.simulator import CommandCenter, task_body
+    from scholarlink.settings import get_settings
+
+    settings = get_settings()
+    if settings.shared_secret is None:
+        print("scholarlink: set SHARED_SECRET (the same as the agent's)", file=sys.stderr)
+        return 2
+    try:
+        payload = json.loads(args.payload)
+    except json.JSONDecodeError as exc:
+        print(f"scholarlink: --payload is not JSON: {exc}", file=sys.stderr)
+        return 1
+    cc = CommandCenter(settings.shared_secret.get_secret_value(), agent_id=settings.agent_id)
+    body = task_body(args.action, payload, reply_to=args.reply_to)
+    try:
+        response = cc.dispatch(args.agent.rstrip("/"), body)
+    except httpx.HTTPError as exc:
+        print(f"scholarlink: could not reach {args.agent}: {exc}", file=sys.stderr)
+        return 1
+    print(f"{response.status_code} {response.text}")
+    if response.status_code != 202 or not args.wait:
+        return 0 if response.status_code == 202 else 1
+    import time
+
+    deadline = time.monotonic() + args.wait
+    while time.monotonic() < deadline:
+        view = cc.status(args.agent.rstrip("/"), body["task_id"]).json()
+        if view.get("status") in ("succeeded", "failed", "rejected", "canceled"):
+            print(json.dumps(view, indent=2))
+            return 0 if view["status"] == "succeeded" else 1
+        time.sleep(0.3)
+    print("scholarlink: no terminal state yet", file=sys.stderr)
+    return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scholarlink", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +251,45 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from stdin"
     )
     create.set_defaults(func=_create_user)
+
+    sub.add_parser("worker", help="run the agent task worker and outbox on their own").set_defaults(
+        func=_worker
+    )
+
+    agent = sub.add_parser("agent", help="agent bridge operations").add_subparsers(
+        dest="agent_command", required=True
+    )
+    agent.add_parser("dead-letters", help="list outbound messages that gave up").set_defaults(
+        func=_dead_letters
+    )
+    rep = agent.add_parser("replay", help="deliver a dead letter again")
+    rep.add_argument("id", type=int)
+    rep.set_defaults(func=_replay)
+
+    credits = sub.add_parser("credits", help="credit ledger").add_subparsers(
+        dest="credits_command", required=True
+    )
+    grant = credits.add_parser("grant", help="grant credits (an admin ledger entry)")
+    grant.add_argument("--student", required=True, help="student id, or the agent billing account")
+    grant.add_argument("--credits", type=int, required=True)
+    grant.add_argument("--reason", default="Admin grant")
+    grant.set_defaults(func=_grant)
+
+    cc = sub.add_parser("cc", help="the Command Center simulator").add_subparsers(
+        dest="cc_command", required=True
+    )
+    serve = cc.add_parser("serve", help="receive registration, heartbeats, callbacks and events")
+    serve.add_argument("--port", type=int, default=9000)
+    serve.set_defaults(func=_cc_serve)
+    dispatch = cc.add_parser("dispatch", help="sign and send one task to a running agent")
+    dispatch.add_argument("--agent", default="http://127.0.0.1:8000")
+    dispatch.add_argument("--action", required=True)
+    dispatch.add_argument("--payload", default="{}")
+    dispatch.add_argument("--reply-to", default="http://127.0.0.1:9000/orchestrator/tasks/callback")
+    dispatch.add_argument(
+        "--wait", type=float, default=30.0, help="seconds to wait for the result (0: don't)"
+    )
+    dispatch.set_defaults(func=_cc_dispatch)
     return parser
 
 

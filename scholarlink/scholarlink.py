@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from scholarlink import routes
+from scholarlink.agent.runtime import agent_lifespan
 from scholarlink.api import create_api
 from scholarlink.observability.logs import configure_logging
 from scholarlink.pages import landing
@@ -17,6 +18,7 @@ app = rx.App(
     api_transformer=create_api(),
     head_components=[rx.el.meta(name="description", content="Find scholarships you qualify for.")],
 )
+app.register_lifespan_task(agent_lifespan)
 app.add_page(
     landing.landing,
     route=routes.HOME,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from scholarlink.agent import routes as agent_routes
 from scholarlink.api import catalogue
 from scholarlink.api.errors import install_error_handlers
 from scholarlink.observability import health
@@ -22,4 +23,5 @@ def create_api() -> FastAPI:
     api.add_middleware(CorrelationMiddleware)
     api.include_router(health.router)
     api.include_router(catalogue.router)
+    api.include_router(agent_routes.router)
     return api

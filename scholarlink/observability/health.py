@@ -9,15 +9,13 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from scholarlink.agent.heartbeat import last_heartbeat
 from scholarlink.capabilities import CAPABILITIES
-from scholarlink.db import DatabaseUnavailable, ping
+from scholarlink.db import DatabaseUnavailable, ping, session_scope
 from scholarlink.migrations import is_at_head
 from scholarlink.settings import get_settings
 
 router = APIRouter(tags=["operations"])
-
-# Updated by the heartbeat job; read by /health.
-BRIDGE_STATUS: dict[str, Any] = {"last_heartbeat_ok": None, "last_seen": None}
 
 
 def _database() -> dict[str, Any]:
@@ -27,22 +25,34 @@ def _database() -> dict[str, Any]:
         return {"status": "unhealthy", "latency_ms": None, "error": str(exc)}
 
 
+def _heartbeat() -> tuple[bool | None, datetime | None]:
+    """From the outbox, so every worker process reports the same."""
+    try:
+        with session_scope() as session:
+            return last_heartbeat(session)
+    except Exception:  # the database is down: /health still answers
+        return None, None
+
+
 @router.get("/health", summary="Liveness with agent identification")
 async def health() -> JSONResponse:
     settings = get_settings()
     database = await run_in_threadpool(_database)
+    heartbeat_ok, last_seen = (
+        await run_in_threadpool(_heartbeat) if database["status"] == "healthy" else (None, None)
+    )
     now = datetime.now(UTC).isoformat()
     body = {
         "status": "ok" if database["status"] == "healthy" else "degraded",
         "timestamp": now,
         "agent_id": settings.agent_id,
-        "last_seen": BRIDGE_STATUS["last_seen"] or now,
+        "last_seen": last_seen.isoformat() if last_seen else now,
         "version": settings.version,
         "capabilities": list(CAPABILITIES),
         "database": database,
         "bridge": {
             "mode": settings.bridge_mode,
-            "last_heartbeat_ok": BRIDGE_STATUS["last_heartbeat_ok"],
+            "last_heartbeat_ok": heartbeat_ok,
         },
     }
     # Liveness stays 200 while the process can answer; /ready reports the database.

@@ -64,3 +64,27 @@ def instrument_engine(engine: Engine) -> None:
         starts = context.connection.info.get("query_start") if context.connection else None
         if starts:
             starts.pop()
+
+
+# -- agent bridge ---------------------------------------------------------------------------------
+AGENT_TASKS = Counter(
+    "agent_tasks_total", "Agent tasks by action and outcome", ["action", "outcome"]
+)
+AGENT_TASK_DURATION = Histogram(
+    "agent_task_duration_seconds",
+    "Time from claim to terminal state",
+    ["action"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+AGENT_CALLBACK_ATTEMPTS = Counter(
+    "agent_delivery_attempts_total", "Outbound delivery attempts", ["kind", "outcome"]
+)
+AGENT_OUTBOX_DEPTH = Gauge(
+    "agent_outbox_depth", "Outbound messages waiting to be delivered", multiprocess_mode="max"
+)
+AGENT_DEAD_LETTERS = Gauge(
+    "agent_dead_letters", "Outbound messages in the dead-letter state", multiprocess_mode="max"
+)
+AGENT_RATE_LIMITED = Counter(
+    "agent_rate_limited_total", "Requests refused by the agent rate limit", ["route"]
+)

@@ -8,6 +8,7 @@ cause, so a retried cause never books twice.
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -178,6 +179,17 @@ class Usage:
     output_tokens: int = 0
 
 
+# A monotonic deadline for the operation running in this context (agent tasks set it from
+# `resources.timeout_ms`): work that finishes after it is discarded and never charged.
+operation_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "operation_deadline", default=None
+)
+
+
+class DeadlineExceeded(TimeoutError):
+    """The operation finished after its deadline; its result was discarded, nothing charged."""
+
+
 @dataclass
 class ChargedResult:
     result: dict[str, Any]
@@ -219,6 +231,9 @@ def run_charged_operation(
         AI_OPERATIONS.labels(operation, "unknown", "error").inc()
         raise
     duration = time.perf_counter() - started
+    deadline = operation_deadline.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise DeadlineExceeded(f"{operation} finished after its deadline; nothing was charged")
     AI_DURATION.labels(operation, usage.provider).observe(duration)
     AI_TOKENS.labels(usage.provider, "input").inc(usage.input_tokens)
     AI_TOKENS.labels(usage.provider, "output").inc(usage.output_tokens)

@@ -1,0 +1,128 @@
+"""JWTs between ScholarLink and the Command Center (HS256 only, both directions).
+
+Inbound tokens: iss=auto-com-center, aud=AGENT_ID, exp and iat required, 30 s tolerance, `jti`
+single-use until it could no longer verify, the previous secret accepted during rotation. Every
+failure is the same `AuthError`, answered with one generic 401.
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete
+
+from scholarlink.models import UsedJti
+from scholarlink.settings import Settings
+
+COMMAND_CENTER_ISSUER = "auto-com-center"
+LEEWAY_SECONDS = 30
+ALGORITHMS = ["HS256"]  # fixed here, never read from a token
+OUTBOUND_TTL_SECONDS = 300
+
+
+class AuthError(Exception):
+    """Any reason a token is refused. The reason is logged, never returned to the caller."""
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise AuthError("no Authorization header")
+    scheme, _, token = authorization.partition(" ")
+    if not hmac.compare_digest(scheme.lower().encode(), b"bearer") or not token.strip():
+        raise AuthError("not a Bearer token")
+    return token.strip()
+
+
+def _secrets(settings: Settings) -> list[bytes]:
+    keys = []
+    for secret in (settings.shared_secret, settings.shared_secret_previous):
+        if secret is not None:
+            keys.append(secret.get_secret_value().encode())
+    return keys
+
+
+def decode_inbound(token: str, settings: Settings) -> dict[str, Any]:
+    """Verify signature and claims with the current secret, then the previous one."""
+    keys = _secrets(settings)
+    if not keys:
+        raise AuthError("bridge disabled: no SHARED_SECRET")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise AuthError(f"malformed token: {exc}") from None
+    if header.get("alg") != "HS256":
+        raise AuthError(f"algorithm {header.get('alg')!r} refused")
+    last: Exception | None = None
+    for key in keys:
+        try:
+            return jwt.decode(
+                token,
+                key,
+                algorithms=ALGORITHMS,
+                audience=settings.agent_id,
+                issuer=COMMAND_CENTER_ISSUER,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "iss", "aud"], "verify_iat": True},
+            )
+        except jwt.InvalidSignatureError as exc:
+            last = exc  # try the previous secret
+        except jwt.PyJWTError as exc:
+            raise AuthError(f"invalid claims: {exc}") from None
+    raise AuthError(f"bad signature: {last}")
+
+
+def check_issued_at(claims: dict[str, Any]) -> None:
+    """PyJWT checks `iat` only for type; a token from the future is refused here."""
+    now = datetime.now(UTC).timestamp()
+    iat = claims.get("iat")
+    if not isinstance(iat, int | float) or iat > now + LEEWAY_SECONDS:
+        raise AuthError("iat in the future")
+
+
+def consume_jti(session: Session, claims: dict[str, Any]) -> None:
+    """Record the token id; a second use raises AuthError. Expired ids are pruned as we go."""
+    jti = claims.get("jti")
+    if jti is None:
+        return
+    if not isinstance(jti, str) or not 0 < len(jti) <= 200:
+        raise AuthError("bad jti")
+    now = datetime.now(UTC)
+    expires = datetime.fromtimestamp(float(claims["exp"]), UTC) + timedelta(seconds=LEEWAY_SECONDS)
+    session.exec(delete(UsedJti).where(col(UsedJti.expires_at) < now))
+    try:
+        with session.begin_nested():
+            session.add(UsedJti(jti=jti, expires_at=expires))
+    except IntegrityError:
+        raise AuthError("jti replayed") from None
+
+
+def verify_inbound(
+    session: Session, authorization: str | None, settings: Settings
+) -> dict[str, Any]:
+    claims = decode_inbound(bearer_token(authorization), settings)
+    check_issued_at(claims)
+    consume_jti(session, claims)
+    return claims
+
+
+def caller_of(claims: dict[str, Any]) -> str:
+    """Who the rate limit counts against: the token's subject, else its issuer."""
+    return str(claims.get("sub") or claims.get("iss"))[:200]
+
+
+def sign_outbound(settings: Settings, *, audience: str = COMMAND_CENTER_ISSUER) -> str:
+    assert settings.shared_secret is not None
+    now = datetime.now(UTC)
+    claims = {
+        "iss": settings.agent_id,
+        "aud": audience,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=OUTBOUND_TTL_SECONDS)).timestamp()),
+        "jti": str(uuid.uuid4()),
+    }
+    return jwt.encode(claims, settings.shared_secret.get_secret_value(), algorithm="HS256")

@@ -1,0 +1,34 @@
+"""Named leases in the database, so a job runs in exactly one process at a time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from scholarlink.models import SchedulerLease, utcnow
+
+
+def acquire(session: Session, name: str, owner: str, ttl_seconds: float) -> bool:
+    """Take or renew the lease `name` for `owner`; False while another owner holds it."""
+    now = utcnow()
+    table = SchedulerLease.__table__  # type: ignore[attr-defined]
+    updated = session.execute(
+        sa.update(table)
+        .where(table.c.name == name, sa.or_(table.c.owner == owner, table.c.expires_at < now))
+        .values(owner=owner, expires_at=now + timedelta(seconds=ttl_seconds))
+    )
+    if updated.rowcount:  # type: ignore[attr-defined]
+        return True
+    try:
+        with session.begin_nested():
+            session.add(
+                SchedulerLease(
+                    name=name, owner=owner, expires_at=now + timedelta(seconds=ttl_seconds)
+                )
+            )
+    except IntegrityError:
+        return False
+    return True

@@ -1,0 +1,290 @@
+"""The agent's HTTP surface: task intake and status, capabilities, dead letters."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+import time
+from collections import defaultdict, deque
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlparse
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from scholarlink.agent import outbox, runtime, tasks
+from scholarlink.agent.auth import AuthError, caller_of, verify_inbound
+from scholarlink.agent.schemas import Accepted, ResultOut, TaskIn
+from scholarlink.api.errors import error_response, field_errors
+from scholarlink.capabilities import CAPABILITIES
+from scholarlink.db import session_scope
+from scholarlink.models import utcnow
+from scholarlink.observability.logs import trace_id as trace_var
+from scholarlink.observability.metrics import AGENT_RATE_LIMITED
+from scholarlink.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["agent"])
+MAX_BODY = 256 * 1024
+UNAUTHORIZED = {"error": {"code": "unauthorized", "message": "Missing or invalid credentials"}}
+
+
+def _unauthorized() -> JSONResponse:
+    return JSONResponse(UNAUTHORIZED, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _authenticate(authorization: str | None, settings: Settings) -> dict[str, Any] | None:
+    try:
+        with session_scope() as session:
+            return verify_inbound(session, authorization, settings)
+    except AuthError as exc:
+        log.info("agent request refused", extra={"reason": str(exc)})
+        return None
+
+
+class _WindowLimiter:
+    """In-memory sliding window for the unauthenticated capability listing (per client)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def retry_after(self, key: str) -> int:
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits[key]
+            while hits and hits[0] <= now - 60:
+                hits.popleft()
+            if len(hits) >= self.per_minute:
+                return max(1, math.ceil(hits[0] + 60 - now))
+            hits.append(now)
+            return 0
+
+
+_capability_limiter = _WindowLimiter(per_minute=60)
+
+
+@router.get("/agent/capabilities", summary="The nine capabilities (public, rate limited)")
+async def list_capabilities(request: Request) -> JSONResponse:
+    client = request.client.host if request.client else "unknown"
+    wait = _capability_limiter.retry_after(client)
+    if wait:
+        AGENT_RATE_LIMITED.labels("/agent/capabilities").inc()
+        return error_response(
+            429, "rate_limited", "Too many requests", headers={"Retry-After": str(wait)}
+        )
+    settings = get_settings()
+    return JSONResponse(
+        {
+            "agent_id": settings.agent_id,
+            "name": settings.agent_name,
+            "capabilities": list(CAPABILITIES),
+            "version": settings.version,
+            "status": "disabled" if settings.bridge_mode == "disabled" else "ready",
+        }
+    )
+
+
+def _accept(
+    task: TaskIn, caller: str, settings: Settings
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """In one transaction: idempotency, rate limit, insert. Returns (status, body, headers)."""
+    with session_scope() as session:
+        _serialise_caller(session, caller)
+        if (
+            tasks.get(session, task.task_id) is None
+        ):  # repeats of an accepted task are never limited
+            since = utcnow() - timedelta(minutes=1)
+            count, oldest = tasks.accepted_in_window(session, caller, since)
+            if count >= settings.agent_rate_limit_per_minute:
+                wait = 1 if oldest is None else max(1, math.ceil((oldest - since).total_seconds()))
+                AGENT_RATE_LIMITED.labels("/agent/task").inc()
+                return (
+                    429,
+                    {
+                        "error": {
+                            "code": "rate_limited",
+                            "message": f"At most {settings.agent_rate_limit_per_minute} tasks per minute",
+                        }
+                    },
+                    {"Retry-After": str(wait)},
+                )
+        acceptance = tasks.accept(session, task, caller=caller)
+        if acceptance.conflict:
+            return (
+                409,
+                {
+                    "error": {
+                        "code": "conflict",
+                        "message": "This task_id was already accepted with a different body",
+                    }
+                },
+                {},
+            )
+        row = acceptance.task
+        body = Accepted(task_id=row.task_id, status=row.status, trace_id=row.trace_id).model_dump()
+    return 202, body, {}
+
+
+def _serialise_caller(session: Session, caller: str) -> None:
+    """On PostgreSQL, one intake at a time per caller (so the rate limit is exact); SQLite's
+    write lock already serialises."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"agent-intake:{caller}"}
+        )
+
+
+@router.post(
+    "/agent/task",
+    status_code=202,
+    summary="Accept a task from the Command Center",
+    response_model=Accepted,
+    responses={401: {}, 409: {}, 413: {}, 422: {}, 429: {}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": TaskIn.model_json_schema()}},
+        }
+    },
+)
+async def post_task(request: Request) -> JSONResponse:
+    settings = get_settings()
+    claims = await run_in_threadpool(_authenticate, request.headers.get("authorization"), settings)
+    if claims is None:
+        return _unauthorized()
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+        return error_response(413, "payload_too_large", f"The body is over {MAX_BODY // 1024} KiB")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw.extend(chunk)
+        if len(raw) > MAX_BODY:
+            return error_response(
+                413, "payload_too_large", f"The body is over {MAX_BODY // 1024} KiB"
+            )
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return error_response(
+            422,
+            "validation_error",
+            "The body is not valid JSON",
+            [{"field": "body", "message": str(exc)[:200]}],
+        )
+    if not isinstance(data, dict):
+        return error_response(
+            422,
+            "validation_error",
+            "The body must be a JSON object",
+            [{"field": "body", "message": "expected an object"}],
+        )
+    try:
+        task = TaskIn.model_validate(data)
+    except ValidationError as exc:
+        return error_response(
+            422, "validation_error", "The task is not valid", field_errors(exc.errors())
+        )
+    if task.action not in CAPABILITIES:
+        return error_response(
+            422,
+            "unknown_action",
+            f"Unknown action {task.action!r}",
+            [{"field": "action", "message": "one of " + ", ".join(CAPABILITIES)}],
+        )
+    host = (urlparse(task.reply_to).hostname or "").lower()
+    if host not in settings.allowed_callback_hosts:
+        return error_response(
+            422,
+            "reply_to_not_allowed",
+            "reply_to points at a host that is not allowed",
+            [{"field": "reply_to", "message": f"host {host!r} is not allowed"}],
+        )
+    token = trace_var.set(task.trace_id)
+    try:
+        status, body, headers = await run_in_threadpool(_accept, task, caller_of(claims), settings)
+    finally:
+        trace_var.reset(token)
+    if status == 202:
+        if runtime.RUNTIME is not None:
+            runtime.RUNTIME.notify_task()
+        log.info(
+            "agent task accepted",
+            extra={"task_id": task.task_id, "action": task.action, "trace_id": task.trace_id},
+        )
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _task_view(task_id: str) -> dict[str, Any] | None:
+    with session_scope() as session:
+        task = tasks.get(session, task_id)
+        return None if task is None else tasks.result_view(task)
+
+
+@router.get(
+    "/agent/tasks/{task_id}",
+    summary="A task's current Result",
+    response_model=ResultOut,
+    responses={401: {}, 404: {}},
+)
+async def get_task(task_id: str, request: Request) -> JSONResponse:
+    settings = get_settings()
+    if (
+        await run_in_threadpool(_authenticate, request.headers.get("authorization"), settings)
+        is None
+    ):
+        return _unauthorized()
+    view = await run_in_threadpool(_task_view, task_id)
+    if view is None:
+        return error_response(404, "not_found", "No such task")
+    return JSONResponse(view)
+
+
+def _dead_letters() -> list[dict[str, Any]]:
+    with session_scope() as session:
+        return [outbox.message_view(m) for m in outbox.dead_letters(session)]
+
+
+def _replay(outbox_id: int) -> dict[str, Any] | None:
+    with session_scope() as session:
+        msg = outbox.replay(session, outbox_id)
+        return None if msg is None else outbox.message_view(msg)
+
+
+@router.get(
+    "/api/agent/dead-letters", summary="Outbound messages that gave up", responses={401: {}}
+)
+async def list_dead_letters(request: Request) -> JSONResponse:
+    if (
+        await run_in_threadpool(_authenticate, request.headers.get("authorization"), get_settings())
+        is None
+    ):
+        return _unauthorized()
+    return JSONResponse({"dead_letters": await run_in_threadpool(_dead_letters)})
+
+
+@router.post(
+    "/api/agent/dead-letters/{outbox_id}/replay",
+    summary="Deliver a dead letter again",
+    responses={401: {}, 404: {}},
+)
+async def replay_dead_letter(outbox_id: int, request: Request) -> JSONResponse:
+    if (
+        await run_in_threadpool(_authenticate, request.headers.get("authorization"), get_settings())
+        is None
+    ):
+        return _unauthorized()
+    view = await run_in_threadpool(_replay, outbox_id)
+    if view is None:
+        return error_response(404, "not_found", "No dead letter with this id")
+    if runtime.RUNTIME is not None:
+        runtime.RUNTIME.outbox_wake.set()
+    return JSONResponse(view)

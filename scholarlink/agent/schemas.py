@@ -1,0 +1,59 @@
+"""The wire shapes of the agent contract."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+TaskStatus = Literal["accepted", "in_progress", "succeeded", "failed", "rejected", "canceled"]
+TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "rejected", "canceled"})
+
+
+class Resources(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    priority: int = Field(default=0, ge=-100, le=100)
+    timeout_ms: int = Field(default=30_000, ge=100, le=600_000)
+    retry: int = Field(default=0, ge=0, le=10)
+
+
+class TaskIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    task_id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")
+    action: str = Field(min_length=1, max_length=100)
+    payload: dict[str, Any]
+    reply_to: str = Field(min_length=1, max_length=2000)
+    trace_id: str = Field(min_length=1, max_length=200)
+    requested_by: str = Field(min_length=1, max_length=200)
+    resources: Resources | None = None
+
+    @field_validator("reply_to")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        parsed = urlparse(v)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError("must be an http(s) URL")
+        return v
+
+
+class ErrorOut(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ResultOut(BaseModel):
+    task_id: str
+    status: TaskStatus
+    result: dict[str, Any] | None = None
+    error: ErrorOut | None = None
+    trace_id: str
+
+
+class Accepted(BaseModel):
+    task_id: str
+    status: TaskStatus
+    trace_id: str

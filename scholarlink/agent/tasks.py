@@ -1,0 +1,194 @@
+"""The durable task queue: accepted tasks live in the database before the 202 goes out.
+
+Workers claim tasks with a lease (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the write lock
+taken at BEGIN gives the same one-at-a-time claim). A task whose lease expires is claimed again.
+Finishing is fenced on the lease owner, so a worker that lost its lease cannot overwrite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from scholarlink.agent.schemas import TERMINAL, TaskIn
+from scholarlink.models import AgentTask, utcnow
+
+# Besides `resources.retry`, a task survives this many lost workers before it is failed.
+CRASH_ALLOWANCE = 2
+
+
+def body_hash(task: TaskIn) -> str:
+    canonical = json.dumps(task.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class Acceptance:
+    task: AgentTask
+    created: bool
+    conflict: bool = False
+
+
+def accept(session: Session, task: TaskIn, *, caller: str) -> Acceptance:
+    """Insert the task, or return the existing one with the same id (conflict if the body differs).
+    The caller commits before answering 202."""
+    digest = body_hash(task)
+    existing = session.exec(select(AgentTask).where(AgentTask.task_id == task.task_id)).first()
+    if existing is not None:
+        return Acceptance(existing, created=False, conflict=existing.body_hash != digest)
+    resources = task.resources
+    row = AgentTask(
+        task_id=task.task_id,
+        action=task.action,
+        payload=task.payload,
+        body_hash=digest,
+        reply_to=task.reply_to,
+        trace_id=task.trace_id,
+        requested_by=task.requested_by,
+        caller=caller,
+        priority=resources.priority if resources else 0,
+        timeout_ms=resources.timeout_ms if resources else 30_000,
+        max_retries=resources.retry if resources else 0,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # Accepted concurrently by another request: answer as for a repeat.
+        existing = session.exec(select(AgentTask).where(AgentTask.task_id == task.task_id)).one()
+        return Acceptance(existing, created=False, conflict=existing.body_hash != digest)
+    return Acceptance(row, created=True)
+
+
+def accepted_in_window(
+    session: Session, caller: str, since: datetime
+) -> tuple[int, datetime | None]:
+    """How many tasks `caller` had accepted since `since`, and the oldest of them."""
+    count, oldest = session.exec(
+        select(func.count(), func.min(AgentTask.created_at)).where(
+            AgentTask.caller == caller, AgentTask.created_at >= since
+        )
+    ).one()
+    return int(count), oldest
+
+
+def claim(session: Session, *, worker: str, lease_seconds: int) -> AgentTask | None:
+    """Claim the most urgent runnable task (highest priority, then oldest) for `worker`."""
+    now = utcnow()
+    runnable = sa.or_(
+        col(AgentTask.status) == "accepted",
+        sa.and_(col(AgentTask.status) == "in_progress", col(AgentTask.lease_expires_at) < now),
+    )
+    query = (
+        select(AgentTask)
+        .where(runnable, col(AgentTask.available_at) <= now)
+        .order_by(col(AgentTask.priority).desc(), col(AgentTask.available_at), col(AgentTask.id))
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    task = session.exec(query).first()
+    if task is None:
+        return None
+    task.status = "in_progress"
+    task.lease_owner = worker
+    task.lease_expires_at = now + timedelta(seconds=lease_seconds)
+    task.attempts += 1
+    task.started_at = task.started_at or now
+    task.updated_at = now
+    session.add(task)
+    session.flush()
+    return task
+
+
+def still_owned(session: Session, task_id: str, worker: str) -> AgentTask | None:
+    """The task row locked for an update, if `worker` still holds its lease."""
+    query = select(AgentTask).where(
+        AgentTask.task_id == task_id,
+        AgentTask.status == "in_progress",
+        AgentTask.lease_owner == worker,
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def finish(
+    session: Session,
+    task: AgentTask,
+    *,
+    status: str,
+    result: dict[str, Any] | None = None,
+    error: dict[str, Any] | None = None,
+) -> None:
+    assert status in TERMINAL
+    now = utcnow()
+    task.status = status
+    task.result = result
+    task.error = error
+    task.finished_at = now
+    task.updated_at = now
+    task.lease_owner = None
+    task.lease_expires_at = None
+    session.add(task)
+    session.flush()
+
+
+def schedule_retry(
+    session: Session, task: AgentTask, *, error: dict[str, Any], base: float = 1.0
+) -> None:
+    """Back to `accepted`, available after exponential backoff with full jitter."""
+    delay = random.uniform(0, min(60.0, base * 2 ** max(0, task.attempts - 1)))  # noqa: S311 - jitter
+    now = utcnow()
+    task.status = "accepted"
+    task.error = error
+    task.available_at = now + timedelta(seconds=delay)
+    task.lease_owner = None
+    task.lease_expires_at = None
+    task.updated_at = now
+    session.add(task)
+    session.flush()
+
+
+def attempts_allowed(task: AgentTask) -> int:
+    return 1 + task.max_retries + CRASH_ALLOWANCE
+
+
+def extend_lease(session: Session, task_id: str, worker: str, lease_seconds: int) -> bool:
+    table = AgentTask.__table__  # type: ignore[attr-defined]
+    result = session.execute(
+        sa.update(table)
+        .where(
+            table.c.task_id == task_id,
+            table.c.lease_owner == worker,
+            table.c.status == "in_progress",
+        )
+        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def get(session: Session, task_id: str) -> AgentTask | None:
+    return session.exec(select(AgentTask).where(AgentTask.task_id == task_id)).first()
+
+
+def result_view(task: AgentTask) -> dict[str, Any]:
+    """The contract's Result schema for a task in any state."""
+    out: dict[str, Any] = {
+        "task_id": task.task_id,
+        "status": task.status,
+        "trace_id": task.trace_id,
+    }
+    if task.result is not None and task.status == "succeeded":
+        out["result"] = task.result
+    if task.error is not None and task.status in ("failed", "rejected", "canceled"):
+        out["error"] = task.error
+    return out

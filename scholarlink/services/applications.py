@@ -1,0 +1,199 @@
+"""The application tracker: one application per student and scholarship, moved along allowed
+transitions, with progress, notes, outcome and amount won."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from scholarlink.models import Application, Scholarship, utcnow
+from scholarlink.services.deadlines import days_until, next_deadline
+from scholarlink.services.errors import NotFound, ValidationFailed
+
+STATUSES: dict[str, str] = {
+    "draft": "Draft",
+    "in_progress": "In progress",
+    "submitted": "Submitted",
+    "under_review": "Under review",
+    "accepted": "Accepted",
+    "rejected": "Rejected",
+}
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "draft": frozenset({"in_progress"}),
+    "in_progress": frozenset({"draft", "submitted"}),
+    "submitted": frozenset({"under_review", "accepted", "rejected"}),
+    "under_review": frozenset({"accepted", "rejected"}),
+    "accepted": frozenset(),
+    "rejected": frozenset(),
+}
+# Progress a status implies at least (a submitted application is complete).
+MIN_PROGRESS = {"submitted": 100, "under_review": 100, "accepted": 100, "rejected": 100}
+
+
+def _scholarship(session: Session, ref: int | str) -> Scholarship:
+    """A catalogue scholarship by numeric id or slug."""
+    row: Scholarship | None
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        row = session.get(Scholarship, int(ref))
+    else:
+        row = session.exec(select(Scholarship).where(Scholarship.slug == ref)).first()
+    if row is None or row.source != "catalogue":
+        raise NotFound("No such scholarship")
+    return row
+
+
+def create_application(
+    session: Session, *, user_id: int, scholarship: int | str, notes: str = ""
+) -> tuple[Application, bool]:
+    """Start an application (status draft); the same scholarship again returns the existing one."""
+    sch = _scholarship(session, scholarship)
+    if len(notes) > 10_000:
+        raise ValidationFailed(
+            "Notes are too long",
+            details=[{"field": "notes", "message": "At most 10,000 characters"}],
+        )
+    existing = session.exec(
+        select(Application).where(
+            Application.user_id == user_id, Application.scholarship_id == sch.id
+        )
+    ).first()
+    if existing is not None:
+        return existing, False
+    if not sch.is_active:
+        raise ValidationFailed("This scholarship is no longer offered")
+    app = Application(user_id=user_id, scholarship_id=sch.id, notes=notes)  # type: ignore[arg-type]
+    try:
+        with session.begin_nested():
+            session.add(app)
+    except IntegrityError:
+        existing = session.exec(
+            select(Application).where(
+                Application.user_id == user_id, Application.scholarship_id == sch.id
+            )
+        ).one()
+        return existing, False
+    return app, True
+
+
+def _owned(session: Session, user_id: int, application_id: int) -> Application:
+    app = session.get(Application, application_id)
+    if app is None or app.user_id != user_id:
+        raise NotFound("No such application")
+    return app
+
+
+def move(session: Session, *, user_id: int, application_id: int, status: str) -> Application:
+    app = _owned(session, user_id, application_id)
+    if status not in STATUSES:
+        raise ValidationFailed(
+            "Unknown status", details=[{"field": "status", "message": "Choose a listed status"}]
+        )
+    if status not in TRANSITIONS[app.status]:
+        allowed = ", ".join(STATUSES[s] for s in sorted(TRANSITIONS[app.status])) or "none (final)"
+        raise ValidationFailed(
+            f"An application can't go from {STATUSES[app.status]} to {STATUSES[status]}. Allowed: {allowed}.",
+            details=[{"field": "status", "message": f"Allowed next: {allowed}"}],
+        )
+    app.status = status
+    app.progress = max(app.progress, MIN_PROGRESS.get(status, 0))
+    if status == "submitted":
+        app.submitted_at = utcnow()
+    app.updated_at = utcnow()
+    session.add(app)
+    session.flush()
+    return app
+
+
+def update_details(
+    session: Session,
+    *,
+    user_id: int,
+    application_id: int,
+    progress: int | None = None,
+    notes: str | None = None,
+    outcome: str | None = None,
+    amount_won: int | None = None,
+) -> Application:
+    app = _owned(session, user_id, application_id)
+    errors = []
+    if progress is not None and not 0 <= progress <= 100:
+        errors.append({"field": "progress", "message": "Between 0 and 100"})
+    if notes is not None and len(notes) > 10_000:
+        errors.append({"field": "notes", "message": "At most 10,000 characters"})
+    if outcome is not None and len(outcome) > 500:
+        errors.append({"field": "outcome", "message": "At most 500 characters"})
+    if amount_won is not None and (amount_won < 0 or amount_won > 10_000_000):
+        errors.append({"field": "amount_won", "message": "A non-negative amount in dollars"})
+    if amount_won and app.status != "accepted":
+        errors.append(
+            {"field": "amount_won", "message": "Only an accepted application has an amount won"}
+        )
+    if errors:
+        raise ValidationFailed("Some fields are not valid", details=errors)
+    if progress is not None:
+        app.progress = max(progress, MIN_PROGRESS.get(app.status, 0))
+    if notes is not None:
+        app.notes = notes
+    if outcome is not None:
+        app.outcome = outcome.strip() or None
+    if amount_won is not None:
+        app.amount_won = amount_won
+    app.updated_at = utcnow()
+    session.add(app)
+    session.flush()
+    return app
+
+
+def delete(session: Session, *, user_id: int, application_id: int) -> None:
+    session.delete(_owned(session, user_id, application_id))
+    session.flush()
+
+
+@dataclass
+class TrackedApplication:
+    application: Application
+    scholarship: Scholarship
+
+
+def list_applications(session: Session, *, user_id: int) -> list[TrackedApplication]:
+    rows = session.exec(
+        select(Application, Scholarship)
+        .join(Scholarship, col(Scholarship.id) == Application.scholarship_id)
+        .where(Application.user_id == user_id)
+        .order_by(col(Application.updated_at).desc())
+    ).all()
+    return [TrackedApplication(a, s) for a, s in rows]
+
+
+def get_application(session: Session, *, user_id: int, application_id: int) -> TrackedApplication:
+    app = _owned(session, user_id, application_id)
+    sch = session.get(Scholarship, app.scholarship_id)
+    assert sch is not None
+    return TrackedApplication(app, sch)
+
+
+def application_dict(app: Application, sch: Scholarship, today: date) -> dict[str, Any]:
+    """An application as other systems see it."""
+    return {
+        "applicationId": app.id,
+        "scholarshipId": sch.slug,
+        "scholarship": {
+            "title": sch.name,
+            "organization": sch.provider,
+            "amount": sch.amount_max,
+            "url": sch.url,
+        },
+        "status": app.status,
+        "progress": app.progress,
+        "notes": app.notes,
+        "outcome": app.outcome,
+        "amountWon": app.amount_won,
+        "deadline": next_deadline(sch.deadline_month, sch.deadline_day, today).isoformat(),
+        "daysUntilDeadline": days_until(sch.deadline_month, sch.deadline_day, today),
+        "createdAt": app.created_at.isoformat(),
+        "updatedAt": app.updated_at.isoformat(),
+    }

@@ -1,0 +1,312 @@
+"""The Command Center protocol over real HTTP (seed section 9.1 and the contract)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlmodel import func, select
+
+from scholarlink.capabilities import CAPABILITIES
+from scholarlink.db import session_scope
+from scholarlink.models import AgentTask, AIUsage
+from scholarlink.services.credits import MILLI, balance
+from tests.integration.conftest import Bridge, make_student
+
+PROFILE = {
+    "gpa": 3.8,
+    "major": "Computer Science",
+    "academicLevel": "high_school_senior",
+    "state": "CA",
+    "citizenship": "us_citizen",
+    "interests": ["technology", "research"],
+    "financialNeed": True,
+}
+ESSAY = (
+    "When our robotics team lost at regionals in 2023, I was the one who had wired the drive "
+    "train. I learned that testing matters more than speed.\n\nI wrote a checklist and taught "
+    "it to 12 teammates. By the state championship we placed 4th of 38 teams.\n\n"
+    "Now I want to study engineering because owning mistakes is how teams grow."
+)
+
+
+def test_capabilities_are_public(bridge: Bridge) -> None:
+    r = bridge.client.get(f"{bridge.agent_url}/agent/capabilities")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["agent_id"] == "student-pilot"
+    assert body["capabilities"] == list(CAPABILITIES) and len(body["capabilities"]) == 9
+    assert body["version"] and body["status"] == "ready"
+
+
+def test_registered_at_the_command_center_and_heartbeat_seen(bridge: Bridge) -> None:
+    [reg] = bridge.cc.wait_for(lambda: bridge.cc.of_kind("register"))
+    assert reg.body["agent_id"] == "student-pilot"
+    assert reg.body["capabilities"] == list(CAPABILITIES)
+    assert reg.headers["x-agent-id"] == "student-pilot"
+    agents = httpx.get(f"{bridge.cc_url}/orchestrator/agents").json()["agents"]
+    assert [a["agent_id"] for a in agents] == ["student-pilot"]
+    beat = bridge.cc.wait_for(lambda: bridge.cc.of_kind("heartbeat"))[0]
+    assert set(beat.body) >= {
+        "agent_id",
+        "name",
+        "base_url",
+        "capabilities",
+        "status",
+        "last_seen",
+        "version",
+    }
+
+    def health_ok() -> dict | None:
+        h = bridge.client.get(f"{bridge.agent_url}/health").json()
+        return h if h["bridge"]["last_heartbeat_ok"] else None
+
+    health = bridge.cc.wait_for(health_ok)
+    assert health["agent_id"] == "student-pilot"
+    assert health["bridge"]["mode"] == "connected"
+    assert bridge.cc.rejected_signatures == 0
+
+
+def test_match_task_for_a_student_end_to_end(bridge: Bridge) -> None:
+    make_student("42600777", profile=PROFILE)
+    body = bridge.task("student_pilot.match_scholarships", {"studentId": "42600777", "limit": 5})
+    r = bridge.dispatch(body)
+    assert r.status_code == 202
+    assert r.json() == {
+        "task_id": body["task_id"],
+        "status": "accepted",
+        "trace_id": body["trace_id"],
+    }
+    callback = bridge.result(body["task_id"])
+    assert callback["status"] == "succeeded" and callback["trace_id"] == body["trace_id"]
+    result = callback["result"]
+    assert 1 <= result["count"] <= 5 and result["executionTimeMs"] >= 0
+    first = result["matches"][0]
+    assert set(first) >= {
+        "scholarshipId",
+        "scholarship",
+        "score",
+        "matchScore",
+        "reasoning",
+        "chanceLevel",
+        "eligibility",
+    }
+    assert first["score"] == first["matchScore"] and 0 <= first["score"] <= 100
+    assert first["chanceLevel"] in ("high", "competitive", "long_shot")
+    assert all(e["status"] != "unmet" for m in result["matches"] for e in m["eligibility"])
+    events = bridge.cc.wait_for(
+        lambda: (
+            len(bridge.cc.events_for(body["task_id"])) >= 2
+            and bridge.cc.events_for(body["task_id"])
+        )
+    )
+    types = [e["type"] for e in events]
+    assert types == ["scholarships_matched", "task_completed"]
+    done = events[-1]
+    assert done["event_id"] == done["id"] == f"{body['task_id']}:succeeded"
+    assert done["specversion"] == "1.0" and done["datacontenttype"] == "application/json"
+    assert done["subject"] == f"task/{body['task_id']}" and done["source"] == "student-pilot"
+    assert done["trace_id"] == body["trace_id"]
+    status = bridge.cc.status(bridge.agent_url, body["task_id"]).json()
+    assert status["status"] == "succeeded" and status["result"] == result
+
+
+def test_match_task_with_profile_data_only(bridge: Bridge) -> None:
+    body = bridge.task("student_pilot.match_scholarships", {"profileData": PROFILE})
+    assert bridge.dispatch(body).status_code == 202
+    callback = bridge.result(body["task_id"])
+    assert callback["status"] == "succeeded" and callback["result"]["count"] == 10
+
+
+def test_essay_analysis_charges_the_student_once(bridge: Bridge) -> None:
+    uid = make_student("s-essay", credits=1000)
+    body = bridge.task(
+        "student_pilot.analyze_essay",
+        {"studentId": "s-essay", "content": ESSAY, "prompt": "A challenge"},
+    )
+    assert bridge.dispatch(body).status_code == 202
+    callback = bridge.result(body["task_id"])
+    assert callback["status"] == "succeeded"
+    assert 0 <= callback["result"]["score"] <= 10 and callback["result"]["wordCount"] > 50
+    # The same task again: same 202, no second run, no second charge.
+    again = bridge.dispatch(body)
+    assert again.status_code == 202 and again.json()["status"] == "succeeded"
+    with session_scope() as s:
+        assert balance(s, uid) == 500 * MILLI
+        assert s.exec(select(func.count()).select_from(AIUsage)).one() == 1
+    assert [e["type"] for e in bridge.cc.wait_for(lambda: bridge.cc.events_for(body["task_id"]))][
+        :1
+    ] == ["essay_analyzed"]
+
+
+def test_insufficient_credits_is_rejected(bridge: Bridge) -> None:
+    make_student("s-poor", credits=10)
+    body = bridge.task("student_pilot.analyze_essay", {"studentId": "s-poor", "content": ESSAY})
+    bridge.dispatch(body)
+    callback = bridge.result(body["task_id"])
+    assert callback["status"] == "rejected"
+    assert callback["error"]["code"] == "insufficient_credits"
+    failed = bridge.cc.wait_for(lambda: bridge.cc.events_for(body["task_id"]))
+    assert [e["type"] for e in failed] == ["task_failed"]
+
+
+def test_unknown_student_is_rejected(bridge: Bridge) -> None:
+    body = bridge.task("student_pilot.get_profile", {"studentId": "nobody"})
+    bridge.dispatch(body)
+    assert bridge.result(body["task_id"])["error"]["code"] == "not_found"
+
+
+def test_profile_and_applications_capabilities(bridge: Bridge) -> None:
+    update = bridge.task(
+        "student_pilot.update_profile",
+        {"studentId": "new-7", "profileData": {"gpa": 3.4, "state": "Texas", "major": "Nursing"}},
+    )
+    bridge.dispatch(update)
+    profile = bridge.result(update["task_id"])["result"]
+    assert profile["studentId"] == "new-7" and profile["state"] == "TX" and profile["gpa"] == 3.4
+    get = bridge.task("student_pilot.get_profile", {"userId": "new-7"})
+    bridge.dispatch(get)
+    assert bridge.result(get["task_id"])["result"]["major"] == "Nursing"
+    create = bridge.task(
+        "student_pilot.create_application",
+        {
+            "studentId": "new-7",
+            "scholarshipId": "coca-cola-scholars",
+            "applicationData": {"notes": "From the CC"},
+        },
+    )
+    bridge.dispatch(create)
+    app = bridge.result(create["task_id"])["result"]
+    assert (
+        app["status"] == "draft"
+        and app["scholarshipId"] == "coca-cola-scholars"
+        and app["notes"] == "From the CC"
+    )
+    listing = bridge.task("student_pilot.get_applications", {"student_id": "new-7"})
+    bridge.dispatch(listing)
+    assert [
+        a["applicationId"] for a in bridge.result(listing["task_id"])["result"]["applications"]
+    ] == [app["applicationId"]]
+    types = {
+        e["type"]
+        for tid in (update["task_id"], create["task_id"])
+        for e in bridge.cc.wait_for(lambda t=tid: bridge.cc.events_for(t))
+    }
+    assert {"profile_updated", "application_created"} <= types
+
+
+def test_bad_payload_fails_without_retry(bridge: Bridge) -> None:
+    body = bridge.task(
+        "student_pilot.update_profile",
+        {"studentId": "x1", "profileData": {"gpa": 9}},
+        resources={"priority": 1, "timeout_ms": 5000, "retry": 3},
+    )
+    bridge.dispatch(body)
+    callback = bridge.result(body["task_id"])
+    assert callback["status"] == "failed" and callback["error"]["code"] == "validation_error"
+    assert callback["error"]["details"][0]["field"] == "gpa"
+    with session_scope() as s:
+        task = s.exec(select(AgentTask).where(AgentTask.task_id == body["task_id"])).one()
+        assert task.attempts == 1
+
+
+@pytest.mark.parametrize(
+    "mutate,code,field",
+    [
+        (lambda b: b.pop("reply_to"), "validation_error", "reply_to"),
+        (lambda b: b.update(extra_field=1), "validation_error", "extra_field"),
+        (lambda b: b.update(payload="not an object"), "validation_error", "payload"),
+        (
+            lambda b: b.update(resources={"timeout_ms": -1}),
+            "validation_error",
+            "resources.timeout_ms",
+        ),
+        (lambda b: b.update(action="student_pilot.launch_rockets"), "unknown_action", "action"),
+        (
+            lambda b: b.update(reply_to="https://evil.example.com/cb"),
+            "reply_to_not_allowed",
+            "reply_to",
+        ),
+        (lambda b: b.update(reply_to="ftp://127.0.0.1/cb"), "validation_error", "reply_to"),
+    ],
+)
+def test_invalid_tasks_get_422_with_field_errors_and_store_nothing(
+    bridge: Bridge, mutate, code: str, field: str
+) -> None:
+    body = bridge.task("student_pilot.get_profile", {"studentId": "x"})
+    mutate(body)
+    r = bridge.dispatch(body)
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert err["code"] == code
+    assert any(d["field"] == field for d in err["details"]), err
+    with session_scope() as s:
+        assert s.exec(select(func.count()).select_from(AgentTask)).one() == 0
+
+
+def test_oversized_body_is_413(bridge: Bridge) -> None:
+    body = bridge.task("student_pilot.analyze_essay", {"content": "x" * (300 * 1024)})
+    r = bridge.dispatch(body)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
+
+
+def test_same_task_id_with_a_different_body_is_409(bridge: Bridge) -> None:
+    body = bridge.task("student_pilot.get_profile", {"studentId": "a"})
+    assert bridge.dispatch(body).status_code == 202
+    changed = {**body, "payload": {"studentId": "b"}}
+    r = bridge.dispatch(changed)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "conflict"
+
+
+def test_rate_limit_counts_accepted_tasks_per_caller(
+    bridge: Bridge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scholarlink.settings import reset_settings_cache
+
+    monkeypatch.setenv("AGENT_RATE_LIMIT_PER_MINUTE", "5")
+    reset_settings_cache()
+    bodies = [bridge.task("student_pilot.get_profile", {"studentId": f"r{i}"}) for i in range(6)]
+    codes = [bridge.dispatch(b).status_code for b in bodies[:5]]
+    assert codes == [202] * 5
+    limited = bridge.dispatch(bodies[5])
+    assert limited.status_code == 429 and 1 <= int(limited.headers["retry-after"]) <= 60
+    # A repeat of an accepted task is not a new task: still 202.
+    assert bridge.dispatch(bodies[0]).status_code == 202
+    # Another caller has its own budget.
+    from scholarlink.agent.simulator import sign_task_token
+    from tests.integration.conftest import SECRET
+
+    other = sign_task_token(SECRET, subject="another-orchestrator")
+    assert bridge.dispatch(bodies[5], token=other).status_code == 202
+
+
+def test_task_status_needs_auth_and_404s(bridge: Bridge) -> None:
+    r = bridge.client.get(f"{bridge.agent_url}/agent/tasks/nope")
+    assert r.status_code == 401
+    assert bridge.cc.status(bridge.agent_url, "nope").status_code == 404
+
+
+def test_local_only_and_disabled_modes_show_in_health(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.integration.conftest import bridge_env
+    from tests.support.agent_server import agent_asgi
+    from tests.support.servers import serve
+
+    bridge_env(monkeypatch, None)
+    monkeypatch.delenv("COMMAND_CENTER_URL", raising=False)
+    with serve(agent_asgi(), lifespan="on") as url:
+        assert httpx.get(f"{url}/health").json()["bridge"]["mode"] == "local_only"
+    monkeypatch.delenv("SHARED_SECRET")
+    monkeypatch.delenv("SHARED_SECRET_PREVIOUS")
+    from scholarlink.settings import reset_settings_cache
+
+    reset_settings_cache()
+    with serve(agent_asgi(), lifespan="on") as url:
+        assert httpx.get(f"{url}/health").json()["bridge"]["mode"] == "disabled"
+        assert httpx.get(f"{url}/agent/capabilities").json()["status"] == "disabled"
+        assert (
+            httpx.post(
+                f"{url}/agent/task", json={}, headers={"Authorization": "Bearer x"}
+            ).status_code
+            == 401
+        )
