@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1)
     outbox_base_delay_seconds: float = Field(default=1.0, gt=0)
     outbox_max_delay_seconds: float = Field(default=300.0, gt=0)
+    outbox_breaker_reset_seconds: float = Field(default=15.0, gt=0)
     heartbeat_interval_seconds: int = Field(default=60, ge=1)
 
     # AI providers.

@@ -89,7 +89,11 @@ def _host(url: str) -> str:
 
 
 def destination_breaker(url: str) -> CircuitBreaker:
-    return breaker(f"command-center:{_host(url)}", failure_threshold=5, reset_after=15)
+    return breaker(
+        f"command-center:{_host(url)}",
+        failure_threshold=5,
+        reset_after=get_settings().outbox_breaker_reset_seconds,
+    )
 
 
 def claim_due(session: Session, *, worker: str, limit: int = 20) -> list[OutboxMessage]:

@@ -33,6 +33,7 @@ def bridge_env(monkeypatch: pytest.MonkeyPatch, cc_url: str | None, **extra: str
         "OUTBOX_BASE_DELAY_SECONDS": "0.05",
         "OUTBOX_MAX_DELAY_SECONDS": "0.3",
         "HEARTBEAT_INTERVAL_SECONDS": "2",
+        "OUTBOX_BREAKER_RESET_SECONDS": "0.5",
         **extra,
     }
     if cc_url:
