@@ -161,6 +161,7 @@ class Outcome:
     error: str | None
     retry_after: float | None
     duration_ms: int
+    started_at: datetime
 
 
 def send(client: httpx.Client, message: OutboxMessage, settings: Settings) -> Outcome:
@@ -176,6 +177,7 @@ def send(client: httpx.Client, message: OutboxMessage, settings: Settings) -> Ou
         and all(c in "0123456789abcdef" for c in message.trace_id)
     ):
         headers["traceparent"] = f"00-{message.trace_id}-{uuid.uuid4().hex[:16]}-01"
+    started_at = utcnow()
     started = time.perf_counter()
     try:
         response = client.post(
@@ -187,12 +189,14 @@ def send(client: httpx.Client, message: OutboxMessage, settings: Settings) -> Ou
             f"{type(exc).__name__}: {exc}"[:500],
             None,
             round((time.perf_counter() - started) * 1000),
+            started_at,
         )
     return Outcome(
         response.status_code,
         None if response.is_success else response.text[:300],
         retry_after_seconds(response.headers.get("retry-after")),
         round((time.perf_counter() - started) * 1000),
+        started_at,
     )
 
 
@@ -206,6 +210,7 @@ def record(
     session.add(
         DeliveryAttempt(
             outbox_id=message_id,
+            attempted_at=outcome.started_at,
             status_code=outcome.status_code,
             error=outcome.error,
             duration_ms=outcome.duration_ms,

@@ -22,7 +22,6 @@ from scholarlink.db import session_scope
 from scholarlink.models import Match, Scholarship, StudentProfile, utcnow
 from scholarlink.observability.breakers import CircuitOpen
 from scholarlink.services.credits import (
-    InsufficientCredits,
     Usage,
     run_charged_operation,
     token_price,
@@ -184,12 +183,9 @@ def refresh_matches(*, user_id: int, operation_id: str | None = None) -> int:
             )
         )
         views = rank_profile(session, facts, limit=STORED_MATCHES, exclude_ids=dismissed)
-    try:
-        views, _ = refine_with_model(
-            views, facts, user_id=user_id, operation_id=operation_id or f"match:{uuid.uuid4()}"
-        )
-    except InsufficientCredits:
-        raise
+    views, _ = refine_with_model(
+        views, facts, user_id=user_id, operation_id=operation_id or f"match:{uuid.uuid4()}"
+    )
     with session_scope() as session:
         existing = {
             m.scholarship_id: m for m in session.exec(select(Match).where(Match.user_id == user_id))

@@ -27,7 +27,13 @@ def _b64(data: dict) -> str:
 
 def _claims(**over: object) -> dict:
     now = int(time.time())
-    claims = {"iss": "auto-com-center", "aud": "student-pilot", "iat": now, "exp": now + 300, "jti": str(uuid.uuid4())}
+    claims = {
+        "iss": "auto-com-center",
+        "aud": "student-pilot",
+        "iat": now,
+        "exp": now + 300,
+        "jti": str(uuid.uuid4()),
+    }
     claims.update(over)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -48,9 +54,15 @@ ATTACKS = {
     "wrong aud": lambda: jwt.encode(_claims(aud="another-agent"), SECRET, algorithm="HS256"),
     "no exp": lambda: jwt.encode(_claims(exp=None), SECRET, algorithm="HS256"),
     "no iat": lambda: jwt.encode(_claims(iat=None), SECRET, algorithm="HS256"),
-    "expired beyond tolerance": lambda: jwt.encode(_claims(iat=int(time.time()) - 600, exp=int(time.time()) - 31), SECRET, algorithm="HS256"),
-    "iat in the future": lambda: jwt.encode(_claims(iat=int(time.time()) + 120), SECRET, algorithm="HS256"),
-    "nbf in the future": lambda: jwt.encode(_claims(nbf=int(time.time()) + 120), SECRET, algorithm="HS256"),
+    "expired beyond tolerance": lambda: jwt.encode(
+        _claims(iat=int(time.time()) - 600, exp=int(time.time()) - 31), SECRET, algorithm="HS256"
+    ),
+    "iat in the future": lambda: jwt.encode(
+        _claims(iat=int(time.time()) + 120), SECRET, algorithm="HS256"
+    ),
+    "nbf in the future": lambda: jwt.encode(
+        _claims(nbf=int(time.time()) + 120), SECRET, algorithm="HS256"
+    ),
     "garbage": lambda: "not.a.jwt",
 }
 
@@ -68,7 +80,13 @@ def test_no_token_and_token_in_the_wrong_header(bridge: Bridge) -> None:
     body = bridge.task("student_pilot.get_profile", {"studentId": "x"})
     url = f"{bridge.agent_url}/agent/task"
     good = sign_task_token(SECRET)
-    for headers in ({}, {"X-Auth-Token": good}, {"Authorization": good}, {"Authorization": f"Token {good}"}, {"Cookie": f"token={good}"}):
+    for headers in (
+        {},
+        {"X-Auth-Token": good},
+        {"Authorization": good},
+        {"Authorization": f"Token {good}"},
+        {"Cookie": f"token={good}"},
+    ):
         r = bridge.client.post(url, json=body, headers=headers)
         assert r.status_code == 401 and r.json() == GENERIC, headers
     _nothing_stored()
@@ -88,12 +106,22 @@ def test_replayed_jti_is_refused(bridge: Bridge) -> None:
 def test_clock_tolerance_is_thirty_seconds(bridge: Bridge) -> None:
     now = int(time.time())
     just_expired = jwt.encode(_claims(iat=now - 100, exp=now - 20), SECRET, algorithm="HS256")
-    assert bridge.dispatch(bridge.task("student_pilot.get_profile", {"studentId": "x"}), token=just_expired).status_code == 202
+    assert (
+        bridge.dispatch(
+            bridge.task("student_pilot.get_profile", {"studentId": "x"}), token=just_expired
+        ).status_code
+        == 202
+    )
 
 
 def test_previous_secret_accepted_during_rotation(bridge: Bridge) -> None:
     token = jwt.encode(_claims(), PREVIOUS_SECRET, algorithm="HS256")
-    assert bridge.dispatch(bridge.task("student_pilot.get_profile", {"studentId": "x"}), token=token).status_code == 202
+    assert (
+        bridge.dispatch(
+            bridge.task("student_pilot.get_profile", {"studentId": "x"}), token=token
+        ).status_code
+        == 202
+    )
 
 
 def _nothing_stored() -> None:

@@ -32,17 +32,33 @@ def _set(monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
 
 def _messages(task_id: str) -> list[OutboxMessage]:
     with session_scope() as s:
-        return list(s.exec(select(OutboxMessage).where(OutboxMessage.task_id == task_id).order_by(col(OutboxMessage.id))))
+        return list(
+            s.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.task_id == task_id)
+                .order_by(col(OutboxMessage.id))
+            )
+        )
 
 
-def test_command_center_down_then_back_delivers_everything_in_order(bridge: Bridge, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_command_center_down_then_back_delivers_everything_in_order(
+    bridge: Bridge, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _set(monkeypatch, OUTBOX_MAX_ATTEMPTS="200")
     bridge.cc.fail_status = 503
-    bodies = [bridge.task("student_pilot.update_profile", {"studentId": f"down-{i}", "profileData": {"gpa": 3.0 + i / 10}}) for i in range(3)]
+    bodies = [
+        bridge.task(
+            "student_pilot.update_profile",
+            {"studentId": f"down-{i}", "profileData": {"gpa": 3.0 + i / 10}},
+        )
+        for i in range(3)
+    ]
     for body in bodies:
         assert bridge.dispatch(body).status_code == 202
     # Tasks finish while the Command Center is down; their messages wait in the outbox.
-    bridge.cc.wait_for(lambda: all(m.attempts >= 2 for b in bodies for m in _messages(b["task_id"])[:1]))
+    bridge.cc.wait_for(
+        lambda: all(m.attempts >= 2 for b in bodies for m in _messages(b["task_id"])[:1])
+    )
     assert bridge.cc.of_kind("callback") == []
     bridge.cc.fail_status = None
     for body in bodies:
@@ -50,46 +66,85 @@ def test_command_center_down_then_back_delivers_everything_in_order(bridge: Brid
         assert callback["status"] == "succeeded"
     for body in bodies:
         tid = body["task_id"]
-        arrived = bridge.cc.wait_for(lambda t=tid: len([r for r in bridge.cc.received if r.body.get("task_id") == t or r.body.get("subject") == f"task/{t}"]) == 3 and t)
-        order = [r.kind if r.kind == "callback" else r.body["type"] for r in bridge.cc.received if r.body.get("task_id") == arrived or r.body.get("subject") == f"task/{arrived}"]
+        arrived = bridge.cc.wait_for(
+            lambda t=tid: (
+                len(
+                    [
+                        r
+                        for r in bridge.cc.received
+                        if r.body.get("task_id") == t or r.body.get("subject") == f"task/{t}"
+                    ]
+                )
+                == 3
+                and t
+            )
+        )
+        order = [
+            r.kind if r.kind == "callback" else r.body["type"]
+            for r in bridge.cc.received
+            if r.body.get("task_id") == arrived or r.body.get("subject") == f"task/{arrived}"
+        ]
         assert order == ["callback", "profile_updated", "task_completed"]
     with session_scope() as s:
         # Heartbeats are allowed to lapse (two attempts each); nothing else may be lost.
-        dead = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "dead", OutboxMessage.kind != "heartbeat")
+        dead = (
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == "dead", OutboxMessage.kind != "heartbeat")
+        )
         assert s.exec(dead).one() == 0
 
 
-def test_short_budget_dead_letters_then_replay_delivers(bridge: Bridge, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_short_budget_dead_letters_then_replay_delivers(
+    bridge: Bridge, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _set(monkeypatch, OUTBOX_MAX_ATTEMPTS="2")
     bridge.cc.fail_status = 500
     body = bridge.task("student_pilot.get_profile", {"studentId": "nobody"})
     bridge.dispatch(body)
-    bridge.cc.wait_for(lambda: (m := _messages(body["task_id"])) and all(x.status == "dead" for x in m))
+    bridge.cc.wait_for(
+        lambda: (m := _messages(body["task_id"])) and all(x.status == "dead" for x in m)
+    )
     headers = {"Authorization": f"Bearer {sign_task_token(SECRET)}"}
-    listed = bridge.client.get(f"{bridge.agent_url}/api/agent/dead-letters", headers=headers).json()["dead_letters"]
+    listed = bridge.client.get(
+        f"{bridge.agent_url}/api/agent/dead-letters", headers=headers
+    ).json()["dead_letters"]
     mine = [d for d in listed if d["task_id"] == body["task_id"]]
-    assert {d["kind"] for d in mine} == {"callback", "event"} and all(d["attempts"] == 2 for d in mine)
+    assert {d["kind"] for d in mine} == {"callback", "event"} and all(
+        d["attempts"] == 2 for d in mine
+    )
     assert cli(["agent", "dead-letters"]) == 0
     assert f"callback:{body['task_id']}:rejected" in capsys.readouterr().out
     assert bridge.client.get(f"{bridge.agent_url}/api/agent/dead-letters").status_code == 401
     bridge.cc.fail_status = None
     breaker("command-center:127.0.0.1:" + bridge.cc_url.rsplit(":", 1)[1]).reset()
     callback_id = next(d["id"] for d in mine if d["kind"] == "callback")
-    r = bridge.client.post(f"{bridge.agent_url}/api/agent/dead-letters/{callback_id}/replay", headers={"Authorization": f"Bearer {sign_task_token(SECRET)}"})
+    r = bridge.client.post(
+        f"{bridge.agent_url}/api/agent/dead-letters/{callback_id}/replay",
+        headers={"Authorization": f"Bearer {sign_task_token(SECRET)}"},
+    )
     assert r.status_code == 200 and r.json()["status"] == "pending"
     for d in mine:
         if d["kind"] != "callback":
             assert cli(["agent", "replay", str(d["id"])]) == 0
     assert bridge.result(body["task_id"])["status"] == "rejected"
     bridge.cc.wait_for(lambda: bridge.cc.events_for(body["task_id"]))
-    assert bridge.client.post(f"{bridge.agent_url}/api/agent/dead-letters/999999/replay", headers={"Authorization": f"Bearer {sign_task_token(SECRET)}"}).status_code == 404
+    assert (
+        bridge.client.post(
+            f"{bridge.agent_url}/api/agent/dead-letters/999999/replay",
+            headers={"Authorization": f"Bearer {sign_task_token(SECRET)}"},
+        ).status_code
+        == 404
+    )
 
 
 def test_gone_receiver_is_dead_at_once(bridge: Bridge) -> None:
     bridge.cc.fail_status = 410
     body = bridge.task("student_pilot.get_profile", {"studentId": "nobody"})
     bridge.dispatch(body)
-    bridge.cc.wait_for(lambda: (m := _messages(body["task_id"])) and all(x.status == "dead" for x in m))
+    bridge.cc.wait_for(
+        lambda: (m := _messages(body["task_id"])) and all(x.status == "dead" for x in m)
+    )
     assert all(m.attempts == 1 and m.last_status_code == 410 for m in _messages(body["task_id"]))
 
 
@@ -99,11 +154,20 @@ def test_retry_after_is_honoured(bridge: Bridge, monkeypatch: pytest.MonkeyPatch
     bridge.cc.retry_after = "1"
     body = bridge.task("student_pilot.get_profile", {"studentId": "nobody"})
     bridge.dispatch(body)
-    first = bridge.cc.wait_for(lambda: (m := _messages(body["task_id"])) and m[0].attempts >= 1 and m[0])
+    first = bridge.cc.wait_for(
+        lambda: (m := _messages(body["task_id"])) and m[0].attempts >= 1 and m[0]
+    )
     bridge.cc.fail_status = None
     bridge.result(body["task_id"])
     with session_scope() as s:
-        times = [a.attempted_at for a in s.exec(select(DeliveryAttempt).where(DeliveryAttempt.outbox_id == first.id).order_by(col(DeliveryAttempt.id)))]
+        times = [
+            a.attempted_at
+            for a in s.exec(
+                select(DeliveryAttempt)
+                .where(DeliveryAttempt.outbox_id == first.id)
+                .order_by(col(DeliveryAttempt.id))
+            )
+        ]
     assert len(times) >= 2 and (times[1] - times[0]).total_seconds() >= 0.9
 
 
@@ -122,7 +186,13 @@ def test_callback_goes_to_the_tasks_own_reply_to(bridge: Bridge) -> None:
 def slow_model(bridge: Bridge, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
     fake = FakeOpenAI(mode="slow", delay=2.0)
     with serve(fake.app()) as url:
-        _set(monkeypatch, OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=url + "/v1", OPENAI_TIMEOUT_SECONDS="10", OPENAI_MAX_RETRIES="0")
+        _set(
+            monkeypatch,
+            OPENAI_API_KEY="sk-test",
+            OPENAI_BASE_URL=url + "/v1",
+            OPENAI_TIMEOUT_SECONDS="10",
+            OPENAI_MAX_RETRIES="0",
+        )
         reset_providers()
         breaker("openai").reset()
         yield fake
@@ -133,7 +203,11 @@ def slow_model(bridge: Bridge, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake
 
 def test_timeout_fails_the_task_and_charges_nothing(bridge: Bridge, slow_model: FakeOpenAI) -> None:
     uid = make_student("slow-1", credits=100)
-    body = bridge.task("student_pilot.analyze_essay", {"studentId": "slow-1", "content": ESSAY}, resources={"priority": 0, "timeout_ms": 500, "retry": 0})
+    body = bridge.task(
+        "student_pilot.analyze_essay",
+        {"studentId": "slow-1", "content": ESSAY},
+        resources={"priority": 0, "timeout_ms": 500, "retry": 0},
+    )
     bridge.dispatch(body)
     callback = bridge.result(body["task_id"])
     assert callback["status"] == "failed" and callback["error"]["code"] == "timeout"
@@ -146,7 +220,11 @@ def test_timeout_fails_the_task_and_charges_nothing(bridge: Bridge, slow_model: 
 def test_retryable_failures_are_retried_then_fail(bridge: Bridge, slow_model: FakeOpenAI) -> None:
     slow_model.mode = "500"
     make_student("flaky-1", credits=100)
-    body = bridge.task("student_pilot.improve_essay_content", {"studentId": "flaky-1", "content": ESSAY}, resources={"priority": 0, "timeout_ms": 5000, "retry": 2})
+    body = bridge.task(
+        "student_pilot.improve_essay_content",
+        {"studentId": "flaky-1", "content": ESSAY},
+        resources={"priority": 0, "timeout_ms": 5000, "retry": 2},
+    )
     bridge.dispatch(body)
     callback = bridge.result(body["task_id"], timeout=30)
     assert callback["status"] == "failed" and callback["error"]["code"] == "unavailable"
@@ -156,10 +234,16 @@ def test_retryable_failures_are_retried_then_fail(bridge: Bridge, slow_model: Fa
     assert len(slow_model.requests) == 3
 
 
-def test_retry_succeeds_when_the_dependency_recovers(bridge: Bridge, slow_model: FakeOpenAI) -> None:
+def test_retry_succeeds_when_the_dependency_recovers(
+    bridge: Bridge, slow_model: FakeOpenAI
+) -> None:
     slow_model.mode = "500"
     uid = make_student("flaky-2", credits=100)
-    body = bridge.task("student_pilot.improve_essay_content", {"studentId": "flaky-2", "content": ESSAY}, resources={"priority": 0, "timeout_ms": 5000, "retry": 5})
+    body = bridge.task(
+        "student_pilot.improve_essay_content",
+        {"studentId": "flaky-2", "content": ESSAY},
+        resources={"priority": 0, "timeout_ms": 5000, "retry": 5},
+    )
     bridge.dispatch(body)
     bridge.cc.wait_for(lambda: len(slow_model.requests) >= 1)
     slow_model.mode = "ok"
