@@ -61,7 +61,12 @@ class AgentRuntime:
             return
         self._client = httpx.Client(follow_redirects=False)
         if run_worker:
-            self.worker = TaskWorker(self.name)
+            loop = asyncio.get_running_loop()
+
+            def wake_outbox() -> None:
+                loop.call_soon_threadsafe(self.outbox_wake.set)
+
+            self.worker = TaskWorker(self.name, on_settled=wake_outbox)
             self._tasks.append(
                 asyncio.create_task(self.worker.run_forever(self._stop), name="agent-worker")
             )

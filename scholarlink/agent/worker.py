@@ -11,6 +11,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -37,8 +38,16 @@ def worker_name() -> str:
 
 
 class TaskWorker:
-    def __init__(self, name: str | None = None, *, threads: int = 4) -> None:
+    def __init__(
+        self,
+        name: str | None = None,
+        *,
+        threads: int = 4,
+        on_settled: Callable[[], None] | None = None,
+    ) -> None:
         self.name = name or worker_name()
+        # Called (from a worker thread) when a task ended, so its messages go out at once.
+        self.on_settled = on_settled
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="agent-task")
         self.wake = asyncio.Event()
 
@@ -149,6 +158,8 @@ class TaskWorker:
             self._end(
                 session, task, status, result=result, error=error, domain_events=domain_events or []
             )
+        if self.on_settled is not None:
+            self.on_settled()
 
     def _end(
         self,

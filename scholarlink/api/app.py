@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from scholarlink.agent import routes as agent_routes
 from scholarlink.api import catalogue
 from scholarlink.api.errors import install_error_handlers
-from scholarlink.observability import health
+from scholarlink.observability import exposition, health
 from scholarlink.observability.middleware import CorrelationMiddleware
 from scholarlink.settings import get_settings
 
@@ -22,6 +22,7 @@ def create_api() -> FastAPI:
     install_error_handlers(api)
     api.add_middleware(CorrelationMiddleware)
     api.include_router(health.router)
+    api.include_router(exposition.router)
     api.include_router(catalogue.router)
     api.include_router(agent_routes.router)
     return api

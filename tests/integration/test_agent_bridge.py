@@ -310,3 +310,22 @@ def test_local_only_and_disabled_modes_show_in_health(
             ).status_code
             == 401
         )
+
+
+def test_bridge_metrics_are_exported(bridge: Bridge) -> None:
+    body = bridge.task("student_pilot.get_profile", {"studentId": "nobody"})
+    bridge.dispatch(body)
+    bridge.result(body["task_id"])
+    bridge.cc.wait_for(lambda: bridge.cc.events_for(body["task_id"]))
+    text = bridge.client.get(f"{bridge.agent_url}/metrics").text
+    assert 'agent_tasks_total{action="student_pilot.get_profile",outcome="rejected"}' in text
+    for name in (
+        "agent_task_duration_seconds_bucket",
+        "agent_delivery_attempts_total",
+        "agent_outbox_depth",
+        "agent_dead_letters",
+        "circuit_breaker_state",
+        'http_requests_total{method="POST",route="/agent/task",status="202"}',
+    ):
+        assert name in text, name
+    assert bridge.client.get(f"{bridge.agent_url}/metrics/prometheus").status_code == 200

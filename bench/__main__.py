@@ -1,0 +1,14 @@
+"""python -m bench [matching|agent] — run the benchmarks (all by default)."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import agent, matching
+
+SUITES = {"matching": matching.main, "agent": agent.main}
+
+if __name__ == "__main__":
+    names = sys.argv[1:] or list(SUITES)
+    for name in names:
+        SUITES[name]()
