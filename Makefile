@@ -70,4 +70,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf .web .states scholarlink.db* artifacts
+	rm -rf .web .states .data artifacts

@@ -1,4 +1,4 @@
-"""The Reflex app: pages, theme, and the HTTP API mounted on its backend."""
+"""The Reflex app: pages, and the HTTP API mounted on its backend."""
 
 from __future__ import annotations
 
@@ -8,8 +8,19 @@ from scholarlink import routes
 from scholarlink.agent.runtime import agent_lifespan
 from scholarlink.api import create_api
 from scholarlink.observability.logs import configure_logging
-from scholarlink.pages import landing
+from scholarlink.pages import (
+    applications,
+    auth,
+    credits,
+    dashboard,
+    essays,
+    landing,
+    matches,
+    profile,
+    scholarships,
+)
 from scholarlink.settings import load_settings_or_exit
+from scholarlink.state.session import SessionState
 
 load_settings_or_exit()
 configure_logging()
@@ -19,9 +30,79 @@ app = rx.App(
     head_components=[rx.el.meta(name="description", content="Find scholarships you qualify for.")],
 )
 app.register_lifespan_task(agent_lifespan)
+
+PUBLIC = SessionState.check_session
+# Dynamic routes first (Reflex matches them in order).
+app.add_page(
+    scholarships.detail_page,
+    route=f"{routes.SCHOLARSHIPS}/[sid]",
+    title="Scholarship · ScholarLink",
+    on_load=scholarships.DetailState.load,
+)
+app.add_page(
+    essays.editor_page,
+    route=f"{routes.ESSAYS}/[eid]",
+    title="Essay · ScholarLink",
+    on_load=essays.EssayEditorState.load,
+)
 app.add_page(
     landing.landing,
     route=routes.HOME,
     title="ScholarLink — scholarships you qualify for",
+    on_load=PUBLIC,
 )
-app.add_page(landing.not_found, route="404", title="Page not found · ScholarLink")
+app.add_page(
+    auth.sign_in_page,
+    route=routes.SIGN_IN,
+    title="Sign in · ScholarLink",
+    on_load=auth.AuthState.reset_form,
+)
+app.add_page(
+    auth.sign_up_page,
+    route=routes.SIGN_UP,
+    title="Create your account · ScholarLink",
+    on_load=auth.AuthState.reset_form,
+)
+app.add_page(
+    dashboard.dashboard_page,
+    route=routes.DASHBOARD,
+    title="Dashboard · ScholarLink",
+    on_load=dashboard.DashboardState.load,
+)
+app.add_page(
+    profile.profile_page,
+    route=routes.PROFILE,
+    title="Profile · ScholarLink",
+    on_load=profile.ProfileState.load,
+)
+app.add_page(
+    scholarships.discover_page,
+    route=routes.SCHOLARSHIPS,
+    title="Scholarships · ScholarLink",
+    on_load=scholarships.DiscoverState.load,
+)
+app.add_page(
+    matches.matches_page,
+    route=routes.MATCHES,
+    title="Matches · ScholarLink",
+    on_load=matches.MatchesState.load,
+)
+app.add_page(
+    applications.applications_page,
+    route=routes.APPLICATIONS,
+    title="Applications · ScholarLink",
+    on_load=applications.ApplicationsState.load,
+)
+app.add_page(
+    essays.essays_page,
+    route=routes.ESSAYS,
+    title="Essays · ScholarLink",
+    on_load=essays.EssayLibraryState.load,
+)
+app.add_page(
+    credits.credits_page,
+    route=routes.CREDITS,
+    title="Credits · ScholarLink",
+    on_load=credits.CreditsState.load,
+)
+app.add_page(landing.not_found, route="404", title="Page not found · ScholarLink", on_load=PUBLIC)

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     version: str = "0.1.0"
 
     # Database: SQLite file by default, PostgreSQL in production.
-    database_url: str = f"sqlite:///{PROJECT_ROOT / 'scholarlink.db'}"
+    # In a hidden folder: Reflex's dev hot reload ignores it (writes to the DB must not restart it).
+    database_url: str = f"sqlite:///{PROJECT_ROOT / '.data' / 'scholarlink.db'}"
     database_pool_size: int = Field(default=5, ge=1, le=100)
 
     # Sessions and signing of the student-facing app.
@@ -37,6 +38,8 @@ class Settings(BaseSettings):
     session_ttl_hours: int = Field(default=24 * 14, ge=1)
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_minutes: int = Field(default=15, ge=1)
+    # Credits granted to every new account so the essay tools can be tried (0 = none).
+    welcome_credits: int = Field(default=1000, ge=0)
 
     # Agent bridge (contracts/agent-bridge.md).
     shared_secret: SecretStr | None = None

@@ -5,10 +5,17 @@ from __future__ import annotations
 import reflex as rx
 
 from scholarlink import routes
+from scholarlink.state.session import SessionState
 
-NAV_LINKS: tuple[tuple[str, str], ...] = (
+PUBLIC_LINKS: tuple[tuple[str, str], ...] = (("Scholarships", routes.SCHOLARSHIPS),)
+STUDENT_LINKS: tuple[tuple[str, str], ...] = (
+    ("Dashboard", routes.DASHBOARD),
+    ("Matches", routes.MATCHES),
     ("Scholarships", routes.SCHOLARSHIPS),
-    ("Privacy", routes.PRIVACY),
+    ("Applications", routes.APPLICATIONS),
+    ("Essays", routes.ESSAYS),
+    ("Profile", routes.PROFILE),
+    ("Credits", routes.CREDITS),
 )
 
 
@@ -35,28 +42,80 @@ def nav_link(label: str, href: str) -> rx.Component:
     return rx.link(label, href=href, size="3", weight="medium", color=rx.color("gray", 11))
 
 
+def _account_menu() -> rx.Component:
+    return rx.cond(
+        SessionState.signed_in,
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.button(
+                    rx.icon("circle-user", size=16),
+                    SessionState.user_name,
+                    variant="soft",
+                    size="2",
+                    aria_label="Account",
+                )
+            ),
+            rx.menu.content(
+                rx.menu.item("Profile", on_click=rx.redirect(routes.PROFILE)),
+                rx.menu.item("Credits", on_click=rx.redirect(routes.CREDITS)),
+                rx.menu.separator(),
+                rx.menu.item("Sign out", on_click=SessionState.sign_out),
+                rx.menu.item(
+                    "Sign out everywhere", on_click=SessionState.sign_out_everywhere, color="red"
+                ),
+            ),
+        ),
+        rx.hstack(
+            rx.link(rx.button("Sign in", variant="ghost", size="2"), href=routes.SIGN_IN),
+            rx.link(rx.button("Get started", size="2"), href=routes.SIGN_UP),
+            spacing="2",
+        ),
+    )
+
+
+def _links(links: tuple[tuple[str, str], ...]) -> rx.Component:
+    return rx.hstack(*(nav_link(label, href) for label, href in links), spacing="4")
+
+
 def navbar() -> rx.Component:
     return rx.box(
         rx.hstack(
             brand(),
             rx.spacer(),
             rx.desktop_only(
-                rx.hstack(*(nav_link(label, href) for label, href in NAV_LINKS), spacing="5")
+                rx.cond(SessionState.signed_in, _links(STUDENT_LINKS), _links(PUBLIC_LINKS))
             ),
             rx.mobile_and_tablet(
                 rx.menu.root(
                     rx.menu.trigger(
                         rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Open menu")
                     ),
-                    rx.menu.content(
-                        *(rx.menu.item(rx.link(label, href=href)) for label, href in NAV_LINKS)
+                    rx.cond(
+                        SessionState.signed_in,
+                        rx.menu.content(
+                            *(
+                                rx.menu.item(label, on_click=rx.redirect(href))
+                                for label, href in STUDENT_LINKS
+                            ),
+                            rx.menu.separator(),
+                            rx.menu.item("Sign out", on_click=SessionState.sign_out),
+                        ),
+                        rx.menu.content(
+                            *(
+                                rx.menu.item(label, on_click=rx.redirect(href))
+                                for label, href in PUBLIC_LINKS
+                            ),
+                            rx.menu.item("Sign in", on_click=rx.redirect(routes.SIGN_IN)),
+                            rx.menu.item("Create an account", on_click=rx.redirect(routes.SIGN_UP)),
+                        ),
                     ),
                 )
             ),
+            rx.desktop_only(_account_menu()),
             color_mode_toggle(),
             align="center",
             spacing="4",
-            max_width="72rem",
+            max_width="80rem",
             margin="0 auto",
             padding_x="1.25rem",
             padding_y="0.75rem",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic.alias_generators import to_camel, to_snake
 from sqlmodel import Session, select
 
 from scholarlink.models import StudentProfile, User, utcnow
@@ -148,18 +148,25 @@ class ProfileInput(BaseModel):
         return self
 
 
+# Plain words for the range and type errors people actually make in these fields.
+FRIENDLY_ERRORS = {
+    "gpa": "Enter a GPA between 0 and 4.0 (up to 5.0 if weighted)",
+    "graduation_year": "Enter a year between 1990 and 2045",
+}
+
+
 def parse_profile_input(data: dict[str, Any]) -> ProfileInput:
     """Validate raw input; errors come back as ValidationFailed with [{field, message}]."""
     try:
         return ProfileInput.model_validate(data)
     except ValidationError as exc:
-        details = [
-            {
-                "field": ".".join(str(p) for p in e["loc"]) or "profile",
-                "message": str(e["msg"]).removeprefix("Value error, "),
-            }
-            for e in exc.errors()
-        ]
+        details = []
+        for e in exc.errors():
+            field = ".".join(str(p) for p in e["loc"]) or "profile"
+            message = str(e["msg"]).removeprefix("Value error, ")
+            if field in FRIENDLY_ERRORS and e["type"] != "value_error":
+                message = FRIENDLY_ERRORS[field]
+            details.append({"field": to_snake(field), "message": message})
         raise ValidationFailed("The profile has invalid fields", details=details) from None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,9 +51,26 @@ def e2e_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+UI_PACKAGES = (
+    "scholarlink.scholarlink",
+    "scholarlink.pages",
+    "scholarlink.state",
+    "scholarlink.components",
+)
+
+
+def _forget_ui_modules() -> None:
+    """A harness reloads the app module and drops the app's state classes from Reflex's registry;
+    the page and state modules must be imported afresh too, or the next harness compiles pages
+    whose states no longer exist. (Tables and services are left alone: they hold no Reflex state.)"""
+    for name in [m for m in sys.modules if m.startswith(UI_PACKAGES)]:
+        del sys.modules[name]
+
+
 @pytest.fixture(scope="session", params=["dev", "prod"])
 def harness(request: pytest.FixtureRequest, e2e_database: str) -> Iterator[AppHarness]:
     use_database(e2e_database)
+    _forget_ui_modules()
     cls = AppHarness if request.param == "dev" else AppHarnessProd
     with cls.create(root=Path(PROJECT_ROOT)) as h:
         assert h.frontend_url

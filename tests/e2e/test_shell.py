@@ -11,7 +11,7 @@ def test_landing_page_renders(harness: AppHarness, page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         "Find scholarships you qualify for"
     )
-    expect(page.get_by_role("link", name="Get started")).to_be_visible()
+    expect(page.get_by_role("link", name="Get started").first).to_be_visible()
     expect(page.get_by_text("your data is never sold")).to_be_visible()
     page.wait_for_load_state("networkidle")
     screenshot(page, f"landing-{harness.mode}-light")  # type: ignore[attr-defined]

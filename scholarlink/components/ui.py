@@ -1,0 +1,135 @@
+"""Small, pure UI pieces shared by pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+
+def page_header(
+    title: str, subtitle: str | rx.Var[str] = "", *actions: rx.Component
+) -> rx.Component:
+    return rx.flex(
+        rx.vstack(
+            rx.heading(title, size="7", as_="h1"),
+            rx.cond(subtitle != "", rx.text(subtitle, color=rx.color("gray", 11)), rx.fragment())
+            if isinstance(subtitle, rx.Var)
+            else (rx.text(subtitle, color=rx.color("gray", 11)) if subtitle else rx.fragment()),
+            spacing="1",
+            align="start",
+        ),
+        rx.spacer(),
+        rx.hstack(*actions, spacing="2", wrap="wrap"),
+        width="100%",
+        align="center",
+        wrap="wrap",
+        gap="3",
+        margin_bottom="1.5rem",
+    )
+
+
+def field(
+    label: str,
+    control: rx.Component,
+    *,
+    error: rx.Var[str] | str = "",
+    hint: str = "",
+    html_for: str = "",
+) -> rx.Component:
+    """A labelled form control with its hint and, when set, its error right below it."""
+    return rx.vstack(
+        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=html_for),
+        control,
+        rx.text(hint, size="1", color=rx.color("gray", 10)) if hint else rx.fragment(),
+        rx.cond(
+            error != "",
+            rx.text(error, size="1", color=rx.color("red", 11), role="alert"),
+            rx.fragment(),
+        ),
+        spacing="1",
+        align="stretch",
+        width="100%",
+    )
+
+
+def stat(label: str, value: Any, icon: str, hint: Any = "") -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.center(
+                rx.icon(icon, size=20),
+                width="2.5rem",
+                height="2.5rem",
+                border_radius="9999px",
+                background=rx.color("accent", 3),
+                color=rx.color("accent", 11),
+            ),
+            rx.vstack(
+                rx.text(label, size="2", color=rx.color("gray", 11)),
+                rx.heading(value, size="6"),
+                rx.text(hint, size="1", color=rx.color("gray", 10)),
+                spacing="0",
+                align="start",
+            ),
+            spacing="3",
+            align="center",
+        ),
+        width="100%",
+    )
+
+
+def empty_state(icon: str, title: str, text: str, *actions: rx.Component) -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon(icon, size=36, color=rx.color("gray", 9)),
+            rx.heading(title, size="4"),
+            rx.text(text, color=rx.color("gray", 11), text_align="center", max_width="32rem"),
+            rx.hstack(*actions, spacing="2"),
+            align="center",
+            spacing="2",
+        ),
+        padding="2.5rem",
+        border=f"1px dashed {rx.color('gray', 6)}",
+        border_radius="12px",
+        width="100%",
+    )
+
+
+def error_callout(message: Any) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle-alert", color_scheme="red", role="alert", width="100%"),
+        rx.fragment(),
+    )
+
+
+def info_callout(message: Any) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="info", color_scheme="blue", width="100%"),
+        rx.fragment(),
+    )
+
+
+STATUS_COLORS = {
+    "met": "green",
+    "unmet": "red",
+    "unknown": "amber",
+    "high": "green",
+    "competitive": "blue",
+    "long_shot": "gray",
+    "draft": "gray",
+    "in_progress": "blue",
+    "submitted": "violet",
+    "under_review": "amber",
+    "accepted": "green",
+    "rejected": "red",
+}
+
+
+def status_badge(status: Any, label: Any = None) -> rx.Component:
+    return rx.badge(
+        label if label is not None else status,
+        color_scheme=rx.match(status, *[(k, v) for k, v in STATUS_COLORS.items()], "gray"),
+        variant="soft",
+    )

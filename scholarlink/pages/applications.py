@@ -1,0 +1,355 @@
+"""The application tracker: a board by status; moves follow the allowed transitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from reflex_base.event import EventSpec
+
+from scholarlink import routes
+from scholarlink.components.format import deadline_text, money, urgency
+from scholarlink.components.layout import page
+from scholarlink.components.ui import (
+    empty_state,
+    error_callout,
+    info_callout,
+    page_header,
+    status_badge,
+)
+from scholarlink.db import session_scope
+from scholarlink.services import applications as svc
+from scholarlink.services.errors import ServiceError
+from scholarlink.services.matches import today
+from scholarlink.state.session import SessionState
+
+
+def _view(t: svc.TrackedApplication) -> dict[str, Any]:
+    a, s = t.application, t.scholarship
+    date_label, countdown, days = deadline_text(s.deadline_month, s.deadline_day, today())
+    return {
+        "id": a.id,
+        "scholarship_id": s.id,
+        "name": s.name,
+        "amount": money(s.amount_min, s.amount_max),
+        "status": a.status,
+        "status_label": svc.STATUSES[a.status],
+        "progress": a.progress,
+        "notes": a.notes,
+        "outcome": a.outcome or "",
+        "amount_won": "" if a.amount_won is None else str(a.amount_won),
+        "deadline": date_label,
+        "countdown": countdown,
+        "urgency": urgency(days),
+        "next": [
+            {"value": n, "label": svc.STATUSES[n]}
+            for n in sorted(svc.TRANSITIONS[a.status], key=list(svc.STATUSES).index)
+        ],
+    }
+
+
+class ApplicationsState(SessionState):
+    columns: list[dict[str, Any]] = []
+    count: int = 0
+    error: str = ""
+    notice: str = ""
+    editing: int = -1
+    edit_progress: str = "0"
+    edit_notes: str = ""
+    edit_outcome: str = ""
+    edit_amount: str = ""
+    edit_status: str = ""
+    edit_errors: dict[str, str] = {}
+
+    def _reload(self, user_id: int) -> None:
+        with session_scope() as session:
+            views = [_view(t) for t in svc.list_applications(session, user_id=user_id)]
+        self.count = len(views)
+        self.columns = [
+            {"status": key, "label": label, "items": [v for v in views if v["status"] == key]}
+            for key, label in svc.STATUSES.items()
+        ]
+
+    @rx.event
+    def load(self) -> EventSpec | None:
+        user_id = self._user_id()
+        if user_id is None:
+            return self._sign_in_redirect()
+        self.error, self.notice, self.editing = "", "", -1
+        self._reload(user_id)
+        return None
+
+    @rx.event
+    def move(self, application_id: int, status: str) -> None:
+        user_id = self._user_id()
+        if user_id is None:
+            return
+        self.error = ""
+        try:
+            with session_scope() as session:
+                app = svc.move(
+                    session, user_id=user_id, application_id=application_id, status=status
+                )
+            self.notice = f"Moved to {svc.STATUSES[app.status]}."
+        except ServiceError as exc:
+            self.error = exc.message
+        self._reload(user_id)
+
+    @rx.event
+    def open_edit(self, item: dict[str, Any]) -> None:
+        self.editing = int(item["id"])
+        self.edit_progress = str(item["progress"])
+        self.edit_notes = str(item["notes"])
+        self.edit_outcome = str(item["outcome"])
+        self.edit_amount = str(item["amount_won"])
+        self.edit_status = str(item["status"])
+        self.edit_errors = {}
+
+    @rx.event
+    def close_edit(self) -> None:
+        self.editing = -1
+
+    @rx.event
+    def set_edit(self, name: str, value: str) -> None:
+        if name in ("edit_progress", "edit_notes", "edit_outcome", "edit_amount"):
+            setattr(self, name, value)
+
+    @rx.event
+    def save_edit(self) -> None:
+        user_id = self._user_id()
+        if user_id is None or self.editing < 0:
+            return
+        errors: dict[str, str] = {}
+        progress = int(self.edit_progress) if self.edit_progress.strip().isdigit() else None
+        if progress is None:
+            errors["progress"] = "A whole number from 0 to 100"
+        amount: int | None = None
+        if self.edit_amount.strip():
+            cleaned = self.edit_amount.replace(",", "").replace("$", "").strip()
+            if cleaned.isdigit():
+                amount = int(cleaned)
+            else:
+                errors["amount_won"] = "A whole number of dollars"
+        if errors:
+            self.edit_errors = errors
+            return
+        try:
+            with session_scope() as session:
+                svc.update_details(
+                    session,
+                    user_id=user_id,
+                    application_id=self.editing,
+                    progress=progress,
+                    notes=self.edit_notes,
+                    outcome=self.edit_outcome,
+                    amount_won=amount,
+                )
+        except ServiceError as exc:
+            self.edit_errors = {
+                str(d["field"]): str(d["message"]) for d in (exc.details or [])
+            } or {"form": exc.message}
+            return
+        self.editing = -1
+        self.notice = "Saved."
+        self._reload(user_id)
+
+    @rx.event
+    def remove(self, application_id: int) -> None:
+        user_id = self._user_id()
+        if user_id is None:
+            return
+        try:
+            with session_scope() as session:
+                svc.delete(session, user_id=user_id, application_id=application_id)
+            self.notice = "Application removed."
+        except ServiceError as exc:
+            self.error = exc.message
+        self._reload(user_id)
+
+
+def _app_card(a: Any) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.link(
+                rx.text(a["name"], weight="bold", size="2"),
+                href="/scholarships/" + a["scholarship_id"].to(str),
+                color="inherit",
+            ),
+            rx.hstack(
+                rx.badge(a["amount"], variant="soft"),
+                rx.badge(a["countdown"], color_scheme=a["urgency"]),
+                wrap="wrap",
+                spacing="1",
+            ),
+            rx.progress(value=a["progress"].to(int), width="100%", aria_label="Progress"),
+            rx.text(a["progress"].to(str) + "% done", size="1", color=rx.color("gray", 10)),
+            rx.cond(
+                a["outcome"].to(str) != "",
+                rx.text("Outcome: ", a["outcome"], size="1"),
+                rx.fragment(),
+            ),
+            rx.cond(
+                a["amount_won"].to(str) != "",
+                rx.text(
+                    "Won $", a["amount_won"], size="1", color=rx.color("green", 11), weight="bold"
+                ),
+                rx.fragment(),
+            ),
+            rx.hstack(
+                rx.foreach(
+                    a["next"].to(list[dict[str, str]]),
+                    lambda n: rx.button(
+                        "→ ",
+                        n["label"],
+                        size="1",
+                        variant="soft",
+                        on_click=ApplicationsState.move(a["id"].to(int), n["value"]),
+                    ),
+                ),
+                wrap="wrap",
+                spacing="1",
+            ),
+            rx.hstack(
+                rx.button(
+                    "Details", size="1", variant="ghost", on_click=ApplicationsState.open_edit(a)
+                ),
+                rx.button(
+                    "Remove",
+                    size="1",
+                    variant="ghost",
+                    color_scheme="red",
+                    on_click=ApplicationsState.remove(a["id"].to(int)),
+                ),
+                spacing="1",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _column(col: Any) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            status_badge(col["status"], col["label"]),
+            rx.text(col["items"].to(list).length(), size="1", color=rx.color("gray", 10)),
+            align="center",
+        ),
+        rx.foreach(col["items"].to(list[dict[str, Any]]), _app_card),
+        spacing="2",
+        width="100%",
+        min_width="14rem",
+        padding="0.5rem",
+        border_radius="12px",
+        background=rx.color("gray", 2),
+        aria_label=col["label"],
+    )
+
+
+def _edit_dialog() -> rx.Component:
+    e = ApplicationsState.edit_errors
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Application details"),
+            rx.vstack(
+                rx.el.label("Progress (%)", html_for="edit-progress"),
+                rx.input(
+                    id="edit-progress",
+                    value=ApplicationsState.edit_progress,
+                    on_change=lambda v: ApplicationsState.set_edit("edit_progress", v),
+                    input_mode="numeric",
+                ),
+                rx.cond(
+                    e.contains("progress"),
+                    rx.text(e["progress"], color=rx.color("red", 11), size="1"),
+                    rx.fragment(),
+                ),
+                rx.el.label("Notes", html_for="edit-notes"),
+                rx.text_area(
+                    id="edit-notes",
+                    value=ApplicationsState.edit_notes,
+                    on_change=lambda v: ApplicationsState.set_edit("edit_notes", v),
+                    rows="4",
+                ),
+                rx.el.label("Outcome", html_for="edit-outcome"),
+                rx.input(
+                    id="edit-outcome",
+                    value=ApplicationsState.edit_outcome,
+                    on_change=lambda v: ApplicationsState.set_edit("edit_outcome", v),
+                    placeholder="e.g. Finalist",
+                ),
+                rx.cond(
+                    ApplicationsState.edit_status == "accepted",
+                    rx.vstack(
+                        rx.el.label("Amount won ($)", html_for="edit-amount"),
+                        rx.input(
+                            id="edit-amount",
+                            value=ApplicationsState.edit_amount,
+                            on_change=lambda v: ApplicationsState.set_edit("edit_amount", v),
+                            input_mode="numeric",
+                        ),
+                        width="100%",
+                    ),
+                    rx.fragment(),
+                ),
+                rx.cond(
+                    e.contains("amount_won"),
+                    rx.text(e["amount_won"], color=rx.color("red", 11), size="1"),
+                    rx.fragment(),
+                ),
+                rx.cond(
+                    e.contains("form"),
+                    rx.text(e["form"], color=rx.color("red", 11), size="1"),
+                    rx.fragment(),
+                ),
+                rx.hstack(
+                    rx.button(
+                        "Cancel",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=ApplicationsState.close_edit,
+                    ),
+                    rx.button("Save", on_click=ApplicationsState.save_edit),
+                    justify="end",
+                    width="100%",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+        ),
+        open=ApplicationsState.editing >= 0,
+    )
+
+
+def applications_page() -> rx.Component:
+    return page(
+        page_header(
+            "Applications",
+            f"{ApplicationsState.count} tracked",
+            rx.link(rx.button(rx.icon("plus", size=16), "Find more"), href=routes.SCHOLARSHIPS),
+        ),
+        error_callout(ApplicationsState.error),
+        info_callout(ApplicationsState.notice),
+        rx.cond(
+            ApplicationsState.count > 0,
+            rx.box(
+                rx.grid(
+                    rx.foreach(ApplicationsState.columns, _column),
+                    columns=rx.breakpoints(initial="1", sm="2", lg="3", xl="6"),
+                    spacing="3",
+                    width="100%",
+                ),
+                width="100%",
+                margin_top="1rem",
+            ),
+            empty_state(
+                "clipboard-list",
+                "No applications yet",
+                "Start one from a scholarship or one of your matches.",
+                rx.link(rx.button("Browse scholarships"), href=routes.SCHOLARSHIPS),
+            ),
+        ),
+        _edit_dialog(),
+        max_width="90rem",
+    )

@@ -1,0 +1,176 @@
+"""The dashboard: what matters this week, with charts where a picture reads faster."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from reflex_base.event import EventSpec
+
+from scholarlink import routes
+from scholarlink.components.layout import page
+from scholarlink.components.ui import page_header, stat
+from scholarlink.db import session_scope
+from scholarlink.services import credits, dashboard
+from scholarlink.services.matches import today
+from scholarlink.state.session import SessionState
+
+
+class DashboardState(SessionState):
+    matches: int = 0
+    bookmarked: int = 0
+    applications: int = 0
+    submitted: int = 0
+    won: int = 0
+    amount_won: str = "$0"
+    balance: str = "0"
+    completion: int = 0
+    by_status: list[dict[str, Any]] = []
+    score_bands: list[dict[str, Any]] = []
+    upcoming: list[dict[str, Any]] = []
+    next_actions: list[dict[str, str]] = []
+
+    @rx.event
+    def load(self) -> EventSpec | None:
+        user_id = self._user_id()
+        if user_id is None:
+            return self._sign_in_redirect()
+        with session_scope() as session:
+            d = dashboard.build(session, user_id=user_id, today=today())
+        self.matches, self.bookmarked, self.applications = d.matches, d.bookmarked, d.applications
+        self.submitted, self.won, self.amount_won = d.submitted, d.won, f"${d.amount_won:,}"
+        self.balance = credits.credits(d.balance_millicredits)
+        self.completion = d.completion
+        self.by_status, self.score_bands = d.by_status, d.score_bands
+        self.upcoming = [
+            {**u, "color": "red" if u["days"] <= 7 else "amber" if u["days"] <= 21 else "gray"}
+            for u in d.upcoming
+        ]
+        self.next_actions = d.next_actions
+        return None
+
+
+def _bar(data: Any, x: str, y: str, color: str) -> rx.Component:
+    return rx.recharts.bar_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+        rx.recharts.x_axis(data_key=x, tick_line=False, font_size=11, interval=0),
+        rx.recharts.y_axis(allow_decimals=False, width=30, font_size=12),
+        rx.recharts.bar(data_key=y, fill=rx.color(color, 9), radius=[4, 4, 0, 0]),
+        rx.recharts.graphing_tooltip(),
+        data=data,
+        width="100%",
+        height=220,
+    )
+
+
+def dashboard_page() -> rx.Component:
+    return page(
+        page_header("Dashboard", f"Welcome back, {DashboardState.user_name}"),
+        rx.grid(
+            stat(
+                "Matches",
+                DashboardState.matches,
+                "sparkles",
+                f"{DashboardState.bookmarked} bookmarked",
+            ),
+            stat(
+                "Applications",
+                DashboardState.applications,
+                "clipboard-list",
+                f"{DashboardState.submitted} submitted",
+            ),
+            stat("Won", DashboardState.amount_won, "trophy", f"{DashboardState.won} accepted"),
+            stat("Credits", DashboardState.balance, "coins", "balance"),
+            columns=rx.breakpoints(initial="1", sm="2", lg="4"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.grid(
+            rx.card(
+                rx.vstack(
+                    rx.heading("Next steps", size="4", as_="h2"),
+                    rx.cond(
+                        DashboardState.next_actions.length() > 0,
+                        rx.foreach(
+                            DashboardState.next_actions,
+                            lambda a: rx.link(
+                                rx.hstack(
+                                    rx.icon("arrow-right", size=14),
+                                    rx.text(a["label"], size="2"),
+                                    align="center",
+                                ),
+                                href=a["href"],
+                            ),
+                        ),
+                        rx.text("You're all caught up.", size="2"),
+                    ),
+                    rx.text(
+                        "Profile ",
+                        DashboardState.completion,
+                        "% complete",
+                        size="2",
+                        margin_top="0.5rem",
+                    ),
+                    rx.progress(value=DashboardState.completion, width="100%"),
+                    spacing="2",
+                    width="100%",
+                ),
+            ),
+            rx.card(
+                rx.vstack(
+                    rx.heading("Upcoming deadlines", size="4", as_="h2"),
+                    rx.cond(
+                        DashboardState.upcoming.length() > 0,
+                        rx.foreach(
+                            DashboardState.upcoming,
+                            lambda u: rx.hstack(
+                                rx.badge(u["date"], color_scheme=u["color"]),
+                                rx.link(
+                                    rx.text(u["name"], size="2"),
+                                    href="/scholarships/" + u["id"].to(str),
+                                ),
+                                rx.spacer(),
+                                rx.text(
+                                    u["days"].to(str),
+                                    "d · ",
+                                    u["why"],
+                                    size="1",
+                                    color=rx.color("gray", 10),
+                                ),
+                                width="100%",
+                                align="center",
+                            ),
+                        ),
+                        rx.text(
+                            "Track an application or bookmark a match to see its deadline here.",
+                            size="2",
+                        ),
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+            ),
+            rx.card(
+                rx.vstack(
+                    rx.heading("Applications by status", size="4", as_="h2"),
+                    _bar(DashboardState.by_status, "status", "count", "accent"),
+                    width="100%",
+                )
+            ),
+            rx.card(
+                rx.vstack(
+                    rx.heading("Match scores", size="4", as_="h2"),
+                    _bar(DashboardState.score_bands, "band", "matches", "green"),
+                    width="100%",
+                )
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="3",
+            width="100%",
+            margin_top="1rem",
+        ),
+        rx.hstack(
+            rx.link("Browse all scholarships →", href=routes.SCHOLARSHIPS, size="2"),
+            margin_top="1rem",
+        ),
+    )

@@ -1,0 +1,407 @@
+"""Matches: ranked cards with score, chance, reasons and eligibility; bookmark, dismiss (with a
+reason) and undo. Refreshing runs in the background and never blocks the page."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import reflex as rx
+from reflex_base.event import EventSpec
+
+from scholarlink import routes
+from scholarlink.ai.providers import model_provider
+from scholarlink.components.format import deadline_text, money, urgency
+from scholarlink.components.layout import page
+from scholarlink.components.ui import (
+    empty_state,
+    error_callout,
+    info_callout,
+    page_header,
+    status_badge,
+)
+from scholarlink.db import session_scope
+from scholarlink.services import matches, profiles
+from scholarlink.services.errors import ServiceError
+from scholarlink.state.session import SessionState
+
+CHANCE = {"high": "High chance", "competitive": "Competitive", "long_shot": "Long shot"}
+
+
+def _view(m: matches.StoredMatch) -> dict[str, Any]:
+    s = m.scholarship
+    date_label, countdown, days = deadline_text(s.deadline_month, s.deadline_day, matches.today())
+    met = sum(1 for e in m.match.eligibility if e["status"] == "met")
+    unknown = sum(1 for e in m.match.eligibility if e["status"] == "unknown")
+    return {
+        "id": m.match.id,
+        "scholarship_id": s.id,
+        "name": s.name,
+        "provider": s.provider,
+        "amount": money(s.amount_min, s.amount_max),
+        "deadline": date_label,
+        "countdown": countdown,
+        "urgency": urgency(days),
+        "score": m.match.score,
+        "chance": m.match.chance,
+        "chance_label": CHANCE.get(m.match.chance, m.match.chance),
+        "reasons": m.match.reasons,
+        "eligibility": [
+            {**e, "label": str(e["criterion"]).replace("_", " ").capitalize()}
+            for e in m.match.eligibility
+        ],
+        "summary": f"{met} met" + (f", {unknown} to confirm" if unknown else ""),
+        "bookmarked": m.match.bookmarked,
+        "dismiss_reason": m.match.dismiss_reason or "",
+        "provider_label": "refined by the AI model"
+        if m.match.provider == "openai"
+        else "ranked locally",
+    }
+
+
+class MatchesState(SessionState):
+    items: list[dict[str, Any]] = []
+    dismissed: list[dict[str, Any]] = []
+    view: str = "all"
+    refreshing: bool = False
+    error: str = ""
+    notice: str = ""
+    completion: int = 0
+    priced: bool = False
+    dismiss_for: int = -1
+    dismiss_reason: str = matches.DISMISS_REASONS[0]
+
+    def _reload(self, user_id: int) -> None:
+        with session_scope() as session:
+            rows = matches.list_matches(
+                session, user_id=user_id, bookmarked_only=self.view == "saved"
+            )
+            self.items = [_view(m) for m in rows]
+            self.dismissed = [
+                _view(m)
+                for m in matches.list_matches(session, user_id=user_id, include_dismissed=True)
+            ]
+            self.completion = profiles.profile_completion(
+                profiles.get_profile(session, user_id)
+            ).percent
+        self.priced = model_provider() is not None
+
+    @rx.event
+    def load(self) -> EventSpec | None:
+        user_id = self._user_id()
+        if user_id is None:
+            return self._sign_in_redirect()
+        self.error, self.notice = "", ""
+        self._reload(user_id)
+        if not self.items and not self.dismissed and self.view == "all":
+            return MatchesState.refresh
+        return None
+
+    @rx.event
+    def set_view(self, value: str | list[str]) -> None:
+        user_id = self._user_id()
+        if user_id is not None and value in ("all", "saved"):
+            assert isinstance(value, str)
+            self.view = value
+            self._reload(user_id)
+
+    @rx.event(background=True)
+    async def refresh(self) -> None:
+        async with self:
+            user_id = self._user_id()
+            if user_id is None or self.refreshing:
+                return
+            self.refreshing, self.error, self.notice = True, "", ""
+        try:
+            count = await asyncio.to_thread(matches.refresh_matches, user_id=user_id)
+            message, failure = f"Found {count} scholarships you are eligible for.", ""
+        except ServiceError as exc:
+            message, failure = "", exc.message
+        async with self:
+            self.refreshing = False
+            self.notice, self.error = message, failure
+            self._reload(user_id)
+
+    @rx.event
+    def toggle_bookmark(self, match_id: int, value: bool) -> None:
+        user_id = self._user_id()
+        if user_id is None:
+            return
+        try:
+            with session_scope() as session:
+                matches.set_bookmark(session, user_id=user_id, match_id=match_id, bookmarked=value)
+        except ServiceError as exc:
+            self.error = exc.message
+        self._reload(user_id)
+
+    @rx.event
+    def ask_dismiss(self, match_id: int) -> None:
+        self.dismiss_for = match_id
+        self.dismiss_reason = matches.DISMISS_REASONS[0]
+
+    @rx.event
+    def set_dismiss_reason(self, value: str) -> None:
+        self.dismiss_reason = value
+
+    @rx.event
+    def cancel_dismiss(self) -> None:
+        self.dismiss_for = -1
+
+    @rx.event
+    def confirm_dismiss(self) -> None:
+        user_id = self._user_id()
+        if user_id is None or self.dismiss_for < 0:
+            return
+        try:
+            with session_scope() as session:
+                matches.dismiss(
+                    session, user_id=user_id, match_id=self.dismiss_for, reason=self.dismiss_reason
+                )
+            self.notice = "Dismissed. You can undo it below."
+        except ServiceError as exc:
+            self.error = exc.message
+        self.dismiss_for = -1
+        self._reload(user_id)
+
+    @rx.event
+    def undo_dismiss(self, match_id: int) -> None:
+        user_id = self._user_id()
+        if user_id is None:
+            return
+        try:
+            with session_scope() as session:
+                matches.undismiss(session, user_id=user_id, match_id=match_id)
+            self.notice = "Restored to your matches."
+        except ServiceError as exc:
+            self.error = exc.message
+        self._reload(user_id)
+
+
+def _eligibility(e: Any) -> rx.Component:
+    return rx.hstack(
+        status_badge(e["status"]),
+        rx.text(rx.text.strong(e["label"]), ": ", e["detail"], size="1"),
+        spacing="2",
+        align="start",
+    )
+
+
+def match_card(m: Any) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.center(
+                    rx.heading(m["score"], size="6"),
+                    rx.text("/100", size="1", color=rx.color("gray", 10)),
+                    direction="column",
+                    width="4rem",
+                    height="4rem",
+                    border_radius="12px",
+                    background=rx.color("accent", 3),
+                    aria_label="Match score",
+                ),
+                rx.vstack(
+                    rx.link(
+                        rx.heading(m["name"], size="4", as_="h3"),
+                        href="/scholarships/" + m["scholarship_id"].to(str),
+                        color="inherit",
+                    ),
+                    rx.text(m["provider"], size="2", color=rx.color("gray", 11)),
+                    rx.hstack(
+                        status_badge(m["chance"], m["chance_label"]),
+                        rx.badge(m["amount"], variant="solid"),
+                        rx.badge(m["countdown"], color_scheme=m["urgency"]),
+                        wrap="wrap",
+                        spacing="1",
+                    ),
+                    spacing="1",
+                    align="start",
+                ),
+                rx.spacer(),
+                rx.icon_button(
+                    rx.cond(
+                        m["bookmarked"].to(bool), rx.icon("bookmark-check"), rx.icon("bookmark")
+                    ),
+                    variant=rx.cond(m["bookmarked"].to(bool), "solid", "soft"),
+                    on_click=MatchesState.toggle_bookmark(
+                        m["id"].to(int), ~m["bookmarked"].to(bool)
+                    ),
+                    aria_label=rx.cond(m["bookmarked"].to(bool), "Remove bookmark", "Bookmark"),
+                ),
+                width="100%",
+                align="start",
+                spacing="3",
+            ),
+            rx.vstack(
+                rx.foreach(m["reasons"].to(list[str]), lambda r: rx.text("• ", r, size="2")),
+                spacing="0",
+                align="start",
+            ),
+            rx.accordion.root(
+                rx.accordion.item(
+                    header=rx.text("Eligibility: ", m["summary"], size="2"),
+                    content=rx.vstack(
+                        rx.foreach(m["eligibility"].to(list[dict[str, Any]]), _eligibility),
+                        spacing="1",
+                        align="start",
+                    ),
+                    value="eligibility",
+                ),
+                collapsible=True,
+                type="single",
+                variant="ghost",
+                width="100%",
+            ),
+            rx.hstack(
+                rx.text(m["provider_label"], size="1", color=rx.color("gray", 10)),
+                rx.spacer(),
+                rx.button(
+                    "Dismiss",
+                    variant="ghost",
+                    color_scheme="gray",
+                    size="1",
+                    on_click=MatchesState.ask_dismiss(m["id"].to(int)),
+                ),
+                width="100%",
+                align="center",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _dismiss_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Dismiss this match?"),
+            rx.alert_dialog.description(
+                "Tell us why — it helps us rank better. You can undo this later."
+            ),
+            rx.radio_group(
+                list(matches.DISMISS_REASONS),
+                value=MatchesState.dismiss_reason,
+                on_change=MatchesState.set_dismiss_reason,
+                direction="column",
+                margin_y="1rem",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button(
+                        "Keep it",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=MatchesState.cancel_dismiss,
+                    )
+                ),
+                rx.alert_dialog.action(
+                    rx.button("Dismiss", color_scheme="red", on_click=MatchesState.confirm_dismiss)
+                ),
+                justify="end",
+                spacing="2",
+            ),
+        ),
+        open=MatchesState.dismiss_for >= 0,
+    )
+
+
+def matches_page() -> rx.Component:
+    return page(
+        page_header(
+            "Your matches",
+            "Only scholarships you are eligible for, ranked for you.",
+            rx.segmented_control.root(
+                rx.segmented_control.item("All", value="all"),
+                rx.segmented_control.item("Saved", value="saved"),
+                value=MatchesState.view,
+                on_change=MatchesState.set_view,
+            ),
+            rx.button(
+                rx.cond(
+                    MatchesState.refreshing, rx.spinner(size="2"), rx.icon("refresh-cw", size=16)
+                ),
+                "Refresh matches",
+                on_click=MatchesState.refresh,
+                disabled=MatchesState.refreshing,
+            ),
+        ),
+        rx.cond(
+            MatchesState.priced,
+            rx.callout(
+                "Refreshing asks the AI model to refine your short list; it costs credits by usage (a few credits).",
+                icon="coins",
+                color_scheme="amber",
+                margin_bottom="1rem",
+            ),
+            rx.fragment(),
+        ),
+        rx.cond(
+            MatchesState.completion < 70,
+            rx.callout(
+                rx.text(
+                    "Your profile is ",
+                    MatchesState.completion,
+                    "% complete. ",
+                    rx.link("Complete it", href=routes.PROFILE),
+                    " so we can confirm more criteria.",
+                    as_="span",
+                ),
+                icon="user-pen",
+                margin_bottom="1rem",
+            ),
+            rx.fragment(),
+        ),
+        error_callout(MatchesState.error),
+        info_callout(MatchesState.notice),
+        rx.cond(
+            MatchesState.refreshing & (MatchesState.items.length() == 0),
+            rx.center(
+                rx.hstack(rx.spinner(), rx.text("Finding scholarships you qualify for…")),
+                padding="3rem",
+            ),
+            rx.cond(
+                MatchesState.items.length() > 0,
+                rx.grid(
+                    rx.foreach(MatchesState.items, match_card),
+                    columns=rx.breakpoints(initial="1", md="2"),
+                    spacing="4",
+                    width="100%",
+                    margin_top="1rem",
+                ),
+                empty_state(
+                    "sparkles",
+                    "No matches yet",
+                    "Refresh to rank the catalogue against your profile.",
+                    rx.button("Refresh matches", on_click=MatchesState.refresh),
+                ),
+            ),
+        ),
+        rx.cond(
+            MatchesState.dismissed.length() > 0,
+            rx.vstack(
+                rx.heading("Dismissed", size="4", as_="h2"),
+                rx.foreach(
+                    MatchesState.dismissed,
+                    lambda d: rx.hstack(
+                        rx.text(d["name"], weight="medium"),
+                        rx.text("— ", d["dismiss_reason"], size="2", color=rx.color("gray", 11)),
+                        rx.spacer(),
+                        rx.button(
+                            "Undo",
+                            size="1",
+                            variant="soft",
+                            on_click=MatchesState.undo_dismiss(d["id"].to(int)),
+                        ),
+                        width="100%",
+                        align="center",
+                    ),
+                ),
+                spacing="2",
+                width="100%",
+                margin_top="2rem",
+            ),
+            rx.fragment(),
+        ),
+        _dismiss_dialog(),
+    )

@@ -1,0 +1,411 @@
+"""The student profile: validated field by field, with what is missing and why it matters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from reflex_base.event import EventSpec
+
+from scholarlink import routes
+from scholarlink.components.layout import page
+from scholarlink.components.ui import error_callout, field, page_header
+from scholarlink.db import session_scope
+from scholarlink.services import profiles
+from scholarlink.services.errors import ValidationFailed
+from scholarlink.services.vocabulary import (
+    ACADEMIC_LEVELS,
+    CITIZENSHIP,
+    DEMOGRAPHICS,
+    INTERESTS,
+    US_STATES,
+)
+from scholarlink.state.session import SessionState
+
+FIELDS = (
+    "gpa",
+    "major",
+    "academic_level",
+    "graduation_year",
+    "school",
+    "state",
+    "citizenship",
+    "financial_need",
+    "extracurriculars",
+    "achievements",
+    "interests",
+    "demographics",
+)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class ProfileState(SessionState):
+    gpa: str = ""
+    gpa_weighted: bool = False
+    major: str = ""
+    academic_level: str = ""
+    graduation_year: str = ""
+    school: str = ""
+    state: str = ""
+    citizenship: str = ""
+    financial_need: str = ""
+    extracurriculars: str = ""
+    achievements: str = ""
+    interests: list[str] = []
+    demographics: list[str] = []
+    errors: dict[str, str] = {}
+    message: str = ""
+    error: str = ""
+    completion: int = 0
+    missing: list[dict[str, str]] = []
+
+    def _fill(self, profile: Any) -> None:
+        c = profiles.profile_completion(profile)
+        self.completion = c.percent
+        self.missing = [{"label": m.label, "why": m.why} for m in c.missing]
+        if profile is None:
+            return
+        self.gpa = "" if profile.gpa is None else f"{profile.gpa:g}"
+        self.gpa_weighted = bool(profile.gpa_weighted)
+        self.major = profile.major or ""
+        self.academic_level = profile.academic_level or ""
+        self.graduation_year = (
+            "" if profile.graduation_year is None else str(profile.graduation_year)
+        )
+        self.school = profile.school or ""
+        self.state = profile.state or ""
+        self.citizenship = profile.citizenship or ""
+        self.financial_need = (
+            "" if profile.financial_need is None else ("yes" if profile.financial_need else "no")
+        )
+        self.extracurriculars = "\n".join(profile.extracurriculars)
+        self.achievements = "\n".join(profile.achievements)
+        self.interests = [i for i in profile.interests if i in INTERESTS]
+        self.demographics = list(profile.demographics)
+
+    @rx.event
+    def load(self) -> EventSpec | None:
+        user_id = self._user_id()
+        if user_id is None:
+            return self._sign_in_redirect()
+        self.errors, self.message, self.error = {}, "", ""
+        with session_scope() as session:
+            self._fill(profiles.get_profile(session, user_id))
+        return None
+
+    @rx.event
+    def set_value(self, name: str, value: str) -> None:
+        if name in (
+            "gpa",
+            "major",
+            "academic_level",
+            "graduation_year",
+            "school",
+            "state",
+            "citizenship",
+            "financial_need",
+            "extracurriculars",
+            "achievements",
+        ):
+            setattr(self, name, value)
+            self.errors = {k: v for k, v in self.errors.items() if k != name}
+            self.message = ""
+
+    @rx.event
+    def set_weighted(self, value: bool) -> None:
+        self.gpa_weighted = value
+
+    @rx.event
+    def toggle(self, group: str, key: str, checked: bool) -> None:
+        vocab = (
+            INTERESTS if group == "interests" else DEMOGRAPHICS if group == "demographics" else None
+        )
+        if vocab is None or key not in vocab:
+            return
+        current = [k for k in getattr(self, group) if k != key]
+        setattr(self, group, [*current, key] if checked else current)
+        self.message = ""
+
+    @rx.event
+    def save(self) -> EventSpec | None:
+        user_id = self._user_id()
+        if user_id is None:
+            return self._sign_in_redirect()
+        raw: dict[str, Any] = {
+            "gpa": self.gpa.strip() or None,
+            "gpa_weighted": self.gpa_weighted,
+            "major": self.major.strip() or None,
+            "academic_level": self.academic_level or None,
+            "graduation_year": self.graduation_year.strip() or None,
+            "school": self.school.strip() or None,
+            "state": self.state or None,
+            "citizenship": self.citizenship or None,
+            "financial_need": {"yes": True, "no": False}.get(self.financial_need),
+            "extracurriculars": _lines(self.extracurriculars),
+            "achievements": _lines(self.achievements),
+            "interests": self.interests,
+            "demographics": self.demographics,
+        }
+        self.errors, self.message, self.error = {}, "", ""
+        try:
+            changes = profiles.parse_profile_input(raw)
+        except ValidationFailed as exc:
+            self.errors = {str(d["field"]).split(".")[0]: str(d["message"]) for d in exc.details}
+            self.error = "Some fields need attention — nothing was saved."
+            return None
+        with session_scope() as session:
+            profile = profiles.update_profile(session, user_id=user_id, changes=changes)
+            self._fill(profile)
+        self.message = "Profile saved. Your matches will use it the next time you refresh them."
+        return rx.toast.success("Profile saved")
+
+
+def _select(name: str, options: dict[str, str], placeholder: str) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(placeholder=placeholder, width="100%", id=name),
+        rx.select.content(*(rx.select.item(label, value=key) for key, label in options.items())),
+        value=getattr(ProfileState, name),
+        on_change=lambda v: ProfileState.set_value(name, v),
+        name=name,
+    )
+
+
+def _text(name: str, **props: Any) -> rx.Component:
+    return rx.input(
+        id=name,
+        name=name,
+        value=getattr(ProfileState, name),
+        on_change=lambda v: ProfileState.set_value(name, v),
+        width="100%",
+        **props,
+    )
+
+
+def _checks(group: str, options: dict[str, str]) -> rx.Component:
+    values = getattr(ProfileState, group)
+    return rx.grid(
+        *(
+            rx.checkbox(
+                label,
+                checked=values.contains(key),
+                on_change=lambda c, k=key: ProfileState.toggle(group, k, c),
+                size="2",
+            )
+            for key, label in options.items()
+        ),
+        columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _completion() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Profile completion", size="4"),
+                rx.spacer(),
+                rx.heading(f"{ProfileState.completion}%", size="4", id="completion"),
+            ),
+            rx.progress(value=ProfileState.completion, width="100%"),
+            rx.cond(
+                ProfileState.missing.length() > 0,
+                rx.vstack(
+                    rx.text("What is missing and why it matters", weight="medium", size="2"),
+                    rx.foreach(
+                        ProfileState.missing,
+                        lambda m: rx.hstack(
+                            rx.icon("circle-dashed", size=14, color=rx.color("amber", 10)),
+                            rx.text(rx.text.strong(m["label"]), " — ", m["why"], size="2"),
+                            align="start",
+                            spacing="2",
+                        ),
+                    ),
+                    spacing="2",
+                ),
+                rx.text(
+                    "Complete — every criterion can be checked.",
+                    size="2",
+                    color=rx.color("green", 11),
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def profile_page() -> rx.Component:
+    e = ProfileState.errors
+    return page(
+        page_header(
+            "Your profile", "Matching checks each scholarship's criteria against these answers."
+        ),
+        rx.grid(
+            rx.vstack(
+                error_callout(ProfileState.error),
+                rx.card(
+                    rx.vstack(
+                        rx.heading("Academics", size="4", as_="h2"),
+                        rx.grid(
+                            field(
+                                "GPA",
+                                _text("gpa", placeholder="3.7", input_mode="decimal"),
+                                error=e.get("gpa", ""),
+                                hint="0–4.0, or up to 5.0 if weighted",
+                                html_for="gpa",
+                            ),
+                            field(
+                                "Academic level",
+                                _select("academic_level", ACADEMIC_LEVELS, "Choose your level"),
+                                error=e.get("academic_level", ""),
+                                html_for="academic_level",
+                            ),
+                            field(
+                                "Intended major",
+                                _text("major", placeholder="Computer Science"),
+                                error=e.get("major", ""),
+                                html_for="major",
+                            ),
+                            field(
+                                "Graduation year",
+                                _text("graduation_year", placeholder="2027", input_mode="numeric"),
+                                error=e.get("graduation_year", ""),
+                                html_for="graduation_year",
+                            ),
+                            field(
+                                "School",
+                                _text("school", placeholder="Lincoln High School"),
+                                error=e.get("school", ""),
+                                html_for="school",
+                            ),
+                            rx.checkbox(
+                                "My GPA is weighted",
+                                checked=ProfileState.gpa_weighted,
+                                on_change=ProfileState.set_weighted,
+                            ),
+                            columns=rx.breakpoints(initial="1", sm="2"),
+                            spacing="3",
+                            width="100%",
+                        ),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    width="100%",
+                ),
+                rx.card(
+                    rx.vstack(
+                        rx.heading("Residency and need", size="4", as_="h2"),
+                        rx.grid(
+                            field(
+                                "State",
+                                _select("state", US_STATES, "Choose your state"),
+                                error=e.get("state", ""),
+                                html_for="state",
+                            ),
+                            field(
+                                "Citizenship or residency",
+                                _select("citizenship", CITIZENSHIP, "Choose one"),
+                                error=e.get("citizenship", ""),
+                                html_for="citizenship",
+                            ),
+                            field(
+                                "Financial need",
+                                _select(
+                                    "financial_need",
+                                    {"yes": "Yes, I have financial need", "no": "No"},
+                                    "Choose one",
+                                ),
+                                error=e.get("financial_need", ""),
+                                html_for="financial_need",
+                            ),
+                            columns=rx.breakpoints(initial="1", sm="2"),
+                            spacing="3",
+                            width="100%",
+                        ),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    width="100%",
+                ),
+                rx.card(
+                    rx.vstack(
+                        rx.heading("Activities and interests", size="4", as_="h2"),
+                        field(
+                            "Extracurriculars (one per line)",
+                            rx.text_area(
+                                id="extracurriculars",
+                                value=ProfileState.extracurriculars,
+                                on_change=lambda v: ProfileState.set_value("extracurriculars", v),
+                                rows="3",
+                                width="100%",
+                            ),
+                            error=e.get("extracurriculars", ""),
+                            html_for="extracurriculars",
+                        ),
+                        field(
+                            "Achievements (one per line)",
+                            rx.text_area(
+                                id="achievements",
+                                value=ProfileState.achievements,
+                                on_change=lambda v: ProfileState.set_value("achievements", v),
+                                rows="3",
+                                width="100%",
+                            ),
+                            error=e.get("achievements", ""),
+                            html_for="achievements",
+                        ),
+                        rx.text("Interests", size="2", weight="medium"),
+                        _checks("interests", INTERESTS),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    width="100%",
+                ),
+                rx.card(
+                    rx.vstack(
+                        rx.heading("Background (optional)", size="4", as_="h2"),
+                        rx.text(
+                            "Only if you want: some scholarships are reserved for particular groups. Never required, never shared.",
+                            size="2",
+                            color=rx.color("gray", 11),
+                        ),
+                        _checks("demographics", DEMOGRAPHICS),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    width="100%",
+                ),
+                rx.hstack(
+                    rx.button("Save profile", on_click=ProfileState.save, size="3"),
+                    rx.cond(
+                        ProfileState.message != "",
+                        rx.text(
+                            ProfileState.message,
+                            size="2",
+                            color=rx.color("green", 11),
+                            role="status",
+                        ),
+                        rx.fragment(),
+                    ),
+                    rx.link("See my matches →", href=routes.MATCHES, size="2"),
+                    align="center",
+                    spacing="4",
+                    wrap="wrap",
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            rx.box(
+                _completion(), position=rx.breakpoints(initial="static", md="sticky"), top="5rem"
+            ),
+            columns=rx.breakpoints(initial="1", md="3fr 1.3fr"),
+            spacing="5",
+            width="100%",
+            align_items="start",
+        ),
+    )
