@@ -50,10 +50,11 @@ class DashboardState(SessionState):
         return None
 
 
-def _bar(data: Any, x: str, y: str, color: str) -> rx.Component:
+def _bar(data: Any, x: str, y: str, color: str, *, slanted: bool = False) -> rx.Component:
+    axis = {"angle": -30, "text_anchor": "end", "height": 56} if slanted else {}
     return rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
-        rx.recharts.x_axis(data_key=x, tick_line=False, font_size=11, interval=0),
+        rx.recharts.x_axis(data_key=x, tick_line=False, font_size=11, interval=0, **axis),
         rx.recharts.y_axis(allow_decimals=False, width=30, font_size=12),
         rx.recharts.bar(data_key=y, fill=rx.color(color, 9), radius=[4, 4, 0, 0]),
         rx.recharts.graphing_tooltip(),
@@ -153,7 +154,7 @@ def dashboard_page() -> rx.Component:
             rx.card(
                 rx.vstack(
                     rx.heading("Applications by status", size="4", as_="h2"),
-                    _bar(DashboardState.by_status, "status", "count", "accent"),
+                    _bar(DashboardState.by_status, "status", "count", "accent", slanted=True),
                     width="100%",
                 )
             ),
