@@ -64,6 +64,12 @@ app.add_page(
     on_load=auth.AuthState.reset_form,
 )
 app.add_page(
+    auth.oidc_callback_page,
+    route=routes.OIDC_CALLBACK,
+    title="Signing in · ScholarLink",
+    on_load=auth.AuthState.finish_oidc,
+)
+app.add_page(
     dashboard.dashboard_page,
     route=routes.DASHBOARD,
     title="Dashboard · ScholarLink",

@@ -11,7 +11,7 @@ from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.ui import error_callout, field
 from scholarlink.db import session_scope
-from scholarlink.services import auth
+from scholarlink.services import auth, oidc
 from scholarlink.services.accounts import PASSWORD_RULES, password_problems
 from scholarlink.services.errors import ServiceError
 from scholarlink.state.session import SessionState
@@ -25,6 +25,9 @@ def _safe_next(target: str | None) -> str:
 
 
 class AuthState(SessionState):
+    oidc_enabled: bool = False
+    # The pending OpenID Connect login (state, nonce, PKCE verifier): kept on the server only.
+    _pending_oidc: dict[str, Any] = {}
     error: str = ""
     email_error: str = ""
     password: str = ""
@@ -48,7 +51,38 @@ class AuthState(SessionState):
     def reset_form(self) -> None:
         self.error = self.email_error = ""
         self.password = ""
+        self.oidc_enabled = oidc.enabled()
         self._user_id()
+
+    @rx.event
+    def start_oidc(self) -> EventSpec | None:
+        self.error = ""
+        next_path = _safe_next(self.router.url.query_parameters.get("next"))
+        try:
+            url, pending = oidc.begin(
+                redirect_uri=f"{self.router.url.origin}{routes.OIDC_CALLBACK}", next_path=next_path
+            )
+        except ServiceError as exc:
+            self.error = exc.message
+            return None
+        self._pending_oidc = pending.as_dict()
+        return rx.redirect(url)
+
+    @rx.event
+    def finish_oidc(self) -> EventSpec | None:
+        pending, self._pending_oidc = self._pending_oidc, {}
+        params = dict(self.router.url.query_parameters)
+        try:
+            identity = oidc.complete(pending, params)
+            with session_scope() as session:
+                user_id = oidc.link(session, identity)
+                grant = auth.start_session(session, user_id=user_id, user_agent=self._user_agent())
+        except ServiceError as exc:
+            self.error = exc.message
+            return rx.redirect(routes.SIGN_IN)
+        self.token = grant.token
+        self._user_id()
+        return rx.redirect(_safe_next(str(pending.get("next_path") or "")))
 
     @rx.event
     def sign_up(self, form: dict[str, Any]) -> EventSpec | None:
@@ -218,5 +252,37 @@ def sign_in_page() -> rx.Component:
             on_submit=AuthState.sign_in,
             width="100%",
         ),
+        rx.cond(
+            AuthState.oidc_enabled,
+            rx.vstack(
+                rx.hstack(
+                    rx.separator(),
+                    rx.text("or", size="1", color=rx.color("gray", 10)),
+                    rx.separator(),
+                    align="center",
+                    width="100%",
+                ),
+                rx.button(
+                    rx.icon("key-round", size=16),
+                    "Sign in with Scholar Auth",
+                    variant="outline",
+                    width="100%",
+                    size="3",
+                    on_click=AuthState.start_oidc,
+                ),
+                width="100%",
+                spacing="3",
+            ),
+            rx.fragment(),
+        ),
         rx.text("New here? ", rx.link("Create an account", href=routes.SIGN_UP), size="2"),
+    )
+
+
+def oidc_callback_page() -> rx.Component:
+    return _card(
+        "Signing you in…",
+        "Finishing the sign-in with Scholar Auth.",
+        rx.spinner(size="3"),
+        error_callout(AuthState.error),
     )
