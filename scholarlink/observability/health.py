@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +49,7 @@ async def health() -> JSONResponse:
         "agent_id": settings.agent_id,
         "last_seen": last_seen.isoformat() if last_seen else now,
         "version": settings.version,
+        "process": {"pid": os.getpid()},
         "capabilities": list(CAPABILITIES),
         "database": database,
         "bridge": {

@@ -594,6 +594,8 @@ def editor_page() -> rx.Component:
                         rx.text_area(
                             value=EssayEditorState.content,
                             on_change=EssayEditorState.autosave.debounce(800),
+                            # Leaving the text (e.g. to click Run) saves at once, so a tool never sees stale text.
+                            on_blur=EssayEditorState.autosave,
                             placeholder="Write your essay here. It saves as you type.",
                             rows="18",
                             width="100%",
