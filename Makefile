@@ -16,7 +16,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install bun browser oidc services migrate catalogue run run-prod run-scaled test lint typecheck bench clean
+.PHONY: help install bun browser promtool oidc services migrate catalogue run run-prod run-scaled test lint typecheck bench clean
 
 help:
 	@echo "make run    - run ScholarLink on 127.0.0.1:3000 (API on :8000), dev mode; ENV=prod for prod mode"
@@ -40,6 +40,9 @@ bun: $(BUN)
 
 browser:
 	@scripts/ensure-chromium.sh
+
+promtool:
+	@scripts/ensure-promtool.sh
 
 # The real OpenID Connect provider the sign-in tests run (npm oidc-provider, pinned by its lock).
 OIDC_NODE := tests/support/oidc/node_modules/.package-lock.json
@@ -71,7 +74,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy scholarlink rxconfig.py
 
-test: install bun browser oidc services lint typecheck
+test: install bun browser promtool oidc services lint typecheck
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install

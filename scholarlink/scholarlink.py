@@ -7,15 +7,18 @@ import reflex as rx
 from scholarlink import routes
 from scholarlink.agent.runtime import agent_lifespan
 from scholarlink.api import create_api
+from scholarlink.jobs import jobs_lifespan
 from scholarlink.observability.logs import configure_logging
 from scholarlink.pages import (
     applications,
     auth,
     credits,
     dashboard,
+    documents,
     essays,
     landing,
     matches,
+    privacy,
     profile,
     scholarships,
 )
@@ -30,6 +33,7 @@ app = rx.App(
     head_components=[rx.el.meta(name="description", content="Find scholarships you qualify for.")],
 )
 app.register_lifespan_task(agent_lifespan)
+app.register_lifespan_task(jobs_lifespan)
 
 PUBLIC = SessionState.check_session
 # Dynamic routes first (Reflex matches them in order).
@@ -110,5 +114,23 @@ app.add_page(
     route=routes.CREDITS,
     title="Credits · ScholarLink",
     on_load=credits.CreditsState.load,
+)
+app.add_page(
+    credits.test_checkout_page,
+    route=credits.TEST_CHECKOUT_ROUTE,
+    title="Test checkout · ScholarLink",
+    on_load=credits.CheckoutTestState.load,
+)
+app.add_page(
+    documents.documents_page,
+    route=routes.DOCUMENTS,
+    title="Documents · ScholarLink",
+    on_load=documents.DocumentsState.load,
+)
+app.add_page(
+    privacy.privacy_page,
+    route=routes.PRIVACY,
+    title="Privacy · ScholarLink",
+    on_load=privacy.PrivacyState.load,
 )
 app.add_page(landing.not_found, route="404", title="Page not found · ScholarLink", on_load=PUBLIC)

@@ -76,7 +76,8 @@ class Settings(BaseSettings):
 
     # Documents.
     storage_backend: Literal["local", "gcs"] = "local"
-    storage_local_dir: Path = PROJECT_ROOT / "uploaded_files"
+    # Never inside Reflex's public uploaded_files folder (served to anyone at /_upload).
+    storage_local_dir: Path = PROJECT_ROOT / ".data" / "documents"
     gcs_bucket: str | None = None
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     upload_quota_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)

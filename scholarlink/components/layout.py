@@ -14,6 +14,7 @@ STUDENT_LINKS: tuple[tuple[str, str], ...] = (
     ("Scholarships", routes.SCHOLARSHIPS),
     ("Applications", routes.APPLICATIONS),
     ("Essays", routes.ESSAYS),
+    ("Documents", routes.DOCUMENTS),
     ("Profile", routes.PROFILE),
     ("Credits", routes.CREDITS),
 )
@@ -58,6 +59,7 @@ def _account_menu() -> rx.Component:
             rx.menu.content(
                 rx.menu.item("Profile", on_click=rx.redirect(routes.PROFILE)),
                 rx.menu.item("Credits", on_click=rx.redirect(routes.CREDITS)),
+                rx.menu.item("Privacy & data", on_click=rx.redirect(routes.PRIVACY)),
                 rx.menu.separator(),
                 rx.menu.item("Sign out", on_click=SessionState.sign_out),
                 rx.menu.item(

@@ -43,6 +43,8 @@ BREAKER_STATE = Gauge(
 
 def instrument_engine(engine: Engine) -> None:
     """Time every statement the engine runs and count failures."""
+    # Imported here: live_stats reads this module's counters at import time.
+    from scholarlink.observability.live_stats import LIVE
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(
@@ -56,14 +58,16 @@ def instrument_engine(engine: Engine) -> None:
     ) -> None:
         starts = conn.info.get("query_start")
         if starts:
-            DB_QUERY_DURATION.observe(time.perf_counter() - starts.pop())
+            elapsed = time.perf_counter() - starts.pop()
+            DB_QUERY_DURATION.observe(elapsed)
+            LIVE.record_query(elapsed)
 
     @event.listens_for(engine, "handle_error")
     def _error(context: Any) -> None:
         DB_QUERY_ERRORS.inc()
         starts = context.connection.info.get("query_start") if context.connection else None
-        if starts:
-            starts.pop()
+        elapsed = time.perf_counter() - starts.pop() if starts else 0.0
+        LIVE.record_query(elapsed, failed=True)
 
 
 # -- agent bridge ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from scholarlink.observability.live_stats import LIVE
 from scholarlink.observability.logs import correlation_id
 from scholarlink.observability.metrics import HTTP_DURATION, HTTP_REQUESTS
 
@@ -50,6 +51,8 @@ class CorrelationMiddleware:
         finally:
             route = _route_template(scope)
             method = scope.get("method", "GET")
+            elapsed = time.perf_counter() - start
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_DURATION.labels(method, route).observe(time.perf_counter() - start)
+            HTTP_DURATION.labels(method, route).observe(elapsed)
+            LIVE.record_request(elapsed, status)
             correlation_id.reset(token)

@@ -1,15 +1,25 @@
-"""Credits: the balance and every ledger entry, newest first."""
+"""Credits: the balance, the credit shop (Stripe Checkout, or a labelled test mode in
+development), pending purchases and every ledger entry, newest first; and the local test-mode
+checkout page."""
 
 from __future__ import annotations
+
+import asyncio
 
 import reflex as rx
 from reflex_base.event import EventSpec
 
+from scholarlink import routes
 from scholarlink.components.layout import page
-from scholarlink.components.ui import empty_state, page_header, stat
+from scholarlink.components.ui import empty_state, error_callout, page_header, stat
 from scholarlink.db import session_scope
+from scholarlink.models import Purchase
 from scholarlink.services import credits as ledger
+from scholarlink.services import payments
+from scholarlink.services.errors import ServiceError
 from scholarlink.state.session import SessionState
+
+TEST_CHECKOUT_ROUTE = payments.TEST_CHECKOUT_ROUTE
 
 KIND_LABELS = {
     "purchase": "Purchase",
@@ -19,16 +29,40 @@ KIND_LABELS = {
     "reversal": "Reversal",
 }
 
+TEST_MODE_BANNER = "Test mode — no real payment"
+
+
+def _package_name(key: str) -> str:
+    found = payments.PACKAGES.get(key)
+    return found.name if found else key
+
+
+def _purchase_row(p: Purchase) -> dict[str, str]:
+    return {
+        "id": str(p.id),
+        "package": _package_name(p.package),
+        "price": f"${p.amount_cents / 100:,.2f}",
+        "credits": f"{p.credits:,}",
+        "when": p.created_at.strftime("%b %-d, %Y %H:%M"),
+        "mode": "Test mode" if p.test_mode else "Stripe",
+    }
+
 
 class CreditsState(SessionState):
     balance: str = "0"
     entries: list[dict[str, str]] = []
+    pending: list[dict[str, str]] = []
+    test_mode: bool = False
+    shop_open: bool = True
+    notice: str = ""
+    notice_kind: str = "info"  # success | info
+    error: str = ""
+    buying: str = ""  # the package (or "resume:<id>") whose checkout is being started
 
-    @rx.event
-    def load(self) -> EventSpec | None:
-        user_id = self._user_id()
-        if user_id is None:
-            return self._sign_in_redirect()
+    def _refresh(self, user_id: int) -> None:
+        mode = payments.checkout_mode()
+        self.test_mode = mode == "test"
+        self.shop_open = mode != "disabled"
         with session_scope() as session:
             self.balance = ledger.credits(ledger.balance(session, user_id))
             self.entries = [
@@ -43,7 +77,239 @@ class CreditsState(SessionState):
                 }
                 for e in ledger.ledger(session, user_id, limit=200)
             ]
+        self.pending = [
+            _purchase_row(p) for p in payments.list_purchases(user_id) if p.status == "pending"
+        ]
+
+    @rx.event
+    async def load(self) -> EventSpec | None:
+        user_id = self._user_id()
+        if user_id is None:
+            return self._sign_in_redirect()
+        self.error, self.notice, self.notice_kind, self.buying = "", "", "info", ""
+        params = self.router.url.query_parameters
+        outcome = params.get("checkout", "")
+        if outcome == "cancel":
+            self.notice = "Checkout canceled — nothing was charged."
+        elif outcome == "success":
+            focus: Purchase | None = None
+            session_id = params.get("session_id", "")
+            purchase_id = params.get("purchase", "")
+            try:
+                if session_id:
+                    # Asks Stripe directly, so credits show even before the webhook arrives.
+                    focus = await asyncio.to_thread(payments.confirm_checkout, user_id, session_id)
+                elif purchase_id.isdigit():
+                    focus = payments.get_purchase(user_id, int(purchase_id))
+            except ServiceError:
+                focus = None
+            if focus is not None and focus.status == "paid":
+                self.notice_kind = "success"
+                self.notice = (
+                    f"Payment complete: {focus.credits:,} credits were added to your balance."
+                )
+            elif focus is not None and focus.status == "pending":
+                self.notice = (
+                    "Payment received. Your credits are added as soon as Stripe confirms it "
+                    "(usually within seconds); reload this page to see them."
+                )
+            else:
+                self.notice = "Thank you! Your credits are added once the payment is confirmed."
+        self._refresh(user_id)
         return None
+
+    @rx.event(background=True)
+    async def buy(self, package: str) -> EventSpec | None:
+        async with self:
+            user_id = self._user_id()
+            if user_id is None:
+                return self._sign_in_redirect()
+            if self.buying:
+                return None  # a checkout is already being started: no second purchase
+            self.buying, self.error = package, ""
+            base = f"{self.router.url.origin}{routes.CREDITS}"
+        try:
+            url = await asyncio.to_thread(
+                payments.start_checkout,
+                user_id,
+                package,
+                f"{base}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
+                f"{base}?checkout=cancel",
+            )
+        except ServiceError as exc:
+            async with self:
+                self.buying, self.error = "", exc.message
+                self._refresh(user_id)
+            return None
+        # Same tab: Stripe's page (another host) through window.location, test mode in-app.
+        return rx.redirect(url)
+
+    @rx.event(background=True)
+    async def resume(self, purchase_id: str) -> EventSpec | None:
+        async with self:
+            user_id = self._user_id()
+            if user_id is None:
+                return self._sign_in_redirect()
+            if self.buying or not purchase_id.isdigit():
+                return None
+            self.buying, self.error = f"resume:{purchase_id}", ""
+        try:
+            url = await asyncio.to_thread(payments.resume_checkout, user_id, int(purchase_id))
+        except ServiceError as exc:
+            url, failure = None, exc.message
+        else:
+            failure = ""
+        async with self:
+            self.buying = "" if url is None else self.buying
+            self.error = failure
+            if url is None and not failure:
+                self.notice_kind, self.notice = "success", "That purchase is complete."
+            self._refresh(user_id)
+        return rx.redirect(url) if url else None
+
+
+def _package_card(p: payments.Package) -> rx.Component:
+    bonus = (
+        rx.badge(f"+{p.bonus_percent} % bonus", color_scheme="green", variant="soft")
+        if p.bonus_percent
+        else rx.badge("Base rate", color_scheme="gray", variant="soft")
+    )
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.heading(p.name, size="4", as_="h3"), rx.spacer(), bonus, width="100%"),
+            rx.heading(p.price, size="7"),
+            rx.text(
+                rx.text.strong(f"{p.credits:,}"), " credits", size="3", color=rx.color("gray", 12)
+            ),
+            rx.text(
+                f"{p.credits / (p.amount_cents / 100):,.0f} credits per dollar",
+                size="1",
+                color=rx.color("gray", 10),
+            ),
+            rx.button(
+                rx.icon("shopping-cart", size=16),
+                f"Buy {p.name}",
+                on_click=CreditsState.buy(p.key),  # type: ignore[misc]  # background handler
+                loading=CreditsState.buying == p.key,
+                disabled=(~CreditsState.shop_open) | (CreditsState.buying != ""),
+                width="100%",
+                aria_label=f"Buy the {p.name} package: {p.credits:,} credits for {p.price}",
+            ),
+            spacing="2",
+            align="start",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _notice() -> rx.Component:
+    return rx.cond(
+        CreditsState.notice != "",
+        rx.callout(
+            CreditsState.notice,
+            icon=rx.cond(CreditsState.notice_kind == "success", "circle-check", "info"),
+            color_scheme=rx.cond(CreditsState.notice_kind == "success", "green", "blue"),
+            role="status",
+            width="100%",
+        ),
+        rx.fragment(),
+    )
+
+
+def _test_mode_banner() -> rx.Component:
+    return rx.cond(
+        CreditsState.test_mode,
+        rx.callout(
+            rx.text(
+                rx.text.strong(TEST_MODE_BANNER),
+                ". Stripe is not configured on this development server: purchases complete "
+                "locally and no card is charged.",
+            ),
+            icon="flask-conical",
+            color_scheme="amber",
+            width="100%",
+        ),
+        rx.fragment(),
+    )
+
+
+def _shop() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Buy credits", size="4", as_="h2", margin_top="1.5rem"),
+        _test_mode_banner(),
+        rx.cond(
+            CreditsState.shop_open,
+            rx.fragment(),
+            rx.callout(
+                "Buying credits is not available here: Stripe is not configured on this server.",
+                icon="circle-slash",
+                color_scheme="gray",
+                width="100%",
+            ),
+        ),
+        rx.grid(
+            *[_package_card(p) for p in payments.PACKAGES.values()],
+            columns=rx.breakpoints(initial="1", sm="3"),
+            spacing="4",
+            width="100%",
+        ),
+        rx.text(
+            "Payments are processed by Stripe; credits never expire.",
+            size="1",
+            color=rx.color("gray", 10),
+        ),
+        spacing="3",
+        width="100%",
+        align="stretch",
+    )
+
+
+def _pending() -> rx.Component:
+    return rx.cond(
+        CreditsState.pending.length() > 0,
+        rx.vstack(
+            rx.heading("Pending purchases", size="4", as_="h2", margin_top="1.5rem"),
+            rx.text(
+                "Waiting for payment. Credits are added once the payment is confirmed.",
+                size="2",
+                color=rx.color("gray", 11),
+            ),
+            rx.foreach(
+                CreditsState.pending,
+                lambda p: rx.card(
+                    rx.hstack(
+                        rx.badge("Pending", color_scheme="amber", variant="soft"),
+                        rx.text(rx.text.strong(p["package"]), " · ", p["credits"], " credits"),
+                        rx.text(p["price"], color=rx.color("gray", 11)),
+                        rx.text(p["when"], size="1", color=rx.color("gray", 10)),
+                        rx.cond(
+                            p["mode"] == "Test mode",
+                            rx.badge("Test mode", color_scheme="amber", variant="outline"),
+                            rx.fragment(),
+                        ),
+                        rx.spacer(),
+                        rx.button(
+                            "Continue",
+                            on_click=CreditsState.resume(p["id"]),  # type: ignore[misc]  # background handler
+                            loading=CreditsState.buying == "resume:" + p["id"],
+                            disabled=CreditsState.buying != "",
+                            variant="soft",
+                            size="2",
+                        ),
+                        align="center",
+                        width="100%",
+                        wrap="wrap",
+                    ),
+                    width="100%",
+                ),
+            ),
+            spacing="2",
+            width="100%",
+            align="stretch",
+        ),
+        rx.fragment(),
+    )
 
 
 def credits_page() -> rx.Component:
@@ -51,11 +317,17 @@ def credits_page() -> rx.Component:
         page_header(
             "Credits", "1 credit = $0.001. Every purchase and charge, with the balance after it."
         ),
+        rx.vstack(
+            _notice(), error_callout(CreditsState.error), spacing="2", width="100%", align="stretch"
+        ),
         rx.grid(
             stat("Balance", CreditsState.balance, "coins", "credits"),
             columns=rx.breakpoints(initial="1", sm="3"),
             width="100%",
+            margin_top="1rem",
         ),
+        _shop(),
+        _pending(),
         rx.heading("History", size="4", as_="h2", margin_top="1.5rem", margin_bottom="0.5rem"),
         rx.cond(
             CreditsState.entries.length() > 0,
@@ -92,3 +364,140 @@ def credits_page() -> rx.Component:
             empty_state("receipt", "No entries yet", "Purchases and AI charges appear here."),
         ),
     )
+
+
+# -- the local test-mode checkout (development without Stripe keys) ----------------------------
+
+
+class CheckoutTestState(SessionState):
+    """The test-mode checkout page (named so pytest never mistakes it for a test class)."""
+
+    purchase_id: int = 0
+    package: str = ""
+    price: str = ""
+    credits: str = ""
+    status: str = ""
+    error: str = ""
+    working: bool = False
+
+    @rx.event
+    def load(self) -> EventSpec | None:
+        user_id = self._user_id()
+        if user_id is None:
+            return self._sign_in_redirect()
+        self.purchase_id, self.package, self.status, self.error, self.working = 0, "", "", "", False
+        if not payments.in_test_mode():
+            self.error = (
+                "Test-mode checkout is only available in development when Stripe is not configured."
+            )
+            return None
+        raw = self.router.url.query_parameters.get("purchase", "")
+        try:
+            found = payments.get_purchase(user_id, int(raw)) if raw.isdigit() else None
+        except ServiceError:
+            found = None
+        if found is None or not found.test_mode or found.id is None:
+            self.error = "No such test purchase."
+            return None
+        self.purchase_id = found.id
+        self.package = _package_name(found.package)
+        self.price = f"${found.amount_cents / 100:,.2f}"
+        self.credits = f"{found.credits:,}"
+        self.status = found.status
+        return None
+
+    @rx.event
+    def complete(self) -> EventSpec | None:
+        user_id = self._user_id()
+        if user_id is None:
+            return self._sign_in_redirect()
+        if self.working or not self.purchase_id:
+            return None
+        self.working = True
+        try:
+            payments.complete_test_checkout(user_id, self.purchase_id)
+        except ServiceError as exc:
+            self.working, self.error = False, exc.message
+            return None
+        return rx.redirect(f"{routes.CREDITS}?checkout=success&purchase={self.purchase_id}")
+
+    @rx.event
+    def cancel(self) -> EventSpec | None:
+        user_id = self._user_id()
+        if user_id is None:
+            return self._sign_in_redirect()
+        if self.purchase_id:
+            try:
+                payments.cancel_test_checkout(user_id, self.purchase_id)
+            except ServiceError as exc:
+                self.error = exc.message
+                return None
+        return rx.redirect(f"{routes.CREDITS}?checkout=cancel")
+
+
+def test_checkout_page() -> rx.Component:
+    return page(
+        page_header("Test checkout", "Development only: no card, no Stripe, no real payment."),
+        rx.callout(
+            rx.text(
+                rx.text.strong(TEST_MODE_BANNER),
+                ". This page stands in for Stripe Checkout because Stripe is not configured. "
+                "Completing it adds the credits without any payment.",
+            ),
+            icon="flask-conical",
+            color_scheme="amber",
+            width="100%",
+        ),
+        error_callout(CheckoutTestState.error),
+        rx.cond(
+            CheckoutTestState.purchase_id > 0,
+            rx.card(
+                rx.vstack(
+                    rx.hstack(
+                        rx.heading(CheckoutTestState.package, " package", size="5", as_="h2"),
+                        rx.spacer(),
+                        rx.badge("Test mode", color_scheme="amber", variant="soft"),
+                        width="100%",
+                    ),
+                    rx.heading(CheckoutTestState.price, size="7"),
+                    rx.text(rx.text.strong(CheckoutTestState.credits), " credits"),
+                    rx.cond(
+                        CheckoutTestState.status == "pending",
+                        rx.hstack(
+                            rx.button(
+                                rx.icon("flask-conical", size=16),
+                                "Complete test payment",
+                                on_click=CheckoutTestState.complete,
+                                loading=CheckoutTestState.working,
+                                color_scheme="amber",
+                            ),
+                            rx.button(
+                                "Cancel",
+                                on_click=CheckoutTestState.cancel,
+                                variant="soft",
+                                color_scheme="gray",
+                            ),
+                            spacing="2",
+                        ),
+                        rx.text(
+                            "This purchase is ",
+                            CheckoutTestState.status,
+                            ".",
+                            color=rx.color("gray", 11),
+                        ),
+                    ),
+                    rx.link("Back to credits", href=routes.CREDITS, size="2"),
+                    spacing="3",
+                    align="start",
+                ),
+                width="100%",
+                max_width="28rem",
+                margin_top="1rem",
+            ),
+            rx.link("Back to credits", href=routes.CREDITS, size="2"),
+        ),
+    )
+
+
+# A page function, not a test: keep pytest from collecting it when a test imports it.
+test_checkout_page.__test__ = False

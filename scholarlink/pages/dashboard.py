@@ -9,9 +9,10 @@ from reflex_base.event import EventSpec
 
 from scholarlink import routes
 from scholarlink.components.layout import page
+from scholarlink.components.links import API_BASE
 from scholarlink.components.ui import page_header, stat
 from scholarlink.db import session_scope
-from scholarlink.services import credits, dashboard
+from scholarlink.services import credits, dashboard, reminders
 from scholarlink.services.matches import today
 from scholarlink.state.session import SessionState
 
@@ -29,6 +30,8 @@ class DashboardState(SessionState):
     score_bands: list[dict[str, Any]] = []
     upcoming: list[dict[str, Any]] = []
     next_actions: list[dict[str, str]] = []
+    reminders: list[dict[str, str]] = []
+    calendar_token: str = ""
 
     @rx.event
     def load(self) -> EventSpec | None:
@@ -47,7 +50,35 @@ class DashboardState(SessionState):
             for u in d.upcoming
         ]
         self.next_actions = d.next_actions
+        self._load_reminders(user_id)
         return None
+
+    def _load_reminders(self, user_id: int) -> None:
+        with session_scope() as session:
+            self.reminders = [
+                {"id": str(n.id), "title": n.title, "body": n.body, "link": n.link or ""}
+                for n in reminders.notifications(
+                    session, user_id=user_id, unread_only=True, limit=5
+                )
+            ]
+            self.calendar_token = reminders.calendar_token(session, user_id=user_id)
+
+    @rx.event
+    def dismiss_reminder(self, notification_id: str) -> None:
+        user_id = self._user_id()
+        if user_id is None or not notification_id.isdigit():
+            return
+        with session_scope() as session:
+            reminders.mark_read(session, user_id=user_id, notification_id=int(notification_id))
+        self._load_reminders(user_id)
+
+    @rx.event
+    def reset_calendar(self) -> None:
+        user_id = self._user_id()
+        if user_id is None:
+            return
+        with session_scope() as session:
+            self.calendar_token = reminders.calendar_token(session, user_id=user_id, reset=True)
 
 
 def _bar(data: Any, x: str, y: str, color: str, *, slanted: bool = False) -> rx.Component:
@@ -164,6 +195,76 @@ def dashboard_page() -> rx.Component:
                     _bar(DashboardState.score_bands, "band", "matches", "green"),
                     width="100%",
                 )
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="3",
+            width="100%",
+            margin_top="1rem",
+        ),
+        rx.grid(
+            rx.card(
+                rx.vstack(
+                    rx.heading("Reminders", size="4", as_="h2"),
+                    rx.cond(
+                        DashboardState.reminders.length() > 0,
+                        rx.foreach(
+                            DashboardState.reminders,
+                            lambda n: rx.hstack(
+                                rx.icon("bell-ring", size=16, color=rx.color("amber", 10)),
+                                rx.vstack(
+                                    rx.link(
+                                        rx.text(n["title"], weight="medium", size="2"),
+                                        href=n["link"],
+                                    ),
+                                    rx.text(n["body"], size="1", color=rx.color("gray", 11)),
+                                    spacing="0",
+                                    align="start",
+                                ),
+                                rx.spacer(),
+                                rx.icon_button(
+                                    rx.icon("check", size=14),
+                                    size="1",
+                                    variant="ghost",
+                                    aria_label="Mark as read",
+                                    on_click=DashboardState.dismiss_reminder(n["id"]),
+                                ),
+                                width="100%",
+                                align="start",
+                            ),
+                        ),
+                        rx.text(
+                            "We remind you 21, 7 and 1 days before each deadline you track or bookmark.",
+                            size="2",
+                        ),
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+            ),
+            rx.card(
+                rx.vstack(
+                    rx.heading("Calendar feed", size="4", as_="h2"),
+                    rx.text(
+                        "Subscribe in your phone's calendar to see every deadline you track. Keep the link private.",
+                        size="2",
+                    ),
+                    rx.code(
+                        API_BASE + "/api/calendar/" + DashboardState.calendar_token + ".ics",
+                        id="calendar-url",
+                        size="1",
+                        style={"word_break": "break-all"},
+                    ),
+                    rx.button(
+                        "Reset link",
+                        size="1",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=DashboardState.reset_calendar,
+                    ),
+                    spacing="2",
+                    width="100%",
+                    align="start",
+                ),
             ),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="3",

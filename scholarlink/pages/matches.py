@@ -129,10 +129,20 @@ class MatchesState(SessionState):
             return
         try:
             with session_scope() as session:
-                matches.set_bookmark(session, user_id=user_id, match_id=match_id, bookmarked=value)
+                row = matches.set_bookmark(
+                    session, user_id=user_id, match_id=match_id, bookmarked=value
+                )
         except ServiceError as exc:
             self.error = exc.message
-        self._reload(user_id)
+            self._reload(user_id)
+            return
+        if self.view == "saved":
+            self._reload(user_id)
+            return
+        # Only this card changed: update it from the stored row instead of reloading the list.
+        self.items = [
+            {**m, "bookmarked": row.bookmarked} if m["id"] == match_id else m for m in self.items
+        ]
 
     @rx.event
     def ask_dismiss(self, match_id: int) -> None:

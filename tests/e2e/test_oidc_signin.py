@@ -44,7 +44,9 @@ def _sign_in_with_scholar_auth(harness: AppHarness, browser: Browser, login: str
     context.close()
 
 
-def test_sign_in_with_scholar_auth(harness: AppHarness, browser: Browser, scholar_auth: str) -> None:
+def test_sign_in_with_scholar_auth(
+    harness: AppHarness, browser: Browser, scholar_auth: str
+) -> None:
     _sign_in_with_scholar_auth(harness, browser, "oidc-student")
 
 

@@ -45,7 +45,11 @@ def _sign_in(login: str) -> tuple[oidc.VerifiedIdentity, dict]:
 
 def test_code_flow_with_pkce_links_one_user(configured: str) -> None:
     identity, _ = _sign_in("ada")
-    assert identity.subject == "ada" and identity.email == "ada@scholar-auth.test" and identity.email_verified
+    assert (
+        identity.subject == "ada"
+        and identity.email == "ada@scholar-auth.test"
+        and identity.email_verified
+    )
     assert identity.refresh_token
     with session_scope() as s:
         first = oidc.link(s, identity)
@@ -97,7 +101,9 @@ def test_tampered_callbacks_are_refused(configured: str, tamper, message: str) -
         assert s.exec(select(AuthIdentity)).all() == []
 
 
-def test_fallback_issuer_used_when_primary_is_down(configured: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fallback_issuer_used_when_primary_is_down(
+    configured: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OIDC_ISSUER", "http://127.0.0.1:1")
     monkeypatch.setenv("OIDC_FALLBACK_ISSUER", configured)
     reset_settings_cache()
@@ -105,7 +111,9 @@ def test_fallback_issuer_used_when_primary_is_down(configured: str, monkeypatch:
     assert identity.issuer == configured
 
 
-def test_both_issuers_down_is_a_clear_error(configured: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_both_issuers_down_is_a_clear_error(
+    configured: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OIDC_ISSUER", "http://127.0.0.1:1")
     monkeypatch.setenv("OIDC_FALLBACK_ISSUER", "http://127.0.0.1:2")
     reset_settings_cache()

@@ -34,7 +34,10 @@ def oidc_provider(redirect_uri: str) -> Iterator[str]:
     try:
         for _ in range(100):
             try:
-                if httpx.get(f"{issuer}/.well-known/openid-configuration", timeout=1).status_code == 200:
+                if (
+                    httpx.get(f"{issuer}/.well-known/openid-configuration", timeout=1).status_code
+                    == 200
+                ):
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)

@@ -1,0 +1,53 @@
+"""A student's own data over HTTP: the JSON export and the secret iCalendar feed."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from scholarlink.api.deps import current_student
+from scholarlink.api.errors import error_response
+from scholarlink.db import session_scope
+from scholarlink.services import privacy, reminders
+
+router = APIRouter(tags=["account"])
+
+
+@router.get(
+    "/api/account/export",
+    summary="Everything we hold about you, as one JSON file",
+    responses={401: {}},
+)
+def export_account(request: Request) -> Response:
+    user_id = current_student(request)
+    if user_id is None:
+        return error_response(401, "unauthorized", "Sign in to export your data")
+    body = json.dumps(privacy.export_data(user_id=user_id), indent=2, default=str)
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    return Response(
+        body,
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="scholarlink-export-{stamp}.json"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.get(
+    "/api/calendar/{token}.ics", summary="Your deadlines as an iCalendar feed", responses={404: {}}
+)
+def calendar_feed(token: str) -> Response:
+    with session_scope() as session:
+        user_id = reminders.user_for_calendar(session, token)
+        if user_id is None:
+            return error_response(404, "not_found", "No such calendar")
+        body = reminders.ical_feed(session, user_id=user_id, today=datetime.now(UTC).date())
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Cache-Control": "private, max-age=300"},
+    )
