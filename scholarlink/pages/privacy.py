@@ -105,8 +105,9 @@ def privacy_page() -> rx.Component:
                         rx.icon("download", size=16), "Export all my data (JSON)", variant="soft"
                     ),
                     href=API_BASE + "/api/account/export",
-                    is_external=False,
-                    reload_document=True,
+                    # A new tab takes the download, so this page never unloads (its live
+                    # connection, and the next click, survive the export).
+                    is_external=True,
                 ),
                 rx.heading("Delete my account", size="5", as_="h2", margin_top="1.5rem"),
                 rx.text(
