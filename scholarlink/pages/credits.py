@@ -225,6 +225,7 @@ def _test_mode_banner() -> rx.Component:
                 rx.text.strong(TEST_MODE_BANNER),
                 ". Stripe is not configured on this development server: purchases complete "
                 "locally and no card is charged.",
+                as_="span",
             ),
             icon="flask-conical",
             color_scheme="amber",
@@ -443,6 +444,7 @@ def test_checkout_page() -> rx.Component:
                 rx.text.strong(TEST_MODE_BANNER),
                 ". This page stands in for Stripe Checkout because Stripe is not configured. "
                 "Completing it adds the credits without any payment.",
+                as_="span",
             ),
             icon="flask-conical",
             color_scheme="amber",
