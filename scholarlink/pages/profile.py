@@ -22,21 +22,6 @@ from scholarlink.services.vocabulary import (
 )
 from scholarlink.state.session import SessionState
 
-FIELDS = (
-    "gpa",
-    "major",
-    "academic_level",
-    "graduation_year",
-    "school",
-    "state",
-    "citizenship",
-    "financial_need",
-    "extracurriculars",
-    "achievements",
-    "interests",
-    "demographics",
-)
-
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
@@ -239,8 +224,36 @@ def _completion() -> rx.Component:
     )
 
 
+def _section(title: str, *children: rx.Component) -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.heading(title, size="4", as_="h2"), *children, spacing="3", width="100%"),
+        width="100%",
+    )
+
+
+def _columns(*children: rx.Component) -> rx.Component:
+    return rx.grid(
+        *children, columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%"
+    )
+
+
+def _field(label: str, name: str, control: rx.Component, hint: str = "") -> rx.Component:
+    """A profile field with its own error message from the last save."""
+    return field(label, control, error=ProfileState.errors.get(name, ""), hint=hint, html_for=name)
+
+
+def _lines_area(name: str) -> rx.Component:
+    return rx.text_area(
+        id=name,
+        value=getattr(ProfileState, name),
+        on_change=lambda v: ProfileState.set_value(name, v),
+        rows="3",
+        width="100%",
+    )
+
+
 def profile_page() -> rx.Component:
-    e = ProfileState.errors
+    need = {"yes": "Yes, I have financial need", "no": "No"}
     return page(
         page_header(
             "Your profile", "Matching checks each scholarship's criteria against these answers."
@@ -248,137 +261,77 @@ def profile_page() -> rx.Component:
         rx.grid(
             rx.vstack(
                 error_callout(ProfileState.error),
-                rx.card(
-                    rx.vstack(
-                        rx.heading("Academics", size="4", as_="h2"),
-                        rx.grid(
-                            field(
-                                "GPA",
-                                _text("gpa", placeholder="3.7", input_mode="decimal"),
-                                error=e.get("gpa", ""),
-                                hint="0–4.0, or up to 5.0 if weighted",
-                                html_for="gpa",
-                            ),
-                            field(
-                                "Academic level",
-                                _select("academic_level", ACADEMIC_LEVELS, "Choose your level"),
-                                error=e.get("academic_level", ""),
-                                html_for="academic_level",
-                            ),
-                            field(
-                                "Intended major",
-                                _text("major", placeholder="Computer Science"),
-                                error=e.get("major", ""),
-                                html_for="major",
-                            ),
-                            field(
-                                "Graduation year",
-                                _text("graduation_year", placeholder="2027", input_mode="numeric"),
-                                error=e.get("graduation_year", ""),
-                                html_for="graduation_year",
-                            ),
-                            field(
-                                "School",
-                                _text("school", placeholder="Lincoln High School"),
-                                error=e.get("school", ""),
-                                html_for="school",
-                            ),
-                            rx.checkbox(
-                                "My GPA is weighted",
-                                checked=ProfileState.gpa_weighted,
-                                on_change=ProfileState.set_weighted,
-                            ),
-                            columns=rx.breakpoints(initial="1", sm="2"),
-                            spacing="3",
-                            width="100%",
+                _section(
+                    "Academics",
+                    _columns(
+                        _field(
+                            "GPA",
+                            "gpa",
+                            _text("gpa", placeholder="3.7", input_mode="decimal"),
+                            hint="0–4.0, or up to 5.0 if weighted",
                         ),
-                        spacing="3",
-                        width="100%",
+                        _field(
+                            "Academic level",
+                            "academic_level",
+                            _select("academic_level", ACADEMIC_LEVELS, "Choose your level"),
+                        ),
+                        _field(
+                            "Intended major",
+                            "major",
+                            _text("major", placeholder="Computer Science"),
+                        ),
+                        _field(
+                            "Graduation year",
+                            "graduation_year",
+                            _text("graduation_year", placeholder="2027", input_mode="numeric"),
+                        ),
+                        _field(
+                            "School", "school", _text("school", placeholder="Lincoln High School")
+                        ),
+                        rx.checkbox(
+                            "My GPA is weighted",
+                            checked=ProfileState.gpa_weighted,
+                            on_change=ProfileState.set_weighted,
+                        ),
                     ),
-                    width="100%",
                 ),
-                rx.card(
-                    rx.vstack(
-                        rx.heading("Residency and need", size="4", as_="h2"),
-                        rx.grid(
-                            field(
-                                "State",
-                                _select("state", US_STATES, "Choose your state"),
-                                error=e.get("state", ""),
-                                html_for="state",
-                            ),
-                            field(
-                                "Citizenship or residency",
-                                _select("citizenship", CITIZENSHIP, "Choose one"),
-                                error=e.get("citizenship", ""),
-                                html_for="citizenship",
-                            ),
-                            field(
-                                "Financial need",
-                                _select(
-                                    "financial_need",
-                                    {"yes": "Yes, I have financial need", "no": "No"},
-                                    "Choose one",
-                                ),
-                                error=e.get("financial_need", ""),
-                                html_for="financial_need",
-                            ),
-                            columns=rx.breakpoints(initial="1", sm="2"),
-                            spacing="3",
-                            width="100%",
+                _section(
+                    "Residency and need",
+                    _columns(
+                        _field("State", "state", _select("state", US_STATES, "Choose your state")),
+                        _field(
+                            "Citizenship or residency",
+                            "citizenship",
+                            _select("citizenship", CITIZENSHIP, "Choose one"),
                         ),
-                        spacing="3",
-                        width="100%",
+                        _field(
+                            "Financial need",
+                            "financial_need",
+                            _select("financial_need", need, "Choose one"),
+                        ),
                     ),
-                    width="100%",
                 ),
-                rx.card(
-                    rx.vstack(
-                        rx.heading("Activities and interests", size="4", as_="h2"),
-                        field(
-                            "Extracurriculars (one per line)",
-                            rx.text_area(
-                                id="extracurriculars",
-                                value=ProfileState.extracurriculars,
-                                on_change=lambda v: ProfileState.set_value("extracurriculars", v),
-                                rows="3",
-                                width="100%",
-                            ),
-                            error=e.get("extracurriculars", ""),
-                            html_for="extracurriculars",
-                        ),
-                        field(
-                            "Achievements (one per line)",
-                            rx.text_area(
-                                id="achievements",
-                                value=ProfileState.achievements,
-                                on_change=lambda v: ProfileState.set_value("achievements", v),
-                                rows="3",
-                                width="100%",
-                            ),
-                            error=e.get("achievements", ""),
-                            html_for="achievements",
-                        ),
-                        rx.text("Interests", size="2", weight="medium"),
-                        _checks("interests", INTERESTS),
-                        spacing="3",
-                        width="100%",
+                _section(
+                    "Activities and interests",
+                    _field(
+                        "Extracurriculars (one per line)",
+                        "extracurriculars",
+                        _lines_area("extracurriculars"),
                     ),
-                    width="100%",
+                    _field(
+                        "Achievements (one per line)", "achievements", _lines_area("achievements")
+                    ),
+                    rx.text("Interests", size="2", weight="medium"),
+                    _checks("interests", INTERESTS),
                 ),
-                rx.card(
-                    rx.vstack(
-                        rx.heading("Background (optional)", size="4", as_="h2"),
-                        rx.text(
-                            "Only if you want: some scholarships are reserved for particular groups. Never required, never shared.",
-                            size="2",
-                            color=rx.color("gray", 11),
-                        ),
-                        _checks("demographics", DEMOGRAPHICS),
-                        spacing="3",
-                        width="100%",
+                _section(
+                    "Background (optional)",
+                    rx.text(
+                        "Only if you want: some scholarships are reserved for particular groups. Never required, never shared.",
+                        size="2",
+                        color=rx.color("gray", 11),
                     ),
-                    width="100%",
+                    _checks("demographics", DEMOGRAPHICS),
                 ),
                 rx.hstack(
                     rx.button("Save profile", on_click=ProfileState.save, size="3"),
