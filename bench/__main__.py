@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import agent, matching, ui
+from bench import agent, load, matching, ui
 
-SUITES = {"matching": matching.main, "agent": agent.main, "ui": ui.main}
+SUITES = {"matching": matching.main, "agent": agent.main, "ui": ui.main, "load": load.main}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(SUITES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import threading
 import time
 from collections import defaultdict, deque
@@ -21,8 +22,15 @@ from sqlmodel import Session
 
 from scholarlink.agent import outbox, runtime, tasks
 from scholarlink.agent.auth import AuthError, caller_of, verify_inbound
-from scholarlink.agent.schemas import Accepted, ResultOut, TaskIn
-from scholarlink.api.errors import error_response, field_errors
+from scholarlink.agent.schemas import (
+    TASK_ID_MAX_LENGTH,
+    TASK_ID_PATTERN,
+    Accepted,
+    ResultOut,
+    TaskIn,
+)
+from scholarlink.api.deps import RowId
+from scholarlink.api.errors import error_response, error_responses, field_errors
 from scholarlink.capabilities import CAPABILITIES
 from scholarlink.db import session_scope
 from scholarlink.models import utcnow
@@ -33,6 +41,10 @@ from scholarlink.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["agent"])
 MAX_BODY = 256 * 1024
+# Deeper JSON is refused before anything recurses into it (json.loads itself overflows Python's
+# stack on a body of a few hundred KiB of brackets).
+MAX_JSON_DEPTH = 64
+_TASK_ID = re.compile(TASK_ID_PATTERN)
 UNAUTHORIZED = {"error": {"code": "unauthorized", "message": "Missing or invalid credentials"}}
 
 
@@ -72,7 +84,11 @@ class _WindowLimiter:
 _capability_limiter = _WindowLimiter(per_minute=60)
 
 
-@router.get("/agent/capabilities", summary="The nine capabilities (public, rate limited)")
+@router.get(
+    "/agent/capabilities",
+    summary="The nine capabilities (public, rate limited)",
+    responses=error_responses(429),
+)
 async def list_capabilities(request: Request) -> JSONResponse:
     client = request.client.host if request.client else "unknown"
     wait = _capability_limiter.retry_after(client)
@@ -143,16 +159,36 @@ def _serialise_caller(session: Session, caller: str) -> None:
         )
 
 
+def _inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema with its `$defs` substituted in place: embedded in the OpenAPI
+    document, a `#/$defs/...` reference would point at the document's root and resolve nowhere
+    (clients and fuzzers then see no usable body at all)."""
+    defs = schema.get("$defs", {})
+
+    def substitute(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return substitute(defs[ref.removeprefix("#/$defs/")])
+            return {k: substitute(v) for k, v in node.items() if k != "$defs"}
+        if isinstance(node, list):
+            return [substitute(v) for v in node]
+        return node
+
+    result: dict[str, Any] = substitute(schema)
+    return result
+
+
 @router.post(
     "/agent/task",
     status_code=202,
     summary="Accept a task from the Command Center",
     response_model=Accepted,
-    responses={401: {}, 409: {}, 413: {}, 422: {}, 429: {}},
+    responses=error_responses(401, 409, 413, 422, 429, 503),
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": TaskIn.model_json_schema()}},
+            "content": {"application/json": {"schema": _inline_defs(TaskIn.model_json_schema())}},
         }
     },
 )
@@ -171,14 +207,19 @@ async def post_task(request: Request) -> JSONResponse:
             return error_response(
                 413, "payload_too_large", f"The body is over {MAX_BODY // 1024} KiB"
             )
+    message = "The body is not valid JSON"
+    problem: str | None
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        data, problem = None, f"nested deeper than {MAX_JSON_DEPTH} levels"
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN or ±Infinity
+        data, problem = None, str(exc)[:200]
+    else:
+        message, problem = "The body cannot be stored", _json_problem(data)
+    if problem is not None:
         return error_response(
-            422,
-            "validation_error",
-            "The body is not valid JSON",
-            [{"field": "body", "message": str(exc)[:200]}],
+            422, "validation_error", message, [{"field": "body", "message": problem}]
         )
     if not isinstance(data, dict):
         return error_response(
@@ -223,6 +264,37 @@ async def post_task(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is out of range")
+    return value
+
+
+def _json_problem(data: Any) -> str | None:
+    """What makes a parsed body unstorable, if anything: nesting deeper than MAX_JSON_DEPTH, or a
+    NUL character in a key or string (PostgreSQL text cannot hold one)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return "text must not contain NUL characters"
+        elif isinstance(value, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return f"nested deeper than {MAX_JSON_DEPTH} levels"
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str) and "\x00" in key:
+                    return "text must not contain NUL characters"
+                stack.append((item, depth + 1))
+    return None
+
+
 def _task_view(task_id: str) -> dict[str, Any] | None:
     with session_scope() as session:
         task = tasks.get(session, task_id)
@@ -233,7 +305,7 @@ def _task_view(task_id: str) -> dict[str, Any] | None:
     "/agent/tasks/{task_id}",
     summary="A task's current Result",
     response_model=ResultOut,
-    responses={401: {}, 404: {}},
+    responses=error_responses(401, 404),
 )
 async def get_task(task_id: str, request: Request) -> JSONResponse:
     settings = get_settings()
@@ -242,6 +314,10 @@ async def get_task(task_id: str, request: Request) -> JSONResponse:
         is None
     ):
         return _unauthorized()
+    if len(task_id) > TASK_ID_MAX_LENGTH or not _TASK_ID.fullmatch(task_id):
+        # No task could have been accepted under this id; it must not reach the database either
+        # (PostgreSQL refuses NUL characters).
+        return error_response(404, "not_found", "No such task")
     view = await run_in_threadpool(_task_view, task_id)
     if view is None:
         return error_response(404, "not_found", "No such task")
@@ -260,7 +336,9 @@ def _replay(outbox_id: int) -> dict[str, Any] | None:
 
 
 @router.get(
-    "/api/agent/dead-letters", summary="Outbound messages that gave up", responses={401: {}}
+    "/api/agent/dead-letters",
+    summary="Outbound messages that gave up",
+    responses=error_responses(401),
 )
 async def list_dead_letters(request: Request) -> JSONResponse:
     if (
@@ -274,9 +352,9 @@ async def list_dead_letters(request: Request) -> JSONResponse:
 @router.post(
     "/api/agent/dead-letters/{outbox_id}/replay",
     summary="Deliver a dead letter again",
-    responses={401: {}, 404: {}},
+    responses=error_responses(401, 404),
 )
-async def replay_dead_letter(outbox_id: int, request: Request) -> JSONResponse:
+async def replay_dead_letter(outbox_id: RowId, request: Request) -> JSONResponse:
     if (
         await run_in_threadpool(_authenticate, request.headers.get("authorization"), get_settings())
         is None

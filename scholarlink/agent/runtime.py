@@ -15,9 +15,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from scholarlink.agent import heartbeat, outbox
 from scholarlink.agent.worker import TaskWorker, worker_name
+from scholarlink.observability.logs import LogThrottle
 from scholarlink.settings import get_settings
 
 log = logging.getLogger(__name__)
+_throttle = LogThrottle()
 
 
 @dataclass
@@ -40,7 +42,8 @@ class AgentRuntime:
             try:
                 sent = await asyncio.to_thread(outbox.deliver_due, self._client, worker=self.name)
             except Exception:
-                log.exception("outbox pass failed")
+                if _throttle.ready("outbox"):
+                    log.exception("outbox pass failed (repeats are silenced for 30 s)")
                 sent = 0
             if not sent:
                 self.outbox_wake.clear()

@@ -10,6 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 TaskStatus = Literal["accepted", "in_progress", "succeeded", "failed", "rejected", "canceled"]
 TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "rejected", "canceled"})
 
+TASK_ID_PATTERN = r"^[A-Za-z0-9._:\-]+$"
+TASK_ID_MAX_LENGTH = 200
+# Text stored in VARCHAR columns: no control characters (PostgreSQL refuses NUL outright).
+TEXT_PATTERN = r"^[^\x00-\x1F\x7F]+$"
+# A URL: no control characters and no spaces.
+URL_PATTERN = r"^[^\x00-\x20\x7F]+$"
+
 
 class Resources(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -22,12 +29,12 @@ class Resources(BaseModel):
 class TaskIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    task_id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")
-    action: str = Field(min_length=1, max_length=100)
+    task_id: str = Field(min_length=1, max_length=TASK_ID_MAX_LENGTH, pattern=TASK_ID_PATTERN)
+    action: str = Field(min_length=1, max_length=100, pattern=TEXT_PATTERN)
     payload: dict[str, Any]
-    reply_to: str = Field(min_length=1, max_length=2000)
-    trace_id: str = Field(min_length=1, max_length=200)
-    requested_by: str = Field(min_length=1, max_length=200)
+    reply_to: str = Field(min_length=1, max_length=2000, pattern=URL_PATTERN)
+    trace_id: str = Field(min_length=1, max_length=200, pattern=TEXT_PATTERN)
+    requested_by: str = Field(min_length=1, max_length=200, pattern=TEXT_PATTERN)
     resources: Resources | None = None
 
     @field_validator("reply_to")

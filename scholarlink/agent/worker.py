@@ -19,6 +19,7 @@ from typing import Any
 from scholarlink.agent import capabilities, events, tasks
 from scholarlink.db import session_scope
 from scholarlink.models import AgentTask
+from scholarlink.observability.logs import LogThrottle
 from scholarlink.observability.logs import trace_id as trace_var
 from scholarlink.observability.metrics import AGENT_TASK_DURATION, AGENT_TASKS
 from scholarlink.services.credits import DeadlineExceeded, operation_deadline
@@ -31,6 +32,7 @@ from scholarlink.services.errors import (
 from scholarlink.settings import get_settings
 
 log = logging.getLogger(__name__)
+_throttle = LogThrottle()
 
 
 def worker_name() -> str:
@@ -120,16 +122,15 @@ class TaskWorker:
             )
         except Exception as exc:  # retryable: unavailable dependency, database hiccup, bug
             code = exc.code if isinstance(exc, ServiceError) else "internal_error"
+            # Internal details (SQL, stack frames) stay in our logs, never in a callback.
             message = (
-                exc.message
-                if isinstance(exc, ServiceError)
-                else f"{type(exc).__name__}: {exc}"[:300]
+                exc.message if isinstance(exc, ServiceError) else "The task failed on our side"
             )
             self._retry_or_fail(task, {"code": code, "message": message})
             if not isinstance(exc, ServiceError):
                 log.warning(
                     "agent task raised",
-                    extra={"task_id": task.task_id, "error": message},
+                    extra={"task_id": task.task_id, "error": f"{type(exc).__name__}: {exc}"[:300]},
                     exc_info=True,
                 )
         else:
@@ -205,7 +206,8 @@ class TaskWorker:
             try:
                 ran = await asyncio.to_thread(self.run_once)
             except Exception:
-                log.exception("task worker pass failed")
+                if _throttle.ready("worker"):
+                    log.exception("task worker pass failed (repeats are silenced for 30 s)")
                 ran = False
             if not ran:
                 self.wake.clear()

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from scholarlink.api.deps import current_student
-from scholarlink.api.errors import error_response
+from scholarlink.api.errors import error_response, error_responses
 from scholarlink.db import session_scope
 from scholarlink.services import privacy, reminders
 
 router = APIRouter(tags=["account"])
 
+# Feed tokens are `secrets.token_urlsafe` strings; anything else names no calendar and must not
+# reach the database (PostgreSQL refuses NUL characters in text).
+_FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
 
 @router.get(
     "/api/account/export",
     summary="Everything we hold about you, as one JSON file",
-    responses={401: {}},
+    responses=error_responses(401),
 )
 def export_account(request: Request) -> Response:
     user_id = current_student(request)
@@ -38,9 +43,20 @@ def export_account(request: Request) -> Response:
 
 
 @router.get(
-    "/api/calendar/{token}.ics", summary="Your deadlines as an iCalendar feed", responses={404: {}}
+    "/api/calendar/{token}.ics",
+    summary="Your deadlines as an iCalendar feed",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The feed",
+            "content": {"text/calendar": {"schema": {"type": "string"}}},
+        },
+        **error_responses(404),
+    },
 )
 def calendar_feed(token: str) -> Response:
+    if not _FEED_TOKEN.fullmatch(token):
+        return error_response(404, "not_found", "No such calendar")
     with session_scope() as session:
         user_id = reminders.user_for_calendar(session, token)
         if user_id is None:

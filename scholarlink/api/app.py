@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from scholarlink.agent import routes as agent_routes
 from scholarlink.api import account, catalogue, documents
 from scholarlink.api import payments as payments_api
-from scholarlink.api.errors import install_error_handlers
+from scholarlink.api.errors import ErrorBody, install_error_handlers
 from scholarlink.observability import exposition, health, operations
 from scholarlink.observability.middleware import CorrelationMiddleware
 from scholarlink.settings import get_settings
@@ -30,4 +32,35 @@ def create_api() -> FastAPI:
     api.include_router(account.router)
     api.include_router(agent_routes.router)
     api.include_router(payments_api.router)
+    _document_error_envelope(api)
     return api
+
+
+def _document_error_envelope(api: FastAPI) -> None:
+    """FastAPI documents every 422 as its own `HTTPValidationError` (`{"detail": [...]}`), but
+    our handler answers with the `{"error": ...}` envelope: publish the shape actually sent."""
+    generate = api.openapi
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is not None:
+            return api.openapi_schema
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        if "ErrorBody" not in components:
+            body = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(body.pop("$defs", {}))
+            components["ErrorBody"] = body
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                response = operation.get("responses", {}).get("422")
+                if response is not None:
+                    response["description"] = "Validation Error"
+                    response["content"] = {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+                    }
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        api.openapi_schema = schema
+        return schema
+
+    api.openapi = openapi  # type: ignore[method-assign]

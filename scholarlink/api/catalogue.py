@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from scholarlink.api.deps import SessionDep
+from scholarlink.api.deps import MAX_DB_INT, RowId, SessionDep
+from scholarlink.api.errors import error_responses
 from scholarlink.models import Scholarship
 from scholarlink.services.catalogue import (
     ScholarshipFilters,
@@ -58,13 +59,22 @@ class ScholarshipPage(BaseModel):
     pages: int
 
 
+class CatalogueQuery(ScholarshipFilters):
+    """The search filters as query parameters, bounded to what the database can compare: no
+    control characters in the text (PostgreSQL refuses NUL) and amounts within an INTEGER."""
+
+    q: str | None = Field(default=None, max_length=200, pattern=r"^[^\x00-\x1F\x7F]*$")
+    min_amount: int | None = Field(default=None, ge=0, le=MAX_DB_INT)
+    max_amount: int | None = Field(default=None, ge=0, le=MAX_DB_INT)
+
+
 def _today() -> date:
     return datetime.now(UTC).date()
 
 
 @router.get("", response_model=ScholarshipPage, summary="Search the catalogue")
 def list_scholarships(
-    session: SessionDep, filters: Annotated[ScholarshipFilters, Query()]
+    session: SessionDep, filters: Annotated[CatalogueQuery, Query()]
 ) -> ScholarshipPage:
     today = _today()
     page = search_scholarships(session, filters, today=today)
@@ -77,8 +87,13 @@ def list_scholarships(
     )
 
 
-@router.get("/{scholarship_id}", response_model=ScholarshipOut, summary="One scholarship")
-def read_scholarship(scholarship_id: int, session: SessionDep) -> ScholarshipOut:
+@router.get(
+    "/{scholarship_id}",
+    response_model=ScholarshipOut,
+    summary="One scholarship",
+    responses=error_responses(404),
+)
+def read_scholarship(scholarship_id: RowId, session: SessionDep) -> ScholarshipOut:
     row = get_scholarship(session, scholarship_id)
     if row is None or not row.is_active:
         raise NotFound("No such scholarship")

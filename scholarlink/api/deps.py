@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
 from scholarlink.db import session_scope
@@ -22,6 +22,12 @@ def _session() -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(_session)]
+
+# Ids and amounts are INTEGER columns (32-bit on PostgreSQL): a larger number from a URL can match
+# no row and must not reach the database, where it is an error (PostgreSQL "integer out of range",
+# SQLite OverflowError past 64 bits), not "not found". Such numbers are refused as invalid (422).
+MAX_DB_INT = 2_147_483_647
+RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 
 
 def current_student(request: Request) -> int | None:

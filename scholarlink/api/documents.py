@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from scholarlink.api.deps import current_student
-from scholarlink.api.errors import error_response
+from scholarlink.api.deps import RowId, current_student
+from scholarlink.api.errors import ErrorBody, error_response
 from scholarlink.services import documents as docs
 from scholarlink.services.storage import attachment_disposition
 
@@ -28,11 +28,11 @@ _SAFE_HEADERS = {
     responses={
         200: {"description": "The file, as an attachment"},
         302: {"description": "A short-lived signed storage URL (Google Cloud Storage)"},
-        401: {"description": "Not signed in"},
-        404: {"description": "No such document for this student"},
+        401: {"description": "Not signed in", "model": ErrorBody},
+        404: {"description": "No such document for this student", "model": ErrorBody},
     },
 )
-def download_document(document_id: int, request: Request) -> Response:
+def download_document(document_id: RowId, request: Request) -> Response:
     user_id = current_student(request)
     if user_id is None:
         return error_response(

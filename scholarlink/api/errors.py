@@ -2,14 +2,43 @@
 
 from __future__ import annotations
 
+import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from scholarlink.db import DatabaseUnavailable, describe_db_error
 from scholarlink.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
+# How long a caller should wait before trying again while the database does not answer.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorBody(BaseModel):
+    """The one error shape of every JSON route (documented as such in the OpenAPI schema)."""
+
+    error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for error statuses that answer with `ErrorBody`."""
+    return {
+        status: {"model": ErrorBody, "description": HTTPStatus(status).phrase}
+        for status in statuses
+    }
 
 
 def error_response(
@@ -40,6 +69,20 @@ def install_error_handlers(api: FastAPI) -> None:
     @api.exception_handler(ServiceError)
     async def _service(_: Request, exc: ServiceError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+        # A transient outage (restart, failover, network): a retryable 503 in the usual envelope,
+        # not a bare 500, so the Command Center and other callers retry what was not accepted.
+        log.warning("database unavailable", extra={"error": describe_db_error(exc)})
+        return error_response(
+            503,
+            "database_unavailable",
+            "The database is unavailable; try again shortly.",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+
+    api.add_exception_handler(OperationalError, _database_down)
+    api.add_exception_handler(DatabaseUnavailable, _database_down)
 
     @api.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -25,11 +26,23 @@ def render() -> bytes:
     return generate_latest(REGISTRY)
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+PROMETHEUS_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}
+}
+
+
+@router.get(
+    "/metrics", summary="Prometheus metrics", response_class=Response, responses=PROMETHEUS_RESPONSE
+)
 async def metrics() -> Response:
     return Response(render(), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/metrics/prometheus", summary="Prometheus metrics (alias)")
+@router.get(
+    "/metrics/prometheus",
+    summary="Prometheus metrics (alias)",
+    response_class=Response,
+    responses=PROMETHEUS_RESPONSE,
+)
 async def metrics_prometheus() -> Response:
     return Response(render(), media_type=CONTENT_TYPE_LATEST)

@@ -72,7 +72,11 @@ def _readiness() -> tuple[bool, dict[str, Any]]:
     return at_head, {"database": database, "migrations": "current" if at_head else "pending"}
 
 
-@router.get("/ready", summary="Readiness: database answers and migrations are current")
+@router.get(
+    "/ready",
+    summary="Readiness: database answers and migrations are current",
+    responses={503: {"description": "Not ready: the database does not answer or is not migrated"}},
+)
 async def ready() -> JSONResponse:
     ok, checks = await run_in_threadpool(_readiness)
     return JSONResponse(

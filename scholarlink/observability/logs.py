@@ -55,3 +55,21 @@ def configure_logging() -> None:
     logger.addHandler(handler)
     logger.setLevel(settings.log_level.upper())
     logger.propagate = True
+
+
+class LogThrottle:
+    """At most one log line per key per interval: a background loop that fails every half
+    second (say, while the database is down) reports the outage, not a flood."""
+
+    def __init__(self, interval: float = 30.0) -> None:
+        self.interval = interval
+        self._last: dict[str, float] = {}
+
+    def ready(self, key: str) -> bool:
+        import time
+
+        now = time.monotonic()
+        if now - self._last.get(key, -self.interval) < self.interval:
+            return False
+        self._last[key] = now
+        return True
