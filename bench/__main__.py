@@ -1,4 +1,4 @@
-"""python -m bench [matching|agent] — run the benchmarks (all by default)."""
+"""python -m bench [matching|agent|ui|load] — run the benchmarks (all by default)."""
 
 from __future__ import annotations
 

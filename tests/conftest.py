@@ -99,8 +99,12 @@ def _migrated(database_url: str) -> str:
 @pytest.fixture
 def db(_migrated: str) -> Iterator[str]:
     """A migrated database (SQLite and PostgreSQL), emptied after each test."""
+    from scholarlink.api.catalogue import clear_catalogue_cache
+
     use_database(_migrated)
+    clear_catalogue_cache()
     yield _migrated
+    clear_catalogue_cache()
     from scholarlink.db import get_engine
 
     engine = get_engine()

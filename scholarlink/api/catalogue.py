@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from scholarlink.api.deps import MAX_DB_INT, RowId, SessionDep
 from scholarlink.api.errors import error_responses
 from scholarlink.models import Scholarship
+from scholarlink.observability.cache import TTLCache
 from scholarlink.services.catalogue import (
     ScholarshipFilters,
     get_scholarship,
@@ -72,19 +73,42 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
+# Catalogue reads are the hottest public route and the catalogue changes only when an operator
+# loads a new version: answers are kept for a minute (hit rate reported in /api/metrics).
+CACHE_SECONDS = 60.0
+_search_cache: TTLCache[tuple[str, date], ScholarshipPage] = TTLCache(
+    "catalogue-search", ttl=CACHE_SECONDS, max_entries=512
+)
+_detail_cache: TTLCache[tuple[int, date], ScholarshipOut] = TTLCache(
+    "catalogue-detail", ttl=CACHE_SECONDS, max_entries=2048
+)
+
+
+def clear_catalogue_cache() -> None:
+    """Forget cached answers (after loading a catalogue in this process; tests)."""
+    _search_cache.clear()
+    _detail_cache.clear()
+
+
 @router.get("", response_model=ScholarshipPage, summary="Search the catalogue")
 def list_scholarships(
     session: SessionDep, filters: Annotated[CatalogueQuery, Query()]
 ) -> ScholarshipPage:
     today = _today()
+    key = (filters.model_dump_json(), today)
+    cached = _search_cache.get(key)
+    if cached is not None:
+        return cached
     page = search_scholarships(session, filters, today=today)
-    return ScholarshipPage(
+    result = ScholarshipPage(
         items=[ScholarshipOut.of(s, today) for s in page.items],
         total=page.total,
         page=page.page,
         page_size=page.page_size,
         pages=page.pages,
     )
+    _search_cache.set(key, result)
+    return result
 
 
 @router.get(
@@ -94,7 +118,13 @@ def list_scholarships(
     responses=error_responses(404),
 )
 def read_scholarship(scholarship_id: RowId, session: SessionDep) -> ScholarshipOut:
+    today = _today()
+    cached = _detail_cache.get((scholarship_id, today))
+    if cached is not None:
+        return cached
     row = get_scholarship(session, scholarship_id)
     if row is None or not row.is_active:
         raise NotFound("No such scholarship")
-    return ScholarshipOut.of(row, _today())
+    result = ScholarshipOut.of(row, today)
+    _detail_cache.set((scholarship_id, today), result)
+    return result

@@ -164,3 +164,19 @@ def test_openapi_schema_lists_routes(client: TestClient) -> None:
     assert {"/health", "/ready", "/api/scholarships", "/api/scholarships/{scholarship_id}"} <= set(
         paths
     )
+
+
+def test_catalogue_reads_are_cached(client: TestClient, loaded: int) -> None:
+    from scholarlink.api.catalogue import _detail_cache, _search_cache
+
+    before = _search_cache.stats()
+    first = client.get("/api/scholarships", params={"q": "scholar", "page_size": 5}).json()
+    second = client.get("/api/scholarships", params={"q": "scholar", "page_size": 5}).json()
+    after = _search_cache.stats()
+    assert first == second
+    assert after.hits == before.hits + 1 and after.misses == before.misses + 1
+    item = first["items"][0]["id"]
+    for _ in range(3):
+        assert client.get(f"/api/scholarships/{item}").status_code == 200
+    assert _detail_cache.stats().hits >= 2
+    assert client.get("/api/metrics").json()["cache"]["hits"] >= 3
