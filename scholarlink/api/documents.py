@@ -32,7 +32,9 @@ _SAFE_HEADERS = {
         404: {"description": "No such document for this student", "model": ErrorBody},
     },
 )
-def download_document(document_id: RowId, request: Request) -> Response:
+def download_document(document_id: RowId, request: Request, preview: bool = False) -> Response:
+    """The file as an attachment, or with `preview=true` shown in the browser when it is a PDF or
+    an image (types verified by content at upload)."""
     user_id = current_student(request)
     if user_id is None:
         return error_response(
@@ -43,8 +45,10 @@ def download_document(document_id: RowId, request: Request) -> Response:
     if url is not None:
         return RedirectResponse(url, status_code=302, headers=_SAFE_HEADERS)
     doc, data = docs.read(user_id=user_id, document_id=document_id)
-    return Response(
-        content=data,
-        media_type=doc.content_type,
-        headers={**_SAFE_HEADERS, "Content-Disposition": attachment_disposition(doc.filename)},
-    )
+    inline = preview and doc.content_type in docs.PREVIEWABLE
+    headers = dict(_SAFE_HEADERS)
+    if inline and doc.content_type == "application/pdf":
+        # The browser's PDF viewer cannot run inside a sandboxed document.
+        headers.pop("Content-Security-Policy")
+    headers["Content-Disposition"] = attachment_disposition(doc.filename, inline=inline)
+    return Response(content=data, media_type=doc.content_type, headers=headers)

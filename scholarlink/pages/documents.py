@@ -36,6 +36,7 @@ def _view(entry: docs.DocumentEntry, names: dict[int, str]) -> dict[str, Any]:
         "kind": docs.KINDS.get(d.kind, d.kind),
         "type": entry.file_type.label,
         "size": docs.human_size(d.size_bytes),
+        "previewable": d.content_type in docs.PREVIEWABLE,
         "date": d.created_at.strftime("%b %-d, %Y"),
         "uses": used,
         "uses_text": "Not used yet"
@@ -371,6 +372,15 @@ def _document(d: Any) -> rx.Component:
                     width="100%",
                 ),
                 rx.spacer(),
+                rx.cond(
+                    d["previewable"].to(bool),
+                    rx.link(
+                        rx.button(rx.icon("eye", size=14), "Preview", size="1", variant="soft"),
+                        href=download_href(d["id"]) + "?preview=true",
+                        is_external=True,
+                    ),
+                    rx.fragment(),
+                ),
                 rx.link(
                     rx.button(rx.icon("download", size=14), "Download", size="1", variant="soft"),
                     href=download_href(d["id"]),

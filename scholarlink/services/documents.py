@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 # -- types, by content --------------------------------------------------------------------------
 
 
+# Types a browser can show by itself (everything else is only downloaded).
+PREVIEWABLE = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
+
 @dataclass(frozen=True)
 class FileType:
     key: str

@@ -46,12 +46,13 @@ def check_key(key: str) -> str:
     return key
 
 
-def attachment_disposition(filename: str) -> str:
-    """A Content-Disposition value that makes browsers save the file under `filename` (RFC 6266:
-    an ASCII fallback plus the exact UTF-8 name)."""
+def attachment_disposition(filename: str, *, inline: bool = False) -> str:
+    """A Content-Disposition value that makes browsers save (or, `inline`, show) the file under
+    `filename` (RFC 6266: an ASCII fallback plus the exact UTF-8 name)."""
     ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
     ascii_name = re.sub(r"[^A-Za-z0-9._ ()\[\]-]", "_", ascii_name).strip() or "document"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @runtime_checkable

@@ -553,3 +553,21 @@ def test_local_backend_is_the_default(tmp_path: Path, monkeypatch: pytest.Monkey
         assert isinstance(store, LocalStorage) and store.root == tmp_path.resolve()
     finally:
         storage_mod.reset_storage()
+
+
+def test_preview_shows_pdfs_and_images_inline_only(backend: Backend) -> None:
+    from fastapi.testclient import TestClient
+
+    from scholarlink.api import create_api
+
+    ada = student("ada@example.org")
+    pdf = docs.upload(user_id=ada, filename="t.pdf", data=PDF)
+    with TestClient(create_api()) as client:
+        url = f"/api/documents/{ident(pdf)}/download"
+        shown = client.get(url + "?preview=true", headers=session_cookie(ada), follow_redirects=False)
+        saved = client.get(url, headers=session_cookie(ada), follow_redirects=False)
+    if shown.status_code == 302:  # signed storage URL: the store decides
+        return
+    assert shown.headers["content-disposition"].startswith("inline;")
+    assert saved.headers["content-disposition"].startswith("attachment;")
+    assert shown.headers["x-content-type-options"] == "nosniff"
