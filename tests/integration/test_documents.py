@@ -564,7 +564,9 @@ def test_preview_shows_pdfs_and_images_inline_only(backend: Backend) -> None:
     pdf = docs.upload(user_id=ada, filename="t.pdf", data=PDF)
     with TestClient(create_api()) as client:
         url = f"/api/documents/{ident(pdf)}/download"
-        shown = client.get(url + "?preview=true", headers=session_cookie(ada), follow_redirects=False)
+        shown = client.get(
+            url + "?preview=true", headers=session_cookie(ada), follow_redirects=False
+        )
         saved = client.get(url, headers=session_cookie(ada), follow_redirects=False)
     if shown.status_code == 302:  # signed storage URL: the store decides
         return

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 import stripe
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 API_KEY = "sk_test_fake_scholarlink"
@@ -86,6 +86,9 @@ class FakeStripe:
             routes=[
                 Route("/v1/checkout/sessions", self.create_session, methods=["POST"]),
                 Route("/v1/checkout/sessions/{sid}", self.get_session, methods=["GET"]),
+                # A stand-in for Stripe's hosted checkout page, for browser tests.
+                Route("/pay/{sid}", self.checkout_page, methods=["GET"]),
+                Route("/pay/{sid}", self.checkout_submit, methods=["POST"]),
             ]
         )
 
@@ -181,6 +184,24 @@ class FakeStripe:
                 code="resource_missing",
             )
         return JSONResponse(session)
+
+    async def checkout_page(self, request: Request) -> HTMLResponse:
+        sid = request.path_params["sid"]
+        session = self.sessions.get(sid)
+        if session is None:
+            return HTMLResponse("<h1>No such checkout</h1>", status_code=404)
+        amount = session.get("amount_total", 0) / 100
+        return HTMLResponse(
+            f"<h1>Fake Stripe checkout</h1><p>Pay ${amount:,.2f}</p>"
+            f'<form method="post"><button type="submit">Pay</button></form>'
+        )
+
+    async def checkout_submit(self, request: Request) -> RedirectResponse:
+        sid = request.path_params["sid"]
+        session = self.pay(sid)
+        return RedirectResponse(
+            session["success_url"].replace("{CHECKOUT_SESSION_ID}", sid), status_code=303
+        )
 
     # -- what the student and Stripe do next -------------------------------------------------
 
