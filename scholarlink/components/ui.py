@@ -133,3 +133,35 @@ def status_badge(status: Any, label: Any = None) -> rx.Component:
         color_scheme=rx.match(status, *[(k, v) for k, v in STATUS_COLORS.items()], "gray"),
         variant="soft",
     )
+
+
+def confirm_dialog(
+    *,
+    title: str,
+    description: Any,
+    confirm_label: str,
+    on_confirm: Any,
+    on_cancel: Any,
+    open: Any,
+    body: rx.Component | None = None,
+) -> rx.Component:
+    """A destructive action's confirmation: "Keep it" or the red confirm button."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description),
+            body if body is not None else rx.fragment(),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button("Keep it", variant="soft", color_scheme="gray", on_click=on_cancel)
+                ),
+                rx.alert_dialog.action(
+                    rx.button(confirm_label, color_scheme="red", on_click=on_confirm)
+                ),
+                justify="end",
+                spacing="2",
+                margin_top="1rem",
+            ),
+        ),
+        open=open,
+    )

@@ -11,7 +11,13 @@ from reflex_base.event import EventSpec
 
 from scholarlink.components.layout import page
 from scholarlink.components.links import API_BASE
-from scholarlink.components.ui import empty_state, error_callout, info_callout, page_header
+from scholarlink.components.ui import (
+    confirm_dialog,
+    empty_state,
+    error_callout,
+    info_callout,
+    page_header,
+)
 from scholarlink.db import session_scope
 from scholarlink.services import applications as apps
 from scholarlink.services import documents as docs
@@ -409,31 +415,15 @@ def _document(d: Any) -> rx.Component:
 
 
 def _delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete this document?"),
-            rx.alert_dialog.description(
-                rx.text.strong(DocumentsState.delete_name),
-                " will be removed, along with its attachments to applications. "
-                "This can't be undone.",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button(
-                        "Keep it",
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=DocumentsState.cancel_delete,
-                    )
-                ),
-                rx.alert_dialog.action(
-                    rx.button("Delete", color_scheme="red", on_click=DocumentsState.confirm_delete)
-                ),
-                justify="end",
-                spacing="2",
-                margin_top="1rem",
-            ),
+    return confirm_dialog(
+        title="Delete this document?",
+        description=rx.fragment(
+            rx.text.strong(DocumentsState.delete_name),
+            " will be removed, along with its attachments to applications. This can't be undone.",
         ),
+        confirm_label="Delete",
+        on_confirm=DocumentsState.confirm_delete,
+        on_cancel=DocumentsState.cancel_delete,
         open=DocumentsState.delete_for >= 0,
     )
 

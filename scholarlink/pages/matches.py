@@ -14,6 +14,7 @@ from scholarlink.ai.providers import model_provider
 from scholarlink.components.format import deadline_text, money, urgency
 from scholarlink.components.layout import page
 from scholarlink.components.ui import (
+    confirm_dialog,
     empty_state,
     error_callout,
     info_callout,
@@ -283,35 +284,19 @@ def match_card(m: Any) -> rx.Component:
 
 
 def _dismiss_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Dismiss this match?"),
-            rx.alert_dialog.description(
-                "Tell us why — it helps us rank better. You can undo this later."
-            ),
-            rx.radio_group(
-                list(matches.DISMISS_REASONS),
-                value=MatchesState.dismiss_reason,
-                on_change=MatchesState.set_dismiss_reason,
-                direction="column",
-                margin_y="1rem",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button(
-                        "Keep it",
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=MatchesState.cancel_dismiss,
-                    )
-                ),
-                rx.alert_dialog.action(
-                    rx.button("Dismiss", color_scheme="red", on_click=MatchesState.confirm_dismiss)
-                ),
-                justify="end",
-                spacing="2",
-            ),
+    return confirm_dialog(
+        title="Dismiss this match?",
+        description="Tell us why — it helps us rank better. You can undo this later.",
+        body=rx.radio_group(
+            list(matches.DISMISS_REASONS),
+            value=MatchesState.dismiss_reason,
+            on_change=MatchesState.set_dismiss_reason,
+            direction="column",
+            margin_top="1rem",
         ),
+        confirm_label="Dismiss",
+        on_confirm=MatchesState.confirm_dismiss,
+        on_cancel=MatchesState.cancel_dismiss,
         open=MatchesState.dismiss_for >= 0,
     )
 
