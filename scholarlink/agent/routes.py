@@ -259,9 +259,23 @@ async def post_task(request: Request) -> JSONResponse:
             runtime.RUNTIME.notify_task()
         log.info(
             "agent task accepted",
-            extra={"task_id": task.task_id, "action": task.action, "trace_id": task.trace_id},
+            extra={
+                "task_id": task.task_id,
+                "action": task.action,
+                "trace_id": task.trace_id,
+                # The caller's W3C span, when it sent one, joins our logs to its trace.
+                "traceparent": _traceparent(request.headers.get("traceparent")),
+            },
         )
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+
+def _traceparent(value: str | None) -> str | None:
+    """A well-formed W3C traceparent header, else None (never logged as given)."""
+    return value if value and _TRACEPARENT.match(value.strip().lower()) else None
 
 
 def _refuse_constant(name: str) -> float:

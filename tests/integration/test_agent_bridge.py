@@ -6,11 +6,12 @@ import httpx
 import pytest
 from sqlmodel import func, select
 
+from scholarlink.agent.simulator import sign_task_token
 from scholarlink.capabilities import CAPABILITIES
 from scholarlink.db import session_scope
 from scholarlink.models import AgentTask, AIUsage
 from scholarlink.services.credits import MILLI, balance
-from tests.integration.conftest import Bridge, make_student
+from tests.integration.conftest import SECRET, Bridge, make_student
 
 PROFILE = {
     "gpa": 3.8,
@@ -329,3 +330,26 @@ def test_bridge_metrics_are_exported(bridge: Bridge) -> None:
     ):
         assert name in text, name
     assert bridge.client.get(f"{bridge.agent_url}/metrics/prometheus").status_code == 200
+
+
+def test_w3c_traceparent_is_accepted_and_trace_id_reaches_the_callback(bridge: Bridge) -> None:
+    body = bridge.task(
+        "student_pilot.get_profile",
+        {"studentId": "nobody"},
+        trace_id="4bf92f3577b34da6a3ce929d0e0e4736",
+    )
+    token = sign_task_token(SECRET)
+    r = bridge.client.post(
+        f"{bridge.agent_url}/agent/task",
+        json=body,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        },
+    )
+    assert r.status_code == 202
+    callback = bridge.result(body["task_id"])
+    assert callback["trace_id"] == body["trace_id"]
+    [received] = [c for c in bridge.cc.of_kind("callback") if c.body["task_id"] == body["task_id"]]
+    assert received.headers["x-trace-id"] == body["trace_id"]
+    assert received.headers["traceparent"].startswith(f"00-{body['trace_id']}-")
