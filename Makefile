@@ -67,6 +67,19 @@ run: install bun catalogue
 run-prod:
 	$(MAKE) run ENV=prod
 
+# Scaled out: PostgreSQL (DATABASE_URL), Reflex state in Redis, several backend workers, and the
+# agent task worker as its own process. Example:
+#   make run-scaled DATABASE_URL=postgresql://postgres@127.0.0.1/scholarlink
+run-scaled: install bun
+	@test -n "$(DATABASE_URL)" || { echo "set DATABASE_URL to a PostgreSQL database"; exit 2; }
+	DATABASE_URL=$(DATABASE_URL) $(BIN)/scholarlink migrate
+	DATABASE_URL=$(DATABASE_URL) $(BIN)/scholarlink catalogue load
+	DATABASE_URL=$(DATABASE_URL) AGENT_RUN_WORKER=false \
+	REFLEX_REDIS_URL=$${REFLEX_REDIS_URL:-redis://127.0.0.1:6379/1} GRANIAN_WORKERS=$${GRANIAN_WORKERS:-3} \
+	bash -c 'trap "kill 0" EXIT; \
+	  if [ -n "$$SHARED_SECRET" ]; then $(BIN)/scholarlink worker & fi; \
+	  $(BIN)/reflex run --env prod --single-port --frontend-port 3000 --backend-port 3000 --backend-host 127.0.0.1'
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
