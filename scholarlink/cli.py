@@ -80,7 +80,7 @@ def _create_user(args: argparse.Namespace) -> int:
     return 0
 
 
-def _worker(_: argparse.Namespace) -> int:
+def _worker(args: argparse.Namespace) -> int:
     import asyncio
     import signal
 
@@ -92,6 +92,16 @@ def _worker(_: argparse.Namespace) -> int:
             "scholarlink: the agent bridge is disabled (SHARED_SECRET is not set)", file=sys.stderr
         )
         return 2
+
+    if args.metrics_port:
+        # The worker's own task, delivery and AI counters, for Prometheus to scrape.
+        from prometheus_client import start_http_server
+
+        from scholarlink.observability.exposition import multiprocess_registry
+
+        start_http_server(
+            args.metrics_port, addr=args.metrics_host, registry=multiprocess_registry()
+        )
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -252,9 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.set_defaults(func=_create_user)
 
-    sub.add_parser("worker", help="run the agent task worker and outbox on their own").set_defaults(
-        func=_worker
-    )
+    worker = sub.add_parser("worker", help="run the agent task worker and outbox on their own")
+    worker.add_argument("--metrics-port", type=int, default=0, help="serve /metrics on this port")
+    worker.add_argument("--metrics-host", default="0.0.0.0", help="address for --metrics-port")  # noqa: S104
+    worker.set_defaults(func=_worker)
 
     agent = sub.add_parser("agent", help="agent bridge operations").add_subparsers(
         dest="agent_command", required=True

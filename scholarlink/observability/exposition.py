@@ -18,12 +18,17 @@ from prometheus_client import (
 router = APIRouter(tags=["operations"])
 
 
-def render() -> bytes:
+def multiprocess_registry() -> CollectorRegistry:
+    """The registry to expose: merged across worker processes in multiprocess mode."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry)
-    return generate_latest(REGISTRY)
+        return registry
+    return REGISTRY
+
+
+def render() -> bytes:
+    return generate_latest(multiprocess_registry())
 
 
 PROMETHEUS_RESPONSE: dict[int | str, dict[str, Any]] = {

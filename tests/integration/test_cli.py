@@ -60,3 +60,49 @@ def test_synthetic_catalogue_file(tmp_path, capsys: pytest.CaptureFixture[str]) 
     from scholarlink.services.catalogue import parse_catalogue
 
     assert len(parse_catalogue(out).entries) == 50
+
+
+def test_standalone_worker_serves_its_metrics(db: str, tmp_path) -> None:
+    import time
+
+    import httpx
+
+    from tests.support.processes import free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": db,
+        "SHARED_SECRET": "w" * 40,
+        "LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scholarlink.cli",
+            "worker",
+            "--metrics-port",
+            str(port),
+            "--metrics-host",
+            "127.0.0.1",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        text = ""
+        for _ in range(100):
+            try:
+                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1).text
+                if "agent_outbox_depth" in text:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        assert "agent_outbox_depth" in text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert proc.returncode == 0

@@ -132,7 +132,8 @@ def test_web_deployment_serves_prod_on_3000_with_probes_and_limits() -> None:
 def test_worker_deployment_runs_the_worker() -> None:
     worker = resource("Deployment", "scholarlink-worker")
     c = container(worker)
-    assert c["command"] == ["scholarlink", "worker"]
+    assert c["command"] == ["scholarlink", "worker", "--metrics-port", "9100"]
+    assert {"name": "metrics", "containerPort": 9100, "protocol": "TCP"} in c["ports"]
     assert c["image"] == container(resource("Deployment", "scholarlink-web"))["image"]
     assert c["resources"]["limits"]["memory"] == "512Mi"
     env = env_of(c)
