@@ -28,7 +28,7 @@ from scholarlink.services.credits import (
 )
 from scholarlink.services.deadlines import next_deadline
 from scholarlink.services.eligibility import ProfileFacts
-from scholarlink.services.errors import NotFound, ValidationFailed
+from scholarlink.services.errors import InsufficientCredits, NotFound, ValidationFailed
 from scholarlink.services.matching import catalogue_index, explain
 from scholarlink.settings import get_settings
 
@@ -145,6 +145,10 @@ def refine_with_model(
         log.warning(
             "model refinement unavailable; local ranking stands", extra={"error": str(exc)[:200]}
         )
+        return session_views, "local"
+    except InsufficientCredits:
+        # Ranking itself is free: without credits for the model, the local ranking stands.
+        log.info("not enough credits for model refinement; local ranking stands")
         return session_views, "local"
     adjustments = {a["scholarshipId"]: a for a in charged.result.get("adjustments", [])}
     refined = []

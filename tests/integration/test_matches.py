@@ -162,3 +162,14 @@ def test_local_ranking_stands_when_the_model_fails(
         stored = svc.list_matches(s, user_id=uid)
         assert stored and all(m.match.provider == "local" for m in stored)
         assert balance(s, uid) == 100 * MILLI
+
+
+def test_without_credits_for_the_model_the_free_local_ranking_stands(
+    catalogue: None, openai_fake: FakeOpenAI
+) -> None:
+    uid = _student(PROFILE)  # no credits
+    assert svc.refresh_matches(user_id=uid) > 0
+    assert openai_fake.requests == []  # refused before any model call
+    with session_scope() as s:
+        stored = svc.list_matches(s, user_id=uid)
+        assert stored and all(m.match.provider == "local" for m in stored)
