@@ -159,16 +159,21 @@ def test_retry_after_is_honoured(bridge: Bridge, monkeypatch: pytest.MonkeyPatch
     )
     bridge.cc.fail_status = None
     bridge.result(body["task_id"])
-    with session_scope() as s:
-        times = [
-            a.attempted_at
-            for a in s.exec(
-                select(DeliveryAttempt)
-                .where(DeliveryAttempt.outbox_id == first.id)
-                .order_by(col(DeliveryAttempt.id))
-            )
-        ]
-    assert len(times) >= 2 and (times[1] - times[0]).total_seconds() >= 0.9
+
+    def attempt_times() -> list:
+        with session_scope() as s:
+            return [
+                a.attempted_at
+                for a in s.exec(
+                    select(DeliveryAttempt)
+                    .where(DeliveryAttempt.outbox_id == first.id)
+                    .order_by(col(DeliveryAttempt.id))
+                )
+            ]
+
+    # The agent records an attempt after the receiver has answered it: wait for the record.
+    times = bridge.cc.wait_for(lambda: t if len(t := attempt_times()) >= 2 else None)
+    assert (times[1] - times[0]).total_seconds() >= 0.9
 
 
 def test_callback_goes_to_the_tasks_own_reply_to(bridge: Bridge) -> None:
