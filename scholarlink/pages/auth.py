@@ -156,6 +156,11 @@ def _card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
     )
 
 
+def _input(label: str, name: str, **props: Any) -> rx.Component:
+    """A labelled text input of the sign-in and sign-up forms (the name doubles as its id)."""
+    return field(label, rx.input(name=name, id=name, width="100%", **props), html_for=name)
+
+
 def sign_up_page() -> rx.Component:
     return _card(
         "Create your account",
@@ -163,42 +168,22 @@ def sign_up_page() -> rx.Component:
         error_callout(AuthState.error),
         rx.form(
             rx.vstack(
-                field(
-                    "Name",
-                    rx.input(
-                        name="name",
-                        id="name",
-                        placeholder="Ada Lovelace",
-                        width="100%",
-                        auto_complete="name",
-                    ),
-                    html_for="name",
-                ),
-                field(
+                _input("Name", "name", placeholder="Ada Lovelace", auto_complete="name"),
+                _input(
                     "E-mail",
-                    rx.input(
-                        name="email",
-                        id="email",
-                        type="email",
-                        required=True,
-                        width="100%",
-                        auto_complete="email",
-                        on_change=AuthState.set_email.debounce(300),
-                    ),
-                    html_for="email",
+                    "email",
+                    type="email",
+                    required=True,
+                    auto_complete="email",
+                    on_change=AuthState.set_email.debounce(300),
                 ),
-                field(
+                _input(
                     "Password",
-                    rx.input(
-                        name="password",
-                        id="password",
-                        type="password",
-                        required=True,
-                        width="100%",
-                        auto_complete="new-password",
-                        on_change=AuthState.set_password.debounce(150),
-                    ),
-                    html_for="password",
+                    "password",
+                    type="password",
+                    required=True,
+                    auto_complete="new-password",
+                    on_change=AuthState.set_password.debounce(150),
                 ),
                 rx.vstack(
                     rx.foreach(AuthState.rules, _rule), spacing="1", aria_label="Password rules"
@@ -221,29 +206,13 @@ def sign_in_page() -> rx.Component:
         error_callout(AuthState.error),
         rx.form(
             rx.vstack(
-                field(
-                    "E-mail",
-                    rx.input(
-                        name="email",
-                        id="email",
-                        type="email",
-                        required=True,
-                        width="100%",
-                        auto_complete="email",
-                    ),
-                    html_for="email",
-                ),
-                field(
+                _input("E-mail", "email", type="email", required=True, auto_complete="email"),
+                _input(
                     "Password",
-                    rx.input(
-                        name="password",
-                        id="password",
-                        type="password",
-                        required=True,
-                        width="100%",
-                        auto_complete="current-password",
-                    ),
-                    html_for="password",
+                    "password",
+                    type="password",
+                    required=True,
+                    auto_complete="current-password",
                 ),
                 rx.button("Sign in", type="submit", width="100%", size="3"),
                 spacing="3",
