@@ -6,6 +6,7 @@ from reflex_base.plugins.sitemap import SitemapPlugin
 from reflex_components_radix.plugin import RadixThemesPlugin
 
 from scholarlink.settings import load_settings_or_exit
+from scholarlink.web_origins import TrustedOrigins
 
 settings = load_settings_or_exit()
 
@@ -16,6 +17,9 @@ config = rx.Config(
     app_name="scholarlink",
     db_url=settings.database_url,
     backend_host="127.0.0.1",
+    deploy_url=settings.app_url,
+    # Only the app's own origins, re-read on every request (never "*" with credentials).
+    cors_allowed_origins=TrustedOrigins(),
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[

@@ -13,3 +13,28 @@ ESSAYS = "/essays"
 DOCUMENTS = "/documents"
 CREDITS = "/credits"
 PRIVACY = "/privacy"
+
+# Backend routes the browser is sent to (the session cookie is set and cleared there).
+SESSION_START = "/api/session/start"
+SESSION_END = "/api/session/end"
+
+
+def safe_next(target: str | None, default: str = DASHBOARD) -> str:
+    """A same-site path to go to after signing in, else `default` (open-redirect guard): it must
+    start with one "/", and hold no backslash, no control character and no whitespace (browsers
+    drop tabs and newlines, so "/\\t/evil.example" would become "//evil.example")."""
+    if (
+        not target
+        or len(target) > 2000
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(c) < 0x21 or ord(c) == 0x7F for c in target)
+    ):
+        return default
+    from urllib.parse import unquote
+
+    decoded = unquote(target)
+    if decoded.startswith("//") or "\\" in decoded or any(ord(c) < 0x21 for c in decoded):
+        return default
+    return target

@@ -23,15 +23,21 @@ from scholarlink.pages import (
     scholarships,
 )
 from scholarlink.settings import load_settings_or_exit
+from scholarlink.state.guard import default_exception_handler
 from scholarlink.state.session import SessionState
+from scholarlink.web_origins import is_trusted_origin
 
 load_settings_or_exit()
 configure_logging()
 
 app = rx.App(
     api_transformer=create_api(),
+    backend_exception_handler=default_exception_handler,
     head_components=[rx.el.meta(name="description", content="Find scholarships you qualify for.")],
 )
+# Reflex gives the socket server a snapshot of the allowed origins; ask ours on every handshake.
+if app.sio is not None:
+    app.sio.eio.cors_allowed_origins = is_trusted_origin
 app.register_lifespan_task(agent_lifespan)
 app.register_lifespan_task(jobs_lifespan)
 

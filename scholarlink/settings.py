@@ -33,11 +33,19 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{PROJECT_ROOT / '.data' / 'scholarlink.db'}"
     database_pool_size: int = Field(default=5, ge=1, le=100)
 
+    # Where students open the app (the frontend's URL). Its origin, and the extra ones in
+    # ALLOWED_ORIGINS, are the only origins browsers may call the API and websocket from with
+    # credentials; the session cookie is Secure whenever this is https (always in production).
+    app_url: str = "http://127.0.0.1:3000"
+    allowed_origins: str = ""
+
     # Sessions and signing of the student-facing app.
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     session_ttl_hours: int = Field(default=24 * 14, ge=1)
-    login_max_failures: int = Field(default=5, ge=1)
-    login_lockout_minutes: int = Field(default=15, ge=1)
+    # Throttling of sign-in, sign-up and password checks (limits library): memory:// in one
+    # process; a redis:// URL shares the counters between workers (default: REFLEX_REDIS_URL).
+    rate_limit_storage_url: str | None = None
+    reflex_redis_url: str | None = None
     # Credits granted to every new account so the essay tools can be tried (0 = none).
     welcome_credits: int = Field(default=1000, ge=0)
 
@@ -110,6 +118,14 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg" + value[len(scheme) :]
         return value
 
+    @field_validator("app_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError("APP_URL must be an http(s) URL")
+        return value.rstrip("/")
+
     @field_validator("shared_secret", "shared_secret_previous")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
@@ -130,7 +146,32 @@ class Settings(BaseSettings):
             )
         if self.environment == "production" and self.database_url.startswith("sqlite"):
             raise ValueError("ENVIRONMENT=production needs a PostgreSQL DATABASE_URL")
+        if self.environment == "production" and not self.app_url.startswith("https://"):
+            raise ValueError("ENVIRONMENT=production needs an https:// APP_URL")
         return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.environment == "production" or self.app_url.startswith("https://")
+
+    @property
+    def origins(self) -> frozenset[str]:
+        """The browser origins trusted with credentials: the app's own, plus ALLOWED_ORIGINS.
+        In development the app's origin is also trusted under its loopback twin
+        (127.0.0.1 ⇄ localhost), since either may be typed into the address bar."""
+        found = {origin_of(self.app_url)}
+        found |= {origin_of(o) for o in self.allowed_origins.split(",") if o.strip()}
+        if self.environment != "production":
+            for origin in list(found):
+                for a, b in (("//127.0.0.1", "//localhost"), ("//localhost", "//127.0.0.1")):
+                    if a in origin:
+                        found.add(origin.replace(a, b))
+        found.discard("")
+        return frozenset(found)
+
+    @property
+    def rate_limit_storage(self) -> str:
+        return self.rate_limit_storage_url or self.reflex_redis_url or "memory://"
 
     @property
     def is_sqlite(self) -> bool:
@@ -149,13 +190,72 @@ class Settings(BaseSettings):
         return self.openai_api_key is not None
 
     @property
-    def allowed_callback_hosts(self) -> frozenset[str]:
-        hosts = {h.strip().lower() for h in self.callback_allowed_hosts.split(",") if h.strip()}
+    def allowed_callback_endpoints(self) -> frozenset[tuple[str, int]]:
+        """(host, port) pairs that `reply_to` may point at: the CALLBACK_ALLOWED_HOSTS entries
+        (`host[:port]`, no port = the scheme's default — resolved when a URL is checked, so both
+        80 and 443 are recorded) and the Command Center's own origin; never the agent itself."""
+        found: set[tuple[str, int]] = set()
+        for entry in self.callback_allowed_hosts.split(","):
+            parsed = host_and_port(entry)
+            if parsed is None:
+                continue
+            host, port = parsed
+            found |= {(host, port)} if port else {(host, 80), (host, 443)}
         if self.command_center_url:
-            cc_host = urlparse(self.command_center_url).hostname
-            if cc_host:
-                hosts.add(cc_host.lower())
-        return frozenset(hosts)
+            cc = endpoint_of(self.command_center_url)
+            if cc is not None:
+                found.add(cc)
+        own = endpoint_of(self.agent_base_url)
+        if own is not None:
+            found.discard(own)
+        return frozenset(found)
+
+    def callback_allowed(self, url: str) -> bool:
+        endpoint = endpoint_of(url)
+        return endpoint is not None and endpoint in self.allowed_callback_endpoints
+
+
+def host_and_port(entry: str) -> tuple[str, int | None] | None:
+    """A `host[:port]` allow-list entry, lower-cased; None when it is not one."""
+    entry = entry.strip().lower()
+    if not entry or "/" in entry or "@" in entry:
+        return None
+    try:
+        parsed = urlparse(f"//{entry}")
+        port = parsed.port
+    except ValueError:
+        return None
+    if not parsed.hostname:
+        return None
+    return parsed.hostname, port
+
+
+def endpoint_of(url: str) -> tuple[str, int] | None:
+    """(host, port) an http(s) URL connects to (the scheme's default port filled in), or None."""
+    try:
+        parsed = urlparse(url.strip())
+        port = parsed.port
+    except ValueError:
+        return None
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        return None
+    return parsed.hostname.lower(), port or (443 if parsed.scheme == "https" else 80)
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of a URL (the port only when it is not the scheme's default), or ""."""
+    try:
+        parsed = urlparse(url.strip())
+        port = parsed.port
+    except ValueError:
+        return ""
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        return ""
+    default = 443 if parsed.scheme == "https" else 80
+    host = parsed.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parsed.scheme}://{host}" + (f":{port}" if port and port != default else "")
 
 
 @lru_cache(maxsize=1)

@@ -100,9 +100,11 @@ def _migrated(database_url: str) -> str:
 def db(_migrated: str) -> Iterator[str]:
     """A migrated database (SQLite and PostgreSQL), emptied after each test."""
     from scholarlink.api.catalogue import clear_catalogue_cache
+    from scholarlink.services.throttle import reset_limiters
 
     use_database(_migrated)
     clear_catalogue_cache()
+    reset_limiters()
     yield _migrated
     clear_catalogue_cache()
     from scholarlink.db import get_engine

@@ -23,6 +23,10 @@ COMMAND_CENTER_ISSUER = "auto-com-center"
 LEEWAY_SECONDS = 30
 ALGORITHMS = ["HS256"]  # fixed here, never read from a token
 OUTBOUND_TTL_SECONDS = 300
+MAX_INBOUND_LIFETIME_SECONDS = 300  # exp − iat: a token is not a standing credential
+# Set on the verified claims after decoding (a claim of the same name in the token is replaced):
+# who the caller is, from what verified the token — never from a claim the caller picks.
+CALLER_CLAIM = "_scholarlink_caller"
 
 
 class AuthError(Exception):
@@ -38,11 +42,14 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
-def _secrets(settings: Settings) -> list[bytes]:
+def _secrets(settings: Settings) -> list[tuple[str, bytes]]:
     keys = []
-    for secret in (settings.shared_secret, settings.shared_secret_previous):
+    for slot, secret in (
+        ("current", settings.shared_secret),
+        ("previous", settings.shared_secret_previous),
+    ):
         if secret is not None:
-            keys.append(secret.get_secret_value().encode())
+            keys.append((slot, secret.get_secret_value().encode()))
     return keys
 
 
@@ -58,9 +65,9 @@ def decode_inbound(token: str, settings: Settings) -> dict[str, Any]:
     if header.get("alg") != "HS256":
         raise AuthError(f"algorithm {header.get('alg')!r} refused")
     last: Exception | None = None
-    for key in keys:
+    for slot, key in keys:
         try:
-            return jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 token,
                 key,
                 algorithms=ALGORITHMS,
@@ -71,17 +78,24 @@ def decode_inbound(token: str, settings: Settings) -> dict[str, Any]:
             )
         except jwt.InvalidSignatureError as exc:
             last = exc  # try the previous secret
+            continue
         except jwt.PyJWTError as exc:
             raise AuthError(f"invalid claims: {exc}") from None
+        claims[CALLER_CLAIM] = f"{claims['iss']}@{slot}-secret"
+        return claims
     raise AuthError(f"bad signature: {last}")
 
 
 def check_issued_at(claims: dict[str, Any]) -> None:
-    """PyJWT checks `iat` only for type; a token from the future is refused here."""
+    """PyJWT checks `iat` only for type; a token from the future is refused here, and so is one
+    whose lifetime (exp − iat) is over five minutes."""
     now = datetime.now(UTC).timestamp()
     iat = claims.get("iat")
     if not isinstance(iat, int | float) or iat > now + LEEWAY_SECONDS:
         raise AuthError("iat in the future")
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float) or exp - iat > MAX_INBOUND_LIFETIME_SECONDS:
+        raise AuthError("token lifetime over 5 minutes")
 
 
 def consume_jti(session: Session, claims: dict[str, Any]) -> None:
@@ -111,8 +125,9 @@ def verify_inbound(
 
 
 def caller_of(claims: dict[str, Any]) -> str:
-    """Who the rate limit counts against: the token's subject, else its issuer."""
-    return str(claims.get("sub") or claims.get("iss"))[:200]
+    """Who the rate limit counts against: what verified the token (issuer and which secret), set
+    by `decode_inbound`. Never `sub` or another claim: a caller could pick a new one per token."""
+    return str(claims[CALLER_CLAIM])[:200]
 
 
 def sign_outbound(settings: Settings, *, audience: str = COMMAND_CENTER_ISSUER) -> str:

@@ -13,6 +13,7 @@ from pydantic.alias_generators import to_snake
 
 from scholarlink.db import session_scope
 from scholarlink.models import AgentTask
+from scholarlink.models.base import MAX_DB_INT
 from scholarlink.services import applications, essays, matches, profiles, students
 from scholarlink.services.eligibility import ProfileFacts
 from scholarlink.services.errors import NotFound, ValidationFailed
@@ -174,7 +175,12 @@ def update_profile(task: AgentTask, p: dict[str, Any]) -> Outcome:
 def create_application(task: AgentTask, p: dict[str, Any]) -> Outcome:
     ref = _get(p, "student_id", "user_id", required=True)
     scholarship = _get(p, "scholarship_id", required=True)
-    if not isinstance(scholarship, str | int) or isinstance(scholarship, bool):
+    if (
+        not isinstance(scholarship, str | int)
+        or isinstance(scholarship, bool)
+        or (isinstance(scholarship, int) and not 1 <= scholarship <= MAX_DB_INT)
+        or (isinstance(scholarship, str) and not 0 < len(scholarship) <= 200)
+    ):
         raise ValidationFailed(
             "payload.scholarshipId must be a slug or an id",
             details=[{"field": "payload.scholarshipId", "message": "invalid"}],

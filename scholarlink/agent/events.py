@@ -15,19 +15,16 @@ from scholarlink.settings import Settings
 def event_body(
     settings: Settings, *, event_id: str, type_: str, task: AgentTask, data: dict[str, Any]
 ) -> dict[str, Any]:
+    """The seed's event body. The CloudEvents attributes travel as ce-* headers (binary content
+    mode, added when the message is sent: outbox.cloudevent_headers), so the body does not
+    pretend to be a structured-mode event."""
     return {
-        # The predecessor's fields …
         "event_id": event_id,
         "type": type_,
         "source": settings.agent_id,
-        "data": data,
+        "data": {**data, "task_id": task.task_id},
         "time": datetime.now(UTC).isoformat(),
         "trace_id": task.trace_id,
-        # … and the CloudEvents 1.0 attributes.
-        "specversion": "1.0",
-        "id": event_id,
-        "datacontenttype": "application/json",
-        "subject": f"task/{task.task_id}",
     }
 
 

@@ -9,6 +9,7 @@ same task is still pending.
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import logging
 import random
 import time
@@ -83,16 +84,20 @@ def cc_url(settings: Settings, path: str) -> str | None:
 # -- delivery ---------------------------------------------------------------------------------
 
 
-def _host(url: str) -> str:
+def endpoint(url: str) -> str:
+    """scheme://host:port/path of a destination: one breaker per endpoint, so a failing path on
+    the Command Center's host does not hold back callbacks, events and heartbeats to others."""
     parsed = urlparse(url)
-    return f"{parsed.hostname}:{parsed.port or (443 if parsed.scheme == 'https' else 80)}"
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    return f"{parsed.scheme}://{parsed.hostname}:{port}{parsed.path or '/'}"
 
 
 def destination_breaker(url: str) -> CircuitBreaker:
     return breaker(
-        f"command-center:{_host(url)}",
+        f"command-center:{endpoint(url)}",
         failure_threshold=5,
         reset_after=get_settings().outbox_breaker_reset_seconds,
+        public_name="command-center",
     )
 
 
@@ -164,6 +169,33 @@ class Outcome:
     started_at: datetime
 
 
+def traceparent(trace_id: str) -> str:
+    """A W3C traceparent for a trace id: the id itself when it is 32 hex digits, else a stable
+    digest of it (so every message of one task shares one trace)."""
+    trace = trace_id.lower()
+    if len(trace) != 32 or any(c not in "0123456789abcdef" for c in trace) or set(trace) == {"0"}:
+        trace = hashlib.sha256(trace_id.encode()).hexdigest()[:32]
+    return f"00-{trace}-{uuid.uuid4().hex[:16]}-01"
+
+
+def cloudevent_headers(payload: dict[str, Any]) -> dict[str, str]:
+    """CloudEvents 1.0 binary content mode: the attributes as ce-* headers beside the seed's
+    JSON body (whose `event_id`/`trace_id` are not legal attribute names)."""
+    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    headers = {
+        "ce-specversion": "1.0",
+        "ce-id": str(payload.get("event_id", "")),
+        "ce-type": str(payload.get("type", "")),
+        "ce-source": str(payload.get("source", "")),
+        "ce-time": str(payload.get("time", "")),
+        "ce-traceparent": traceparent(str(payload.get("trace_id") or "")),
+    }
+    task_id = (data or {}).get("task_id")
+    if task_id:
+        headers["ce-subject"] = f"task/{task_id}"
+    return headers
+
+
 def send(client: httpx.Client, message: OutboxMessage, settings: Settings) -> Outcome:
     headers = {
         "Authorization": f"Bearer {sign_outbound(settings)}",
@@ -171,12 +203,10 @@ def send(client: httpx.Client, message: OutboxMessage, settings: Settings) -> Ou
         "X-Trace-Id": message.trace_id,
         "Content-Type": "application/json",
     }
-    if (
-        message.trace_id
-        and len(message.trace_id) == 32
-        and all(c in "0123456789abcdef" for c in message.trace_id)
-    ):
-        headers["traceparent"] = f"00-{message.trace_id}-{uuid.uuid4().hex[:16]}-01"
+    if message.trace_id:
+        headers["traceparent"] = traceparent(message.trace_id)
+    if message.kind == "event":
+        headers |= cloudevent_headers(message.payload)
     started_at = utcnow()
     started = time.perf_counter()
     try:
@@ -184,16 +214,17 @@ def send(client: httpx.Client, message: OutboxMessage, settings: Settings) -> Ou
             message.destination, json=message.payload, headers=headers, timeout=ATTEMPT_TIMEOUT
         )
     except httpx.HTTPError as exc:
+        # The reason only (e.g. "ConnectError"): never what a receiver or the network said.
         return Outcome(
             None,
-            f"{type(exc).__name__}: {exc}"[:500],
+            type(exc).__name__,
             None,
             round((time.perf_counter() - started) * 1000),
             started_at,
         )
     return Outcome(
         response.status_code,
-        None if response.is_success else response.text[:300],
+        None if response.is_success else f"HTTP {response.status_code}",
         retry_after_seconds(response.headers.get("retry-after")),
         round((time.perf_counter() - started) * 1000),
         started_at,
@@ -259,24 +290,32 @@ def deliver_due(client: httpx.Client, *, worker: str, settings: Settings | None 
     attempted = 0
     for message_id, message in due:
         assert message_id is not None
-        guard = destination_breaker(message.destination)
         try:
+            guard = destination_breaker(message.destination)
             guard.before_call()
         except CircuitOpen as exc:
             with session_scope() as session:
                 postpone(session, message_id, max(1.0, exc.retry_in))
             continue
-        outcome = send(client, message, settings)
+        except ValueError:
+            guard = None  # the destination cannot even be parsed: send() refuses it below
+        try:
+            outcome = send(client, message, settings)
+        except Exception as exc:
+            outcome = Outcome(None, f"unsendable: {type(exc).__name__}", None, 0, utcnow())
+            with session_scope() as session:
+                status = bury(session, message_id, outcome, worker=worker)
+            attempted += 1
+            _dead_lettered(message, outcome)
+            continue
         attempted += 1
-        server_side = (
-            outcome.status_code is None
-            or outcome.status_code >= 500
-            or outcome.status_code in (408, 429)
-        )
-        if server_side:
-            guard.record_failure(outcome.error or str(outcome.status_code))
-        else:
-            guard.record_success()
+        # Only what says the endpoint is down counts against its breaker: 5xx, timeouts and
+        # connection errors — not a 4xx, which is an answer.
+        if guard is not None:
+            if outcome.status_code is None or outcome.status_code >= 500:
+                guard.record_failure(outcome.error or str(outcome.status_code))
+            else:
+                guard.record_success()
         with session_scope() as session:
             status = record(session, message_id, outcome, settings, worker=worker)
         AGENT_CALLBACK_ATTEMPTS.labels(
@@ -284,16 +323,46 @@ def deliver_due(client: httpx.Client, *, worker: str, settings: Settings | None 
             "delivered" if status == "delivered" else "dead" if status == "dead" else "retry",
         ).inc()
         if status == "dead":
-            log.warning(
-                "outbound message dead-lettered",
-                extra={
-                    "message_id": message.message_id,
-                    "kind": message.kind,
-                    "last_status": outcome.status_code,
-                },
-            )
+            _dead_lettered(message, outcome)
     refresh_gauges()
     return attempted
+
+
+def _dead_lettered(message: OutboxMessage, outcome: Outcome) -> None:
+    log.warning(
+        "outbound message dead-lettered",
+        extra={
+            "message_id": message.message_id,
+            "kind": message.kind,
+            "last_status": outcome.status_code,
+            "reason": outcome.error,
+        },
+    )
+
+
+def bury(session: Session, message_id: int, outcome: Outcome, *, worker: str) -> str:
+    """A message that can never be sent goes straight to the dead letters, with its reason."""
+    msg = session.get(OutboxMessage, message_id)
+    if msg is None or msg.status != "pending" or msg.lease_owner != worker:
+        return msg.status if msg else "missing"
+    session.add(
+        DeliveryAttempt(
+            outbox_id=message_id,
+            attempted_at=outcome.started_at,
+            status_code=None,
+            error=outcome.error,
+            duration_ms=0,
+        )
+    )
+    msg.attempts += 1
+    msg.status = "dead"
+    msg.last_status_code = None
+    msg.last_error = outcome.error
+    msg.lease_owner = None
+    msg.lease_expires_at = None
+    session.add(msg)
+    session.flush()
+    return msg.status
 
 
 def refresh_gauges() -> None:

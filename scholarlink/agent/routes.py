@@ -36,6 +36,7 @@ from scholarlink.db import session_scope
 from scholarlink.models import utcnow
 from scholarlink.observability.logs import trace_id as trace_var
 from scholarlink.observability.metrics import AGENT_RATE_LIMITED
+from scholarlink.observability.operations import breaker_report
 from scholarlink.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -241,13 +242,14 @@ async def post_task(request: Request) -> JSONResponse:
             f"Unknown action {task.action!r}",
             [{"field": "action", "message": "one of " + ", ".join(CAPABILITIES)}],
         )
-    host = (urlparse(task.reply_to).hostname or "").lower()
-    if host not in settings.allowed_callback_hosts:
+    if not settings.callback_allowed(task.reply_to):
+        parsed = urlparse(task.reply_to)
+        where = f"{parsed.hostname}:{parsed.port or (443 if parsed.scheme == 'https' else 80)}"
         return error_response(
             422,
             "reply_to_not_allowed",
             "reply_to points at a host that is not allowed",
-            [{"field": "reply_to", "message": f"host {host!r} is not allowed"}],
+            [{"field": "reply_to", "message": f"{where} is not allowed"}],
         )
     token = trace_var.set(task.trace_id)
     try:
@@ -380,3 +382,17 @@ async def replay_dead_letter(outbox_id: RowId, request: Request) -> JSONResponse
     if runtime.RUNTIME is not None:
         runtime.RUNTIME.outbox_wake.set()
     return JSONResponse(view)
+
+
+@router.get(
+    "/api/agent/reliability",
+    summary="Circuit breakers with their destinations and last errors (operator JWT)",
+    responses=error_responses(401),
+)
+async def reliability_details(request: Request) -> JSONResponse:
+    if (
+        await run_in_threadpool(_authenticate, request.headers.get("authorization"), get_settings())
+        is None
+    ):
+        return _unauthorized()
+    return JSONResponse(breaker_report(details=True))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 from urllib.parse import urlparse
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 TaskStatus = Literal["accepted", "in_progress", "succeeded", "failed", "rejected", "canceled"]
@@ -40,10 +41,30 @@ class TaskIn(BaseModel):
     @field_validator("reply_to")
     @classmethod
     def _url(cls, v: str) -> str:
+        return check_callback_url(v)
+
+
+def check_callback_url(v: str) -> str:
+    """A URL the outbox can always send to: http(s), a host, a port that parses (in range), no
+    credentials, no fragment, and one that the HTTP client itself accepts."""
+    try:
         parsed = urlparse(v)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ValueError("must be an http(s) URL")
-        return v
+        port = parsed.port  # raises on "host:9401:80" or a port out of range
+    except ValueError:
+        raise ValueError("must be an http(s) URL with a valid host and port") from None
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError("must be an http(s) URL")
+    if port == 0:
+        raise ValueError("must be an http(s) URL with a valid host and port")
+    if parsed.username is not None or parsed.password is not None:
+        raise ValueError("must not carry credentials")
+    if parsed.fragment:
+        raise ValueError("must not have a fragment")
+    try:
+        httpx.URL(v)
+    except (httpx.InvalidURL, ValueError):
+        raise ValueError("must be an http(s) URL the client can send to") from None
+    return v
 
 
 class ErrorOut(BaseModel):

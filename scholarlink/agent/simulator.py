@@ -12,6 +12,7 @@ fail (5xx, slow answers, 410, 429) so the agent's retry paths run.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 import uuid
@@ -68,6 +69,7 @@ class Received:
     kind: str
     body: dict[str, Any]
     headers: dict[str, str]
+    raw: bytes = b""
     at: float = field(default_factory=time.monotonic)
 
 
@@ -125,9 +127,10 @@ class CommandCenter:
                 return JSONResponse(
                     {"error": "injected failure"}, status_code=self.fail_status, headers=headers
                 )
-            body = await request.json()
+            raw = await request.body()
+            body = json.loads(raw)
             with self._lock:
-                self.received.append(Received(kind, body, dict(request.headers)))
+                self.received.append(Received(kind, body, dict(request.headers), raw))
                 if kind in ("register", "heartbeat"):
                     self.agents[body["agent_id"]] = {**body, "kind": kind}
             return JSONResponse({"ok": True})
@@ -148,7 +151,11 @@ class CommandCenter:
         return [r.body for r in self.of_kind("callback") if r.body.get("task_id") == task_id]
 
     def events_for(self, task_id: str) -> list[dict[str, Any]]:
-        return [r.body for r in self.of_kind("event") if r.body.get("subject") == f"task/{task_id}"]
+        return [
+            r.body
+            for r in self.of_kind("event")
+            if isinstance(r.body.get("data"), dict) and r.body["data"].get("task_id") == task_id
+        ]
 
     def wait_for(self, predicate: Any, timeout: float = 20.0) -> Any:
         deadline = time.monotonic() + timeout

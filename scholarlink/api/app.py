@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from scholarlink.agent import routes as agent_routes
-from scholarlink.api import account, catalogue, documents
+from scholarlink.api import account, catalogue, documents, session
 from scholarlink.api import payments as payments_api
 from scholarlink.api.errors import ErrorBody, install_error_handlers
 from scholarlink.observability import exposition, health, operations
@@ -24,12 +24,14 @@ def create_api() -> FastAPI:
     )
     install_error_handlers(api)
     api.add_middleware(CorrelationMiddleware)
+    api.add_middleware(session.SessionHandshakeMiddleware)
     api.include_router(health.router)
     api.include_router(exposition.router)
     api.include_router(operations.router)
     api.include_router(catalogue.router)
     api.include_router(documents.router)
     api.include_router(account.router)
+    api.include_router(session.router)
     api.include_router(agent_routes.router)
     api.include_router(payments_api.router)
     _document_error_envelope(api)

@@ -9,6 +9,7 @@ from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
 from scholarlink.db import session_scope
+from scholarlink.models.base import MAX_DB_INT
 from scholarlink.services import auth
 
 # The cookie the Reflex app sets at sign-in (scholarlink.state.session.SESSION_COOKIE; not
@@ -26,7 +27,6 @@ SessionDep = Annotated[Session, Depends(_session)]
 # Ids and amounts are INTEGER columns (32-bit on PostgreSQL): a larger number from a URL can match
 # no row and must not reach the database, where it is an error (PostgreSQL "integer out of range",
 # SQLite OverflowError past 64 bits), not "not found". Such numbers are refused as invalid (422).
-MAX_DB_INT = 2_147_483_647
 RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 
 

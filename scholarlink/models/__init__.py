@@ -1,6 +1,6 @@
 """All database tables (SQLModel, no Reflex imports). Importing this package registers them."""
 
-from scholarlink.models.accounts import AuthIdentity, LoginThrottle, User, UserSession
+from scholarlink.models.accounts import AuthIdentity, LoginTicket, User, UserSession
 from scholarlink.models.agent import (
     AgentTask,
     DeliveryAttempt,
@@ -34,7 +34,7 @@ __all__ = [
     "Document",
     "Essay",
     "EssayVersion",
-    "LoginThrottle",
+    "LoginTicket",
     "Match",
     "Notification",
     "OutboxMessage",

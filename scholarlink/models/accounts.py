@@ -59,12 +59,14 @@ class UserSession(SQLModel, table=True):
     user_agent: str = Field(default="", max_length=300)
 
 
-class LoginThrottle(SQLModel, table=True):
-    """Failed sign-ins per e-mail address, for lockout after repeated failures."""
+class LoginTicket(SQLModel, table=True):
+    """A single-use, one-minute hand-over of a new session from a Reflex event to the browser
+    (redeemed by the backend, which sets the HttpOnly cookie). Only the SHA-256 is stored."""
 
-    __tablename__ = "login_throttles"
+    __tablename__ = "login_tickets"
 
-    email: str = Field(primary_key=True, max_length=320)
-    failures: int = Field(default=0, ge=0)
-    locked_until: datetime | None = None
-    updated_at: datetime = now_field()
+    ticket_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    expires_at: datetime = Field(index=True)
+    used_at: datetime | None = None
+    user_agent: str = Field(default="", max_length=300)

@@ -23,6 +23,7 @@ class CircuitOpen(RuntimeError):
     def __init__(self, name: str, retry_in: float) -> None:
         super().__init__(f"{name} is unavailable (circuit open, retry in {retry_in:.0f}s)")
         self.name = name
+        self.public_name = name
         self.retry_in = retry_in
 
 
@@ -39,6 +40,7 @@ class _Snapshot:
 class CircuitBreaker:
     def __init__(self, name: str, *, failure_threshold: int = 5, reset_after: float = 30.0) -> None:
         self.name = name
+        self.public_name = name
         self.failure_threshold = failure_threshold
         self.reset_after = reset_after
         self._lock = threading.Lock()
@@ -112,6 +114,18 @@ class CircuitBreaker:
                 "last_error": self._last_error,
             }
 
+    def public_snapshot(self) -> dict[str, Any]:
+        """What anyone may see: the kind of dependency and its state, no destination, no error."""
+        view = self.snapshot()
+        return {
+            "name": self.public_name,
+            "state": self.state,
+            "consecutive_failures": view["consecutive_failures"],
+            "total_failures": view["total_failures"],
+            "total_successes": view["total_successes"],
+            "last_transition": view["last_transition"],
+        }
+
     def reset(self) -> None:
         with self._lock:
             self._consecutive = 0
@@ -124,14 +138,21 @@ _registry_lock = threading.Lock()
 
 
 def breaker(
-    name: str, *, failure_threshold: int | None = None, reset_after: float | None = None
+    name: str,
+    *,
+    failure_threshold: int | None = None,
+    reset_after: float | None = None,
+    public_name: str | None = None,
 ) -> CircuitBreaker:
     """The process-wide breaker called `name`, created on first use; thresholds given by its
-    owner (the client that calls the dependency) apply even if someone looked it up first."""
+    owner (the client that calls the dependency) apply even if someone looked it up first.
+    `public_name` is what unauthenticated views show instead of a name that holds a destination."""
     with _registry_lock:
         found = _registry.get(name)
         if found is None:
             found = _registry[name] = CircuitBreaker(name)
+        if public_name is not None:
+            found.public_name = public_name
         if failure_threshold is not None:
             found.failure_threshold = failure_threshold
         if reset_after is not None:

@@ -23,15 +23,19 @@ async def api_metrics() -> dict[str, Any]:
     return LIVE.snapshot()
 
 
-@router.get("/api/health/reliability", summary="Every circuit breaker and its state")
-async def reliability() -> dict[str, Any]:
+def breaker_report(*, details: bool) -> dict[str, Any]:
+    """Every circuit breaker and its state. Without `details` (the public view), breakers are
+    named by the kind of dependency only — no hosts, ports or error texts."""
     for name in ALWAYS_PRESENT:
         breaker(name)
     views = []
     for b in sorted(all_breakers(), key=lambda b: b.name):
-        view = b.snapshot()
-        # An open breaker whose pause is over lets the next call through as a probe.
-        view["state"] = b.state
+        if details:
+            view = b.snapshot()
+            # An open breaker whose pause is over lets the next call through as a probe.
+            view["state"] = b.state
+        else:
+            view = b.public_snapshot()
         views.append(view)
     counts = {state: 0 for state in ("closed", "half_open", "open")}
     for view in views:
@@ -42,3 +46,12 @@ async def reliability() -> dict[str, Any]:
         "summary": counts,
         "breakers": views,
     }
+
+
+@router.get(
+    "/api/health/reliability",
+    summary="Every circuit breaker and its state (destinations only for the operator's JWT: "
+    "GET /api/agent/reliability)",
+)
+async def reliability() -> dict[str, Any]:
+    return breaker_report(details=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import reflex as rx
@@ -10,18 +11,21 @@ from reflex_base.event import EventSpec
 from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.ui import error_callout, field
-from scholarlink.db import session_scope
 from scholarlink.services import auth, oidc
 from scholarlink.services.accounts import PASSWORD_RULES, password_problems
 from scholarlink.services.errors import ServiceError
 from scholarlink.state.session import SessionState
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths, never another origin (open-redirect guard)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return routes.DASHBOARD
+@dataclasses.dataclass
+class PasswordCheck:
+    rule: str
+    ok: bool
+
+
+def _checks(password: str, email: str) -> list[PasswordCheck]:
+    broken = set(password_problems(password, email))
+    return [PasswordCheck(rule=r, ok=bool(password) and r not in broken) for r in PASSWORD_RULES]
 
 
 class AuthState(SessionState):
@@ -30,34 +34,32 @@ class AuthState(SessionState):
     _pending_oidc: dict[str, Any] = {}
     error: str = ""
     email_error: str = ""
-    password: str = ""
     email: str = ""
-    busy: bool = False
-
-    @rx.var
-    def rules(self) -> list[dict[str, Any]]:
-        broken = set(password_problems(self.password, self.email))
-        return [{"rule": r, "ok": bool(self.password) and r not in broken} for r in PASSWORD_RULES]
+    # What the password rules say of the password being typed; the password itself is never
+    # kept in state (Reflex persists state to disk or Redis).
+    rules: list[PasswordCheck] = _checks("", "")
 
     @rx.event
     def set_password(self, value: str) -> None:
-        self.password = value
+        self.rules = _checks(str(value)[:300], self.email)
 
     @rx.event
     def set_email(self, value: str) -> None:
-        self.email = value
+        self.email = str(value)[:320]
 
     @rx.event
     def reset_form(self) -> None:
         self.error = self.email_error = ""
-        self.password = ""
+        self.rules = _checks("", "")
+        if self.router.url.query_parameters.get("expired"):
+            self.error = "That sign-in link has expired. Please sign in again."
         self.oidc_enabled = oidc.enabled()
         self._user_id()
 
     @rx.event
     def start_oidc(self) -> EventSpec | None:
         self.error = ""
-        next_path = _safe_next(self.router.url.query_parameters.get("next"))
+        next_path = routes.safe_next(self.router.url.query_parameters.get("next"))
         try:
             url, pending = oidc.begin(
                 redirect_uri=f"{self.router.url.origin}{routes.OIDC_CALLBACK}", next_path=next_path
@@ -74,62 +76,54 @@ class AuthState(SessionState):
         params = dict(self.router.url.query_parameters)
         try:
             identity = oidc.complete(pending, params)
-            with session_scope() as session:
-                user_id = oidc.link(session, identity)
-                grant = auth.start_session(session, user_id=user_id, user_agent=self._user_agent())
+            ticket = oidc.sign_in_ticket(identity, user_agent=self._user_agent())
         except ServiceError as exc:
             self.error = exc.message
             return rx.redirect(routes.SIGN_IN)
-        self.token = grant.token
-        self._user_id()
-        return rx.redirect(_safe_next(str(pending.get("next_path") or "")))
+        return self._hand_over(ticket, str(pending.get("next_path") or ""))
 
     @rx.event
-    def sign_up(self, form: dict[str, Any]) -> EventSpec | None:
+    def sign_up(self, form: dict[str, Any]) -> list[EventSpec] | EventSpec:
         self.error = self.email_error = ""
+        clear = rx.set_value("password", "")
         try:
-            with session_scope() as session:
-                grant = auth.sign_up(
-                    session,
-                    email=str(form.get("email", "")),
-                    password=str(form.get("password", "")),
-                    display_name=str(form.get("name", "")),
-                    user_agent=self._user_agent(),
-                )
-        except ServiceError as exc:
-            self.error = exc.message
-            return None
-        self.token = grant.token
-        self.password = ""
-        self._user_id()
-        return rx.redirect(routes.PROFILE)
-
-    @rx.event
-    def sign_in(self, form: dict[str, Any]) -> EventSpec | None:
-        self.error = ""
-        try:
-            grant = auth.sign_in(
+            ticket = auth.sign_up_ticket(
                 email=str(form.get("email", "")),
                 password=str(form.get("password", "")),
+                display_name=str(form.get("name", "")),
                 user_agent=self._user_agent(),
+                client=self._client(),
             )
         except ServiceError as exc:
             self.error = exc.message
-            return None
-        self.token = grant.token
-        self.password = ""
-        self._user_id()
-        return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")))
+            self.rules = _checks("", "")
+            return clear
+        return self._hand_over(ticket, routes.PROFILE)
+
+    @rx.event
+    def sign_in(self, form: dict[str, Any]) -> list[EventSpec] | EventSpec:
+        self.error = ""
+        try:
+            ticket = auth.sign_in_ticket(
+                email=str(form.get("email", "")),
+                password=str(form.get("password", "")),
+                user_agent=self._user_agent(),
+                client=self._client(),
+            )
+        except ServiceError as exc:
+            self.error = exc.message
+            return rx.set_value("password", "")
+        return self._hand_over(ticket, self.router.url.query_parameters.get("next") or "")
 
 
-def _rule(item: Any) -> rx.Component:
+def _rule(item: PasswordCheck) -> rx.Component:
     return rx.hstack(
         rx.cond(
-            item["ok"].to(bool),
+            item.ok,
             rx.icon("circle-check", size=16, color=rx.color("green", 10)),
             rx.icon("circle", size=16, color=rx.color("gray", 9)),
         ),
-        rx.text(item["rule"].to(str), size="2"),
+        rx.text(item.rule, size="2"),
         spacing="2",
         align="center",
     )

@@ -69,10 +69,8 @@ class PrivacyState(SessionState):
         except ServiceError as exc:
             self.error = exc.message
             return None
-        self.token = ""
-        self.signed_in = False
         self.deleting = False
-        return rx.redirect(routes.HOME)
+        return self._forget_cookie(routes.HOME)
 
 
 def privacy_page() -> rx.Component:

@@ -7,6 +7,7 @@ import re
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, func, select
+from zxcvbn import zxcvbn
 
 from scholarlink.models import User
 from scholarlink.services.errors import Conflict, ValidationFailed
@@ -17,7 +18,11 @@ PASSWORD_RULES = (
     "At least 10 characters",
     "At least one letter and one digit",
     "Not the same as your e-mail address",
+    "Not a common or easily guessed password",
 )
+# zxcvbn (Dropbox's strength estimator, with its frequency lists of common passwords, names and
+# words built in) scores 0–4; 3 means "safely unguessable" against an online attack.
+MIN_STRENGTH = 3
 
 
 def password_problems(password: str, email: str = "") -> list[str]:
@@ -31,7 +36,14 @@ def password_problems(password: str, email: str = "") -> list[str]:
         problems.append(PASSWORD_RULES[2])
     if len(password) > 256:
         problems.append("At most 256 characters")
+    elif password and _strength(password, email) < MIN_STRENGTH:
+        problems.append(PASSWORD_RULES[3])
     return problems
+
+
+def _strength(password: str, email: str) -> int:
+    hints = [email.lower(), *(p for p in re.split(r"[@.+_-]", email.lower()) if len(p) > 2)]
+    return int(zxcvbn(password[:100], user_inputs=hints)["score"])
 
 
 def normalise_email(email: str) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scholarlink.models import Application, Scholarship, utcnow
+from scholarlink.models.base import MAX_DB_INT
 from scholarlink.services.deadlines import days_until, next_deadline
 from scholarlink.services.errors import NotFound, ValidationFailed
 
@@ -38,6 +39,11 @@ def _scholarship(session: Session, ref: int | str) -> Scholarship:
     """A catalogue scholarship by numeric id or slug."""
     row: Scholarship | None
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        if not 1 <= int(ref) <= MAX_DB_INT:
+            raise ValidationFailed(
+                "No scholarship can have this id",
+                details=[{"field": "scholarshipId", "message": f"must be 1–{MAX_DB_INT}"}],
+            )
         row = session.get(Scholarship, int(ref))
     else:
         row = session.exec(select(Scholarship).where(Scholarship.slug == ref)).first()

@@ -2,7 +2,7 @@
 
 A session token is 32 random bytes given to the browser; only its SHA-256 is stored, so a leaked
 database cannot be replayed as sessions. Sessions expire, survive restarts (they live in the
-database) and can all be revoked at once. Repeated failed sign-ins lock the address for a while.
+database) and can all be revoked at once. Failed sign-ins are throttled per client and per account (services.throttle).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from scholarlink.db import session_scope
-from scholarlink.models import LoginThrottle, User, UserSession, utcnow
+from scholarlink.models import LoginTicket, User, UserSession, utcnow
+from scholarlink.services import throttle
 from scholarlink.services.accounts import create_user, normalise_email, verify_password
 from scholarlink.services.credits import MILLI, post_entry
 from scholarlink.services.errors import ServiceError, ValidationFailed
@@ -28,13 +29,13 @@ class SignInFailed(ServiceError):
     code = "sign_in_failed"
 
 
-class LockedOut(ServiceError):
-    status = 429
-    code = "locked_out"
-
-
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def session_key(token: str) -> str:
+    """What identifies a session without being one: the SHA-256 of its token (the row's key)."""
+    return _hash(token)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,14 @@ def resolve(session: Session, token: str | None) -> int | None:
     """The user id of a live session, or None (unknown, expired, revoked, inactive user)."""
     if not token or len(token) > 200:
         return None
-    row = session.get(UserSession, _hash(token))
+    return resolve_key(session, _hash(token))
+
+
+def resolve_key(session: Session, key: str | None) -> int | None:
+    """As `resolve`, from the session's key (see `session_key`)."""
+    if not key or len(key) != 64:
+        return None
+    row = session.get(UserSession, key)
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
@@ -77,9 +85,14 @@ def resolve(session: Session, token: str | None) -> int | None:
 
 
 def end_session(session: Session, token: str | None) -> None:
-    if not token:
+    if token:
+        end_session_key(session, _hash(token))
+
+
+def end_session_key(session: Session, key: str | None) -> None:
+    if not key or len(key) != 64:
         return
-    row = session.get(UserSession, _hash(token))
+    row = session.get(UserSession, key)
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
@@ -111,8 +124,25 @@ def active_sessions(session: Session, *, user_id: int) -> list[UserSession]:
 
 
 def sign_up(
-    session: Session, *, email: str, password: str, display_name: str = "", user_agent: str = ""
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    display_name: str = "",
+    user_agent: str = "",
+    client: str = "",
 ) -> SessionGrant:
+    user_id = _create_account(
+        session, email=email, password=password, display_name=display_name, client=client
+    )
+    return start_session(session, user_id=user_id, user_agent=user_agent)
+
+
+def _create_account(
+    session: Session, *, email: str, password: str, display_name: str, client: str
+) -> int:
+    throttle.check(throttle.SIGN_UP_CLIENT, client)
+    throttle.hit(throttle.SIGN_UP_CLIENT, client)
     user = create_user(session, email=email, password=password, display_name=display_name)
     assert user.id is not None
     welcome = get_settings().welcome_credits
@@ -125,49 +155,101 @@ def sign_up(
             reference=f"welcome:{user.id}",
             description="Welcome credits",
         )
-    return start_session(session, user_id=user.id, user_agent=user_agent)
+    return user.id
 
 
-def _throttle(session: Session, email: str) -> LoginThrottle:
-    row = session.get(LoginThrottle, email)
-    if row is None:
-        row = LoginThrottle(email=email, failures=0)
-    return row
-
-
-def sign_in(*, email: str, password: str, user_agent: str = "") -> SessionGrant:
-    """Check the password; after LOGIN_MAX_FAILURES failures the address is locked for a while.
-    The error never says whether the address has an account. Owns its transaction: a failure
-    is recorded (committed) before the error is raised."""
+def _verified_user(session: Session, *, email: str, password: str, client: str) -> int:
+    """The user whose password this is. Failures are throttled per client and per account with
+    growing delays (services.throttle), never a hard lockout; the error never says whether the
+    address has an account, and unknown addresses are counted like known ones."""
+    throttle.check(throttle.SIGN_IN_CLIENT, client)
     try:
         email = normalise_email(email)
     except ValidationFailed:
+        throttle.hit(throttle.SIGN_IN_CLIENT, client)
         raise SignInFailed("Wrong e-mail or password") from None
-    settings = get_settings()
-    failure: ServiceError | None = None
+    pair = f"{email} {client}"
+    throttle.check(throttle.SIGN_IN_ACCOUNT_CLIENT, pair)
+    throttle.check(throttle.SIGN_IN_ACCOUNT, email)
+    user = session.exec(select(User).where(User.email == email)).first()
+    ok = verify_password(user.password_hash if user else None, password)
+    if ok and user is not None and user.is_active and user.id is not None:
+        throttle.clear(throttle.SIGN_IN_ACCOUNT_CLIENT, pair)
+        return user.id
+    throttle.hit(throttle.SIGN_IN_CLIENT, client)
+    throttle.hit(throttle.SIGN_IN_ACCOUNT_CLIENT, pair)
+    throttle.hit(throttle.SIGN_IN_ACCOUNT, email)
+    raise SignInFailed("Wrong e-mail or password")
+
+
+def sign_in(*, email: str, password: str, user_agent: str = "", client: str = "") -> SessionGrant:
+    """Check the password and start a session (for callers that hold the token themselves)."""
     with session_scope() as session:
-        throttle = _throttle(session, email)
-        now = utcnow()
-        if throttle.locked_until and throttle.locked_until > now:
-            minutes = max(1, round((throttle.locked_until - now).total_seconds() / 60))
-            plural = "s" if minutes != 1 else ""
-            raise LockedOut(f"Too many failed attempts. Try again in {minutes} minute{plural}.")
-        user = session.exec(select(User).where(User.email == email)).first()
-        ok = verify_password(user.password_hash if user else None, password)
-        if not ok or user is None or not user.is_active:
-            throttle.failures += 1
-            throttle.updated_at = now
-            if throttle.failures >= settings.login_max_failures:
-                throttle.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
-                throttle.failures = 0
-            session.add(throttle)
-            failure = SignInFailed("Wrong e-mail or password")
-        else:
-            if throttle.failures or throttle.locked_until:
-                throttle.failures, throttle.locked_until = 0, None
-                session.add(throttle)
-            assert user.id is not None
-            grant = start_session(session, user_id=user.id, user_agent=user_agent)
-    if failure is not None:
-        raise failure
-    return grant
+        user_id = _verified_user(session, email=email, password=password, client=client)
+        return start_session(session, user_id=user_id, user_agent=user_agent)
+
+
+def sign_in_ticket(*, email: str, password: str, user_agent: str = "", client: str = "") -> str:
+    """Check the password and issue the ticket a browser redeems for its session cookie."""
+    with session_scope() as session:
+        user_id = _verified_user(session, email=email, password=password, client=client)
+        return issue_ticket(session, user_id=user_id, user_agent=user_agent)
+
+
+def sign_up_ticket(
+    *, email: str, password: str, display_name: str = "", user_agent: str = "", client: str = ""
+) -> str:
+    """Create the account (as `sign_up`) and issue the browser's ticket instead of a session."""
+    with session_scope() as session:
+        user_id = _create_account(
+            session, email=email, password=password, display_name=display_name, client=client
+        )
+        return issue_ticket(session, user_id=user_id, user_agent=user_agent)
+
+
+# -- hand-over of a new session to the browser ------------------------------------------------
+# A Reflex event cannot set an HttpOnly cookie. So signing in issues a single-use ticket valid for
+# a minute; the browser takes it to `/api/session/start`, which redeems it for the session and
+# sets the cookie itself. Neither the ticket's session nor its token is ever in Reflex state.
+
+TICKET_TTL = timedelta(seconds=60)
+
+
+def issue_ticket(session: Session, *, user_id: int, user_agent: str = "") -> str:
+    ticket = secrets.token_urlsafe(32)
+    session.add(
+        LoginTicket(
+            ticket_hash=_hash(ticket),
+            user_id=user_id,
+            expires_at=utcnow() + TICKET_TTL,
+            user_agent=user_agent[:300],
+        )
+    )
+    session.flush()
+    return ticket
+
+
+def redeem_ticket(*, ticket: str, user_agent: str = "") -> SessionGrant | None:
+    """The session a ticket stands for, once; None for an unknown, used or expired ticket."""
+    if not ticket or len(ticket) > 200:
+        return None
+    table = LoginTicket.__table__  # type: ignore[attr-defined]
+    now = utcnow()
+    with session_scope() as session:
+        claimed = session.execute(
+            sa.update(table)
+            .where(
+                table.c.ticket_hash == _hash(ticket),
+                table.c.used_at.is_(None),
+                table.c.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(table.c.user_id)
+        ).first()
+        session.execute(sa.delete(table).where(table.c.expires_at < now - TICKET_TTL))
+        if claimed is None:
+            return None
+        user = session.get(User, claimed.user_id)
+        if user is None or not user.is_active or user.is_system:
+            return None
+        return start_session(session, user_id=claimed.user_id, user_agent=user_agent)

@@ -20,6 +20,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from scholarlink.db import session_scope
 from scholarlink.models import AuthIdentity, User
 from scholarlink.observability.breakers import CircuitOpen, breaker
 from scholarlink.services.errors import ServiceError, Unavailable
@@ -49,7 +50,7 @@ class Issuer:
 
 
 def _discover(issuer: str) -> Issuer:
-    guard = breaker(f"oidc:{issuer}", failure_threshold=3, reset_after=30)
+    guard = breaker(f"oidc:{issuer}", failure_threshold=3, reset_after=30, public_name="oidc")
     guard.before_call()
     try:
         response = httpx.get(
@@ -281,3 +282,12 @@ def refresh(session: Session, identity_id: int) -> str:
     row.refresh_token = new
     session.add(row)
     return str(token.get("access_token", ""))
+
+
+def sign_in_ticket(identity: VerifiedIdentity, *, user_agent: str = "") -> str:
+    """Link the verified identity to its user and issue the browser's sign-in ticket."""
+    from scholarlink.services import auth
+
+    with session_scope() as session:
+        user_id = link(session, identity)
+        return auth.issue_ticket(session, user_id=user_id, user_agent=user_agent)

@@ -558,7 +558,14 @@ def handle_webhook(payload: bytes, signature_header: str) -> WebhookResult:
     if secret is None or not secret.get_secret_value():
         raise PaymentsUnavailable("Stripe webhooks are not configured: set STRIPE_WEBHOOK_SECRET.")
     try:
-        stripe.Webhook.construct_event(payload, signature_header, secret.get_secret_value())
+        # The signature alone (Stripe's own check); the body is parsed and shape-checked here, so
+        # a signed body that is not an event object (a JSON array, say) is a 400, not a crash.
+        stripe.WebhookSignature.verify_header(
+            payload.decode("utf-8"),
+            signature_header,
+            secret.get_secret_value(),
+            tolerance=stripe.Webhook.DEFAULT_TOLERANCE,
+        )
         event = json.loads(payload)
     except stripe.SignatureVerificationError as exc:
         log.warning("stripe webhook with a bad signature", extra={"error": str(exc)[:200]})

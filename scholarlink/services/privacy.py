@@ -29,7 +29,7 @@ from scholarlink.models import (
     User,
     UserSession,
 )
-from scholarlink.services import auth, documents
+from scholarlink.services import auth, documents, throttle
 from scholarlink.services.accounts import verify_password
 from scholarlink.services.errors import NotFound, ValidationFailed
 from scholarlink.services.profiles import profile_dict
@@ -186,7 +186,11 @@ def delete_account(
         if user is None or not user.is_active:
             raise NotFound("No such student")
         if user.password_hash:
+            # Wrong passwords here are throttled like sign-ins: a stolen session must not be
+            # a way to guess the password.
+            throttle.check(throttle.PASSWORD_CHECK, str(user_id))
             if not password or not verify_password(user.password_hash, password):
+                throttle.hit(throttle.PASSWORD_CHECK, str(user_id))
                 raise ValidationFailed(
                     "Your password is not correct — nothing was deleted.",
                     details=[{"field": "password", "message": "Wrong password"}],

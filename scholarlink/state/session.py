@@ -1,35 +1,67 @@
-"""Who is signed in. Every page state builds on this and asks it for the user on every event:
-the session token is checked against the database each time, so a revoked or expired session
-stops working at once and no user id is ever taken from the browser."""
+"""Who is signed in. Every page state builds on this and asks it for the user on every event.
+
+The session lives in an HttpOnly cookie that only the backend sets (scholarlink.api.session); the
+websocket handshake carries it, and what reaches Reflex — and so its state store — is the
+session's key (a SHA-256), never the token. The key is checked against the database on every
+event, so a revoked or expired session stops working at once, and no user id is ever taken from
+the browser."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import json
+from typing import Any
+from urllib.parse import quote, urlencode
 
 import reflex as rx
+from reflex_base.config import get_config
 from reflex_base.event import EventSpec
 
 from scholarlink import routes
 from scholarlink.db import session_scope
 from scholarlink.models import User
 from scholarlink.services import auth
+from scholarlink.state.guard import guard_handlers
 
 SESSION_COOKIE = "scholarlink_session"
+SESSION_KEY_HEADER = "x-scholarlink-session-key"
+
+
+def backend_url(path: str, **query: str) -> str:
+    """An absolute URL on the backend (the host the websocket talks to, which holds the cookie)."""
+    base = str(get_config().api_url or "").rstrip("/")
+    return f"{base}{path}" + (f"?{urlencode(query)}" if query else "")
+
+
+def _navigate(url: str) -> EventSpec:
+    """A full page load (not the router's client-side navigation, which would not reach the
+    backend when it shares the frontend's host), so the websocket reconnects with the new cookie."""
+    return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 
 class SessionState(rx.State):
-    token: str = rx.Cookie("", name=SESSION_COOKIE, max_age=14 * 24 * 3600, same_site="lax")
     signed_in: bool = False
     user_name: str = ""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Before Reflex turns the functions into event handlers: check every call's arguments.
+        guard_handlers(cls)
+        super().__init_subclass__(**kwargs)
+
+    def _session_key(self) -> str | None:
+        value = self.router.headers.raw_headers.get(SESSION_KEY_HEADER)
+        return str(value) if value else None
+
     def _user_id(self) -> int | None:
         with session_scope() as session:
-            user_id = auth.resolve(session, self.token)
+            user_id = auth.resolve_key(session, self._session_key())
             if user_id is not None:
                 user = session.get(User, user_id)
                 self.user_name = (user.display_name or user.email or "") if user else ""
         self.signed_in = user_id is not None
         return user_id
+
+    def _client(self) -> str:
+        return str(self.router.session.client_ip or "")
 
     def _sign_in_redirect(self) -> EventSpec:
         path = self.router.url.path or routes.DASHBOARD
@@ -37,6 +69,17 @@ class SessionState(rx.State):
 
     def _user_agent(self) -> str:
         return str(self.router.headers.user_agent or "")[:300]
+
+    def _hand_over(self, ticket: str, next_path: str) -> EventSpec:
+        """Send the browser to the backend, which turns the ticket into the session cookie."""
+        return _navigate(
+            backend_url(routes.SESSION_START, ticket=ticket, next=routes.safe_next(next_path))
+        )
+
+    def _forget_cookie(self, next_path: str) -> EventSpec:
+        self.signed_in = False
+        self.user_name = ""
+        return _navigate(backend_url(routes.SESSION_END, next=next_path))
 
     @rx.event
     def check_session(self) -> None:
@@ -46,11 +89,8 @@ class SessionState(rx.State):
     @rx.event
     def sign_out(self) -> EventSpec:
         with session_scope() as session:
-            auth.end_session(session, self.token)
-        self.token = ""
-        self.signed_in = False
-        self.user_name = ""
-        return rx.redirect(routes.HOME)
+            auth.end_session_key(session, self._session_key())
+        return self._forget_cookie(routes.HOME)
 
     @rx.event
     def sign_out_everywhere(self) -> EventSpec:
@@ -58,6 +98,4 @@ class SessionState(rx.State):
         if user_id is not None:
             with session_scope() as session:
                 auth.end_all_sessions(session, user_id=user_id)
-        self.token = ""
-        self.signed_in = False
-        return rx.redirect(routes.SIGN_IN)
+        return self._forget_cookie(routes.SIGN_IN)

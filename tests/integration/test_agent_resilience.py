@@ -72,7 +72,8 @@ def test_command_center_down_then_back_delivers_everything_in_order(
                     [
                         r
                         for r in bridge.cc.received
-                        if r.body.get("task_id") == t or r.body.get("subject") == f"task/{t}"
+                        if r.body.get("task_id") == t
+                        or (r.body.get("data") or {}).get("task_id") == t
                     ]
                 )
                 == 3
@@ -82,7 +83,8 @@ def test_command_center_down_then_back_delivers_everything_in_order(
         order = [
             r.kind if r.kind == "callback" else r.body["type"]
             for r in bridge.cc.received
-            if r.body.get("task_id") == arrived or r.body.get("subject") == f"task/{arrived}"
+            if r.body.get("task_id") == arrived
+            or (r.body.get("data") or {}).get("task_id") == arrived
         ]
         assert order == ["callback", "profile_updated", "task_completed"]
     with session_scope() as s:
@@ -176,9 +178,13 @@ def test_retry_after_is_honoured(bridge: Bridge, monkeypatch: pytest.MonkeyPatch
     assert (times[1] - times[0]).total_seconds() >= 0.9
 
 
-def test_callback_goes_to_the_tasks_own_reply_to(bridge: Bridge) -> None:
+def test_callback_goes_to_the_tasks_own_reply_to(
+    bridge: Bridge, monkeypatch: pytest.MonkeyPatch
+) -> None:
     elsewhere = CommandCenter(SECRET)
     with serve(elsewhere.app()) as url:
+        monkeypatch.setenv("CALLBACK_ALLOWED_HOSTS", url.removeprefix("http://"))
+        reset_settings_cache()
         body = bridge.task("student_pilot.get_profile", {"studentId": "nobody"})
         body["reply_to"] = f"{url}/orchestrator/tasks/callback"
         bridge.dispatch(body)

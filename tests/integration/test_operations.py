@@ -18,6 +18,7 @@ from scholarlink.db import session_scope
 from scholarlink.observability.breakers import all_breakers, breaker
 from scholarlink.observability.cache import TTLCache, approximate_size, cache_stats
 from scholarlink.observability.live_stats import LIVE, LiveStats, RollingWindow, percentile
+from scholarlink.observability.operations import breaker_report
 from scholarlink.services.credits import MILLI, Usage, run_charged_operation
 
 SHAPE = {
@@ -208,11 +209,14 @@ def test_reliability_shows_open_and_probing_breakers(client: TestClient, breaker
     by_name = {b["name"]: b for b in body["breakers"]}
     assert body["status"] == "degraded"
     assert body["summary"]["open"] >= 1 and body["summary"]["half_open"] >= 1
-    opened = by_name["command-center:cc.test:443"]
+    assert by_name["ops-test-probe"]["state"] == "half_open"
+    # The operator's view (breaker_report(details=True), served behind the bridge's JWT at
+    # /api/agent/reliability) has the destination and the last error.
+    details = {b["name"]: b for b in breaker_report(details=True)["breakers"]}
+    opened = details["command-center:cc.test:443"]
     assert opened["state"] == "open"
     assert opened["consecutive_failures"] == 2 and opened["total_failures"] >= 2
     assert opened["last_error"] == "HTTP 503"
-    assert by_name["ops-test-probe"]["state"] == "half_open"
 
 
 # -- the pieces, without HTTP ---------------------------------------------------------------------

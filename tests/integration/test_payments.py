@@ -545,6 +545,7 @@ def test_without_stripe_keys_checkout_is_refused_outside_development(
         environment="production",
         database_url="postgresql://db.example/scholarlink",
         secret_key="p" * 40,
+        app_url="https://scholarlink.example.org",
     )
     assert payments.checkout_mode(production) == "disabled"
     assert payments.list_purchases(uid) == [test_purchase]
@@ -561,3 +562,10 @@ def test_a_real_purchase_cannot_be_completed_as_a_test(
     with pytest.raises(Conflict, match="real Stripe purchase"):
         payments.complete_test_checkout(uid, real.id or 0)
     assert entries(uid) == []
+
+
+@pytest.mark.parametrize("body", ["[]", '[{"id": "evt_1"}]', '"a string"', "42", "null"])
+def test_a_signed_body_that_is_not_an_event_object_is_a_400(api: httpx.Client, body: str) -> None:
+    response = deliver(api, body)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_webhook"

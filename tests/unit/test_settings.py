@@ -20,6 +20,25 @@ def test_production_needs_postgresql() -> None:
         Settings(environment="production", secret_key="s" * 40, database_url="sqlite:///x.db")
 
 
+def test_production_needs_an_https_app_url_and_secure_cookies() -> None:
+    with pytest.raises(ValidationError, match="https:// APP_URL"):
+        Settings(environment="production", secret_key="s" * 40, database_url="postgresql://x/y")
+    prod = Settings(
+        environment="production",
+        secret_key="s" * 40,
+        database_url="postgresql://x/y",
+        app_url="https://app.example.org",
+    )
+    assert prod.secure_cookies and prod.origins == frozenset({"https://app.example.org"})
+    dev = Settings(allowed_origins="https://partner.example.org:8443/some/path")
+    assert not dev.secure_cookies
+    assert dev.origins == {
+        "http://127.0.0.1:3000",
+        "http://localhost:3000",
+        "https://partner.example.org:8443",
+    }
+
+
 def test_postgres_urls_use_psycopg3() -> None:
     s = Settings(database_url="postgres://u@h/db")
     assert s.database_url == "postgresql+psycopg://u@h/db"
@@ -40,7 +59,7 @@ def test_bridge_modes() -> None:
     assert Settings(shared_secret="k" * 32).bridge_mode == "local_only"
     connected = Settings(shared_secret="k" * 32, command_center_url="https://cc.example.org")
     assert connected.bridge_mode == "connected"
-    assert "cc.example.org" in connected.allowed_callback_hosts
+    assert ("cc.example.org", 443) in connected.allowed_callback_endpoints
 
 
 def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
