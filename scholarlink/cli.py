@@ -53,12 +53,27 @@ def _synthetic(args: argparse.Namespace) -> int:
     from scholarlink.services.synthetic import synthetic_entries
 
     document = {
-        "version": f"synthetic-{args.seed}-{args.count}",
+        "format": 2,
         "notes": "Synthetic benchmark catalogue; not real scholarships.",
-        "scholarships": list(synthetic_entries(args.count, seed=args.seed)),
+        "entries": list(synthetic_entries(args.count, seed=args.seed)),
     }
     Path(args.out).write_text(json.dumps(document, indent=1), encoding="utf-8")
     print(f"wrote {args.count} synthetic entries to {args.out}")
+    return 0
+
+
+def _reports(args: argparse.Namespace) -> int:
+    from scholarlink.services.catalogue import list_reports
+
+    rows = list_reports(status=args.status)
+    for report, slug in rows:
+        line = f"#{report.id} {report.created_at:%Y-%m-%d} {slug} [{report.what}] {report.message}"
+        if report.correct_value:
+            line += f" | correct: {report.correct_value}"
+        if report.link:
+            line += f" | {report.link}"
+        print(line)
+    print(f"{len(rows)} {args.status} report(s)")
     return 0
 
 
@@ -241,7 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
     catalogue = sub.add_parser("catalogue", help="scholarship catalogue").add_subparsers(
         dest="catalogue_command", required=True
     )
-    load = catalogue.add_parser("load", help="load (upsert) a catalogue file")
+    load = catalogue.add_parser(
+        "load", help="load (upsert) the catalogue: a directory of format-2 files, or one file"
+    )
     load.add_argument("--file", help="catalogue JSON (default: the shipped catalogue)")
     load.add_argument("--source", default="catalogue", choices=["catalogue", "synthetic"])
     load.set_defaults(func=_load_catalogue)
@@ -250,6 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", type=int, default=1)
     synth.add_argument("--out", required=True)
     synth.set_defaults(func=_synthetic)
+    reports = catalogue.add_parser("reports", help="list students' reports of catalogue problems")
+    reports.add_argument("--status", default="open")
+    reports.set_defaults(func=_reports)
 
     user = sub.add_parser("user", help="accounts").add_subparsers(
         dest="user_command", required=True

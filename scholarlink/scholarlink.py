@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import reflex as rx
 
 from scholarlink import routes
@@ -35,9 +38,18 @@ app = rx.App(
     backend_exception_handler=default_exception_handler,
     head_components=[rx.el.meta(name="description", content="Find scholarships you qualify for.")],
 )
-# Reflex gives the socket server a snapshot of the allowed origins; ask ours on every handshake.
-if app.sio is not None:
-    app.sio.eio.cors_allowed_origins = is_trusted_origin
+
+
+@contextlib.asynccontextmanager
+async def _trusted_websocket_origins() -> AsyncIterator[None]:
+    """Reflex gives the socket server a snapshot of the allowed origins when it builds it; ask
+    ours on every handshake instead (the app's origin may be known only once it runs)."""
+    if app.sio is not None:
+        app.sio.eio.cors_allowed_origins = is_trusted_origin
+    yield
+
+
+app.register_lifespan_task(_trusted_websocket_origins)
 app.register_lifespan_task(agent_lifespan)
 app.register_lifespan_task(jobs_lifespan)
 

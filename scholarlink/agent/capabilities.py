@@ -15,7 +15,6 @@ from scholarlink.db import session_scope
 from scholarlink.models import AgentTask
 from scholarlink.models.base import MAX_DB_INT
 from scholarlink.services import applications, essays, matches, profiles, students
-from scholarlink.services.eligibility import ProfileFacts
 from scholarlink.services.errors import NotFound, ValidationFailed
 
 
@@ -94,28 +93,18 @@ def match_scholarships(task: AgentTask, p: dict[str, Any]) -> Outcome:
         )
         matches.refresh_matches(user_id=user_id, operation_id=op)
         with session_scope() as session:
-            stored = matches.list_matches(session, user_id=user_id)[:limit]
-            views = [
-                matches.MatchView(
-                    scholarship_id=m.scholarship.id or 0,
-                    score=m.match.score,
-                    chance=m.match.chance,
-                    reasons=m.match.reasons,
-                    eligibility=m.match.eligibility,
-                    confidence=m.match.confidence,
-                    provider=m.match.provider,
-                )
-                for m in stored
-            ]
-            result = matches.match_payload(views, session, started=started)
+            groups = matches.stored_groups(session, user_id=user_id, limit=limit)
+            result = matches.match_payload(groups, session, started=started)
     else:
         user_id, student = _billed_user({})
-        facts = ProfileFacts.of(profile)
+        facts = profiles.engine_profile_from_input(profile)
         with session_scope() as session:
-            views = matches.rank_profile(session, facts, limit=limit)
-        views, _ = matches.refine_with_model(views, facts, user_id=user_id, operation_id=op)
+            groups = matches.rank_profile(session, facts, limit=limit)
+        groups["match"], _ = matches.refine_with_model(
+            groups["match"], facts, user_id=user_id, operation_id=op
+        )
         with session_scope() as session:
-            result = matches.match_payload(views, session, started=started)
+            result = matches.match_payload(groups, session, started=started)
     top = [m["scholarshipId"] for m in result["matches"][:5]]
     return Outcome(
         result,

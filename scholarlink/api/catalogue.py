@@ -48,7 +48,7 @@ class ScholarshipOut(BaseModel):
     @classmethod
     def of(cls, row: Scholarship, today: date) -> ScholarshipOut:
         data: dict[str, Any] = row.model_dump()
-        data["deadline"] = next_deadline(row.deadline_month, row.deadline_day, today)
+        data["deadline"] = next_deadline(row, today)
         return cls.model_validate(data)
 
 

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from scholarlink.services.deadlines import days_until, next_deadline
+NO_DEADLINE_DAYS = 10_000  # sorts after every dated deadline; never shown
 
 
-def money(amount_min: int, amount_max: int) -> str:
-    if amount_min == amount_max:
-        return f"${amount_max:,}"
+def money(amount_min: int | None, amount_max: int | None) -> str:
+    if amount_min is None and amount_max is None:
+        return "Amount varies"
+    if amount_min is None or amount_max is None or amount_min == amount_max:
+        return f"${(amount_max if amount_max is not None else amount_min):,}"
     return f"${amount_min:,}–${amount_max:,}"
 
 
-def deadline_text(month: int, day: int, today: date) -> tuple[str, str, int]:
-    """(date label, countdown label, days left)."""
-    when = next_deadline(month, day, today)
-    days = days_until(month, day, today)
+def deadline_text(when: date | None, today: date, kind: str = "fixed") -> tuple[str, str, int]:
+    """(date label, countdown label, days left). A programme without a single deadline says so."""
+    if when is None:
+        label = "Rolling deadline" if kind == "rolling" else "Dates vary"
+        return label, "Check the programme's page", NO_DEADLINE_DAYS
+    days = (when - today).days
     if days == 0:
         countdown = "Due today"
     elif days == 1:

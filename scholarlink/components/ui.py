@@ -115,6 +115,7 @@ STATUS_COLORS = {
     "met": "green",
     "unmet": "red",
     "unknown": "amber",
+    "confirmed": "teal",
     "high": "green",
     "competitive": "blue",
     "long_shot": "gray",

@@ -9,7 +9,7 @@ from scholarlink.models.agent import (
     UsedJti,
 )
 from scholarlink.models.base import utcnow
-from scholarlink.models.catalogue import Scholarship
+from scholarlink.models.catalogue import CatalogueReport, Scholarship
 from scholarlink.models.credits import AIUsage, CreditAccount, CreditEntry, Purchase, RateCard
 from scholarlink.models.student import (
     Application,
@@ -19,6 +19,7 @@ from scholarlink.models.student import (
     EssayVersion,
     Match,
     Notification,
+    StudentAnswer,
     StudentProfile,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "Application",
     "ApplicationDocument",
     "AuthIdentity",
+    "CatalogueReport",
     "CreditAccount",
     "CreditEntry",
     "DeliveryAttempt",
@@ -42,6 +44,7 @@ __all__ = [
     "RateCard",
     "SchedulerLease",
     "Scholarship",
+    "StudentAnswer",
     "StudentProfile",
     "UsedJti",
     "User",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,7 +27,20 @@ class StudentProfile(SQLModel, table=True):
     school: str | None = Field(default=None, max_length=200)
     state: str | None = Field(default=None, max_length=2)
     citizenship: str | None = Field(default=None, max_length=40)
-    demographics: list[str] = json_list()  # opt-in, never required
+    # Opt-in, never required. None = not answered or prefers not to say; [] = none of these.
+    demographics: list[str] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON, nullable=True)
+    )
+    birth_date: date | None = None
+    country_of_citizenship: str | None = Field(default=None, max_length=2)
+    school_state: str | None = Field(default=None, max_length=2)
+    institution: str | None = Field(default=None, max_length=200)
+    pell_eligible: bool | None = None
+    household_income: int | None = Field(default=None, ge=0)
+    sat: int | None = None
+    act: int | None = None
+    class_rank_percent: float | None = None
+    memberships: list[str] = json_list()
     interests: list[str] = json_list()
     extracurriculars: list[str] = json_list()
     achievements: list[str] = json_list()
@@ -54,6 +67,14 @@ class Match(SQLModel, table=True):
     reasons: list[str] = json_list()
     eligibility: list[dict[str, Any]] = json_list()
     provider: str = Field(default="local", max_length=40)
+    # match / possible / opens_later (see domain.engine), with the student's own cycle and the
+    # questions that would settle a possible one.
+    bucket: str = Field(default="match", max_length=20)
+    deadline: date | None = None
+    cycle: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    questions: list[dict[str, Any]] = json_list()
     is_current: bool = True  # false once a refresh no longer ranks it
     bookmarked: bool = False
     dismissed: bool = False
@@ -152,3 +173,19 @@ class Notification(SQLModel, table=True):
     read_at: datetime | None = None
     emailed_at: datetime | None = None
     created_at: datetime = now_field()
+
+
+class StudentAnswer(SQLModel, table=True):
+    """A student's answer to a requirement no profile field can settle ("Will you file the
+    FAFSA?"). Keyed by the question (domain.eligibility.question_key), so a question several
+    programmes ask is answered once."""
+
+    __tablename__ = "student_answers"
+    __table_args__ = (sa.UniqueConstraint("user_id", "question_key", name="uq_answer_user_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    question_key: str = Field(max_length=32)
+    question: str = Field(max_length=500)
+    answer: bool
+    answered_at: datetime = now_field()

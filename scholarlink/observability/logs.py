@@ -39,8 +39,25 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class ClientFaultsAreWarnings(logging.Filter):
+    """engine.io logs what a client did wrong (a foreign Origin, an unknown transport) as
+    ERROR. It is refused and answered with a 400; for us that is a warning, not an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+CLIENT_FAULTS = ClientFaultsAreWarnings()
+
+
 def configure_logging() -> None:
     """Idempotent: attach one handler to the `scholarlink` logger."""
+    for name in ("engineio.server", "socketio.server"):
+        target = logging.getLogger(name)
+        if CLIENT_FAULTS not in target.filters:
+            target.addFilter(CLIENT_FAULTS)
     settings = get_settings()
     logger = logging.getLogger("scholarlink")
     if any(getattr(h, "_scholarlink", False) for h in logger.handlers):

@@ -19,6 +19,7 @@ from scholarlink.components.ui import (
 )
 from scholarlink.db import session_scope
 from scholarlink.services import applications as svc
+from scholarlink.services.deadlines import deadline_kind, next_deadline
 from scholarlink.services.errors import ServiceError
 from scholarlink.services.matches import today
 from scholarlink.state.session import SessionState
@@ -26,7 +27,8 @@ from scholarlink.state.session import SessionState
 
 def _view(t: svc.TrackedApplication) -> dict[str, Any]:
     a, s = t.application, t.scholarship
-    date_label, countdown, days = deadline_text(s.deadline_month, s.deadline_day, today())
+    day = today()
+    date_label, countdown, days = deadline_text(next_deadline(s, day), day, deadline_kind(s))
     return {
         "id": a.id,
         "scholarship_id": s.id,

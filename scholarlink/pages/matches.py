@@ -1,9 +1,12 @@
-"""Matches: ranked cards with score, chance, reasons and eligibility; bookmark, dismiss (with a
-reason) and undo. Refreshing runs in the background and never blocks the page."""
+"""Matches in three parts — Matches (every rule met for the cycle you apply in), Possible (answer
+the questions shown) and Opens later — each card with the deadline of your own cycle, why it sits
+where it does, and every rule's verdict; requirements no profile field can check are confirmed
+on the card. Bookmark, dismiss (with a reason) and undo. Refreshing runs in the background."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from typing import Any
 
 import reflex as rx
@@ -29,11 +32,23 @@ from scholarlink.state.session import SessionState
 CHANCE = {"high": "High chance", "competitive": "Competitive", "long_shot": "Long shot"}
 
 
+def _opens_text(m: matches.StoredMatch) -> str:
+    opens = m.match.cycle.get("opens")
+    if m.match.bucket != "opens_later" or not opens:
+        return ""
+    when = date.fromisoformat(opens).strftime("%b %-d, %Y")
+    year = m.match.cycle.get("forGraduationYear")
+    return f"Opens {when}" + (f" — for the class of {year}" if year else "")
+
+
 def _view(m: matches.StoredMatch) -> dict[str, Any]:
     s = m.scholarship
-    date_label, countdown, days = deadline_text(s.deadline_month, s.deadline_day, matches.today())
-    met = sum(1 for e in m.match.eligibility if e["status"] == "met")
+    kind = str(m.match.cycle.get("kind") or "fixed")
+    date_label, countdown, days = deadline_text(m.match.deadline, matches.today(), kind)
+    met = sum(1 for e in m.match.eligibility if e["status"] in ("met", "confirmed"))
     unknown = sum(1 for e in m.match.eligibility if e["status"] == "unknown")
+    projected = bool(m.match.cycle.get("projected"))
+    read_for = m.match.cycle.get("readFor")
     return {
         "id": m.match.id,
         "scholarship_id": s.id,
@@ -48,10 +63,27 @@ def _view(m: matches.StoredMatch) -> dict[str, Any]:
         "chance_label": CHANCE.get(m.match.chance, m.match.chance),
         "reasons": m.match.reasons,
         "eligibility": [
-            {**e, "label": str(e["criterion"]).replace("_", " ").capitalize()}
+            {
+                "status": str(e["status"]),
+                "detail": str(e["detail"]),
+                "label": str(e["criterion"]).replace("_", " ").capitalize(),
+            }
             for e in m.match.eligibility
         ],
-        "summary": f"{met} met" + (f", {unknown} to confirm" if unknown else ""),
+        "summary": f"{met} met" + (f", {unknown} to answer" if unknown else ""),
+        "questions": [
+            {
+                "field": str(q["field"]),
+                "question": str(q["question"]),
+                "confirmable": str(q["field"]).startswith("answer:"),
+            }
+            for q in m.match.questions
+        ],
+        "opens": _opens_text(m),
+        "date_note": (
+            f"Expected date, from the {read_for} cycle" if projected and read_for else ""
+        ),
+        "bucket": m.match.bucket,
         "bookmarked": m.match.bookmarked,
         "dismiss_reason": m.match.dismiss_reason or "",
         "provider_label": "refined by the AI model"
@@ -60,10 +92,15 @@ def _view(m: matches.StoredMatch) -> dict[str, Any]:
     }
 
 
+VIEWS = ("match", "possible", "opens_later", "saved")
+
+
 class MatchesState(SessionState):
     items: list[dict[str, Any]] = []
     dismissed: list[dict[str, Any]] = []
-    view: str = "all"
+    view: str = "match"
+    counts: dict[str, int] = {"match": 0, "possible": 0, "opens_later": 0}
+    top_questions: list[dict[str, Any]] = []
     refreshing: bool = False
     error: str = ""
     notice: str = ""
@@ -75,9 +112,18 @@ class MatchesState(SessionState):
     def _reload(self, user_id: int) -> None:
         with session_scope() as session:
             rows = matches.list_matches(
-                session, user_id=user_id, bookmarked_only=self.view == "saved"
+                session,
+                user_id=user_id,
+                bookmarked_only=self.view == "saved",
+                bucket=None if self.view == "saved" else self.view,
             )
             self.items = [_view(m) for m in rows]
+            everything = matches.list_matches(session, user_id=user_id, bucket=None)
+            self.counts = {
+                b: sum(1 for m in everything if m.match.bucket == b)
+                for b in ("match", "possible", "opens_later")
+            }
+            self.top_questions = _top_questions(everything)
             self.dismissed = [
                 _view(m)
                 for m in matches.list_matches(session, user_id=user_id, include_dismissed=True)
@@ -94,17 +140,34 @@ class MatchesState(SessionState):
             return self._sign_in_redirect()
         self.error, self.notice = "", ""
         self._reload(user_id)
-        if not self.items and not self.dismissed and self.view == "all":
+        if not any(self.counts.values()) and not self.dismissed:
             return MatchesState.refresh
         return None
 
     @rx.event
     def set_view(self, value: str | list[str]) -> None:
         user_id = self._user_id()
-        if user_id is not None and value in ("all", "saved"):
-            assert isinstance(value, str)
+        if user_id is not None and isinstance(value, str) and value in VIEWS:
             self.view = value
             self._reload(user_id)
+
+    @rx.event
+    def answer(self, field: str, question: str, value: bool) -> EventSpec | None:
+        """A requirement to confirm, answered on a card: kept once for every programme that
+        asks it, then the matches are recomputed (the card moves to where it now belongs)."""
+        user_id = self._user_id()
+        if user_id is None:
+            return self._sign_in_redirect()
+        try:
+            with session_scope() as session:
+                matches.answer_question(
+                    session, user_id=user_id, field_name=field, question=question, answer=value
+                )
+        except ServiceError as exc:
+            self.error = exc.message
+            return None
+        self.notice = "Thanks — your answer is saved for every programme that asks it."
+        return MatchesState.refresh
 
     @rx.event(background=True)
     async def refresh(self) -> None:
@@ -115,7 +178,10 @@ class MatchesState(SessionState):
             self.refreshing, self.error, self.notice = True, "", ""
         try:
             count = await asyncio.to_thread(matches.refresh_matches, user_id=user_id)
-            message, failure = f"Found {count} scholarships you are eligible for.", ""
+            message, failure = (
+                f"Matches refreshed: {count} you can apply to now.",
+                "",
+            )
         except ServiceError as exc:
             message, failure = "", exc.message
         async with self:
@@ -188,6 +254,61 @@ class MatchesState(SessionState):
         self._reload(user_id)
 
 
+def _top_questions(rows: list[matches.StoredMatch]) -> list[dict[str, Any]]:
+    """The open questions that decide the most money among possible and opens-later cards."""
+    money_at: dict[tuple[str, str], int] = {}
+    count: dict[tuple[str, str], int] = {}
+    for m in rows:
+        if m.match.bucket == "match":
+            continue
+        for q in m.match.questions:
+            key = (str(q["field"]), str(q["question"]))
+            money_at[key] = money_at.get(key, 0) + (m.scholarship.amount_max or 1000)
+            count[key] = count.get(key, 0) + 1
+    best = sorted(money_at, key=lambda k: (-money_at[k], k[1]))[:5]
+    return [
+        {
+            "field": f,
+            "question": q,
+            "count": count[(f, q)],
+            "money": f"${money_at[(f, q)]:,}",
+            "confirmable": f.startswith("answer:"),
+        }
+        for f, q in best
+    ]
+
+
+def _question(q: Any) -> rx.Component:
+    return rx.hstack(
+        rx.icon("circle-help", size=16, color=rx.color("amber", 10)),
+        rx.text(q["question"], size="2", flex="1"),
+        rx.cond(
+            q["confirmable"].to(bool),
+            rx.hstack(
+                rx.button(
+                    "Yes",
+                    size="1",
+                    variant="soft",
+                    color_scheme="green",
+                    on_click=MatchesState.answer(q["field"].to(str), q["question"].to(str), True),
+                ),
+                rx.button(
+                    "No",
+                    size="1",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=MatchesState.answer(q["field"].to(str), q["question"].to(str), False),
+                ),
+                spacing="1",
+            ),
+            rx.link("Answer in your profile", href=routes.PROFILE, size="2"),
+        ),
+        spacing="2",
+        align="center",
+        width="100%",
+    )
+
+
 def _eligibility(e: Any) -> rx.Component:
     return rx.hstack(
         status_badge(e["status"]),
@@ -243,10 +364,31 @@ def match_card(m: Any) -> rx.Component:
                 align="start",
                 spacing="3",
             ),
+            rx.cond(
+                m["opens"].to(str) != "",
+                rx.callout(m["opens"].to(str), icon="calendar-clock", size="1", width="100%"),
+                rx.fragment(),
+            ),
+            rx.cond(
+                m["date_note"].to(str) != "",
+                rx.text(m["date_note"].to(str), size="1", color=rx.color("gray", 11)),
+                rx.fragment(),
+            ),
             rx.vstack(
+                rx.text("Why it sits here", size="1", weight="bold", color=rx.color("gray", 11)),
                 rx.foreach(m["reasons"].to(list[str]), lambda r: rx.text("• ", r, size="2")),
                 spacing="0",
                 align="start",
+            ),
+            rx.cond(
+                m["questions"].to(list[dict[str, Any]]).length() > 0,
+                rx.vstack(
+                    rx.text("Answer to settle it", size="1", weight="bold"),
+                    rx.foreach(m["questions"].to(list[dict[str, Any]]), _question),
+                    spacing="1",
+                    width="100%",
+                ),
+                rx.fragment(),
             ),
             rx.accordion.root(
                 rx.accordion.item(
@@ -305,9 +447,19 @@ def matches_page() -> rx.Component:
     return page(
         page_header(
             "Your matches",
-            "Only scholarships you are eligible for, ranked for you.",
+            "Programmes whose every rule you meet for the cycle you apply in, ranked by what "
+            "they are likely worth to you.",
             rx.segmented_control.root(
-                rx.segmented_control.item("All", value="all"),
+                rx.segmented_control.item(
+                    rx.text("Matches (", MatchesState.counts["match"], ")"), value="match"
+                ),
+                rx.segmented_control.item(
+                    rx.text("Possible (", MatchesState.counts["possible"], ")"), value="possible"
+                ),
+                rx.segmented_control.item(
+                    rx.text("Opens later (", MatchesState.counts["opens_later"], ")"),
+                    value="opens_later",
+                ),
                 rx.segmented_control.item("Saved", value="saved"),
                 value=MatchesState.view,
                 on_change=MatchesState.set_view,
@@ -350,6 +502,20 @@ def matches_page() -> rx.Component:
         error_callout(MatchesState.error),
         info_callout(MatchesState.notice),
         rx.cond(
+            (MatchesState.top_questions.length() > 0) & (MatchesState.view != "match"),
+            rx.card(
+                rx.vstack(
+                    rx.heading("Questions that unlock the most money", size="3", as_="h2"),
+                    rx.foreach(MatchesState.top_questions, _question),
+                    spacing="2",
+                    width="100%",
+                ),
+                width="100%",
+                margin_bottom="1rem",
+            ),
+            rx.fragment(),
+        ),
+        rx.cond(
             MatchesState.refreshing & (MatchesState.items.length() == 0),
             rx.center(
                 rx.hstack(rx.spinner(), rx.text("Finding scholarships you qualify for…")),
@@ -366,8 +532,9 @@ def matches_page() -> rx.Component:
                 ),
                 empty_state(
                     "sparkles",
-                    "No matches yet",
-                    "Refresh to rank the catalogue against your profile.",
+                    "Nothing here yet",
+                    "Complete your profile and answer the questions under Possible: every answer "
+                    "can move programmes here.",
                     rx.button("Refresh matches", on_click=MatchesState.refresh),
                 ),
             ),

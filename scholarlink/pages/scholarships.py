@@ -3,6 +3,7 @@ its per-criterion eligibility for the signed-in student and a credibility signal
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import reflex as rx
@@ -20,8 +21,9 @@ from scholarlink.components.ui import (
     status_badge,
 )
 from scholarlink.db import session_scope
-from scholarlink.services import applications, catalogue, credibility, profiles
-from scholarlink.services.eligibility import ProfileFacts, evaluate, is_eligible
+from scholarlink.domain.vocabulary import KINDS
+from scholarlink.services import applications, catalogue, credibility, matches
+from scholarlink.services.deadlines import deadline_kind, entry_of, next_deadline
 from scholarlink.services.errors import ServiceError
 from scholarlink.services.matches import today
 from scholarlink.services.vocabulary import (
@@ -50,7 +52,7 @@ SORTS = {"deadline": "Deadline soonest", "amount": "Largest award", "name": "Nam
 
 
 def card_dict(s: Any, day: Any) -> dict[str, Any]:
-    date_label, countdown, days = deadline_text(s.deadline_month, s.deadline_day, day)
+    date_label, countdown, days = deadline_text(next_deadline(s, day), day, deadline_kind(s))
     return {
         "id": s.id,
         "name": s.name,
@@ -59,7 +61,8 @@ def card_dict(s: Any, day: Any) -> dict[str, Any]:
         "deadline": date_label,
         "countdown": countdown,
         "urgency": urgency(days),
-        "levels": ", ".join(ACADEMIC_LEVELS[x] for x in s.levels),
+        "levels": ", ".join(ACADEMIC_LEVELS[x] for x in s.levels) or "Any level",
+        "kind": KINDS.get(s.kind, s.kind),
         "essay": "Essay" if s.essay_required else "No essay",
         "states": ", ".join(s.states) if s.states else "Nationwide",
         "description": s.description,
@@ -266,12 +269,36 @@ def discover_page() -> rx.Component:
 # -- one scholarship ----------------------------------------------------------------------------
 
 
+def _cycle_text(cycle: dict[str, Any]) -> str:
+    deadline, opens = cycle.get("deadline"), cycle.get("opens")
+    klass = cycle.get("forGraduationYear")
+    fmt = "%b %-d, %Y"
+    parts = []
+    if cycle.get("state") == "opens_later" and opens:
+        parts.append(f"Opens {date.fromisoformat(opens).strftime(fmt)}")
+    if deadline:
+        parts.append(f"due {date.fromisoformat(deadline).strftime(fmt)}")
+    else:
+        parts.append("rolling deadline" if cycle.get("kind") == "rolling" else "dates vary")
+    text = "Your cycle: " + ", ".join(parts)
+    if klass:
+        text += f" (for the class of {klass})"
+    if cycle.get("projected") and cycle.get("readFor"):
+        text += f" — expected from the {cycle['readFor']} cycle's dates"
+    return text
+
+
 class DetailState(SessionState):
     found: bool = False
     s: dict[str, Any] = {}
     criteria: list[dict[str, Any]] = []
     eligible_text: str = ""
     eligible_color: str = "gray"
+    cycle_text: str = ""
+    sources: list[dict[str, str]] = []
+    verified: str = ""
+    stale: bool = False
+    report_open: bool = False
     cred_level: str = "trusted"
     cred_signals: list[str] = []
     cred_flags: list[str] = []
@@ -308,27 +335,92 @@ class DetailState(SessionState):
                 cred.signals,
                 cred.red_flags,
             )
+            entry = entry_of(row)
+            if entry is not None:
+                self.verified = entry.verified_on.strftime("%B %-d, %Y")
+                self.stale = (day - entry.verified_on).days > 15 * 30
+                self.sources = [
+                    {"url": src.url, "publisher": src.publisher or src.url.split("/")[2]}
+                    for src in entry.sources
+                ]
             if user_id is None:
-                self.criteria = []
+                self.criteria, self.cycle_text = [], ""
                 self.eligible_text = "Sign in to see whether you qualify."
                 self.eligible_color = "gray"
                 return
-            profile = profiles.get_profile(session, user_id)
-            facts = ProfileFacts.of(profile)
-            checks = evaluate(row, facts)
+            verdicts, cycle = matches.verdicts_for(
+                session, user_id=user_id, scholarship_id=row.id or 0
+            )
         self.criteria = [
-            {**c.as_dict(), "label": c.criterion.replace("_", " ").capitalize()} for c in checks
+            {
+                "status": str(v["status"]),
+                "detail": str(v["detail"]),
+                "label": str(v["criterion"]).capitalize(),
+                "field": str(v.get("field") or ""),
+                "question": str(v.get("question") or ""),
+                "confirmable": str(v.get("field") or "").startswith("answer:"),
+            }
+            for v in verdicts
         ]
-        unknown = [c for c in checks if c.status == "unknown"]
-        if not is_eligible(checks):
-            self.eligible_text, self.eligible_color = "You don't meet every requirement.", "red"
-        elif unknown:
+        hard = [v for v in verdicts if v.get("hard", True)]
+        unknown = [v for v in hard if v["status"] == "unknown"]
+        if cycle is None or any(v["status"] == "unmet" for v in hard):
             self.eligible_text, self.eligible_color = (
-                f"You may qualify — {len(unknown)} criterion(s) need information from your profile.",
+                "Not for you: a rule below is not met, or this cycle is not for your class.",
+                "red",
+            )
+            self.cycle_text = ""
+            return
+        self.cycle_text = _cycle_text(cycle)
+        if unknown:
+            self.eligible_text, self.eligible_color = (
+                f"Possible — {len(unknown)} question(s) below decide it.",
                 "amber",
             )
         else:
-            self.eligible_text, self.eligible_color = "You meet every stated requirement.", "green"
+            self.eligible_text, self.eligible_color = (
+                "You meet every published requirement for the cycle you apply in.",
+                "green",
+            )
+
+    @rx.event
+    def answer(self, field: str, question: str, value: bool) -> Any:
+        user_id = self._user_id()
+        if user_id is None:
+            return self._sign_in_redirect()
+        try:
+            with session_scope() as session:
+                matches.answer_question(
+                    session, user_id=user_id, field_name=field, question=question, answer=value
+                )
+        except ServiceError as exc:
+            self.error = exc.message
+            return None
+        self.notice = "Saved. Your matches will include this answer."
+        return DetailState.load
+
+    @rx.event
+    def toggle_report(self) -> None:
+        self.report_open = not self.report_open
+
+    @rx.event
+    def report(self, form: dict[str, Any]) -> None:
+        user_id = self._user_id()
+        sid = self._sid()
+        try:
+            catalogue.report_problem(
+                user_id=user_id,
+                scholarship_id=sid or 0,
+                what=str(form.get("what", "")),
+                message=str(form.get("message", "")),
+                correct_value=str(form.get("correct_value", "")) or None,
+                link=str(form.get("link", "")) or None,
+            )
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self.report_open = False
+        self.notice = "Thank you. We check every report against the programme's own page."
 
     @rx.event
     def start_application(self) -> EventSpec | None:
@@ -352,7 +444,108 @@ def _criterion_row(c: Any) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(c["label"], weight="medium")),
         rx.table.cell(status_badge(c["status"])),
-        rx.table.cell(rx.text(c["detail"], size="2")),
+        rx.table.cell(
+            rx.vstack(
+                rx.text(c["detail"], size="2"),
+                rx.cond(
+                    c["confirmable"].to(bool),
+                    rx.hstack(
+                        rx.text(c["question"], size="1", color=rx.color("gray", 11)),
+                        rx.button(
+                            "Yes",
+                            size="1",
+                            variant="soft",
+                            color_scheme="green",
+                            on_click=DetailState.answer(
+                                c["field"].to(str), c["question"].to(str), True
+                            ),
+                        ),
+                        rx.button(
+                            "No",
+                            size="1",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=DetailState.answer(
+                                c["field"].to(str), c["question"].to(str), False
+                            ),
+                        ),
+                        spacing="1",
+                        align="center",
+                        wrap="wrap",
+                    ),
+                    rx.fragment(),
+                ),
+                spacing="1",
+                align="start",
+            )
+        ),
+    )
+
+
+def _provenance() -> rx.Component:
+    return rx.vstack(
+        rx.text(
+            "Verified on ",
+            DetailState.verified,
+            " against: ",
+            rx.foreach(
+                DetailState.sources,
+                lambda src: rx.link(
+                    src["publisher"], href=src["url"], is_external=True, margin_right="0.5rem"
+                ),
+            ),
+            size="1",
+            color=rx.color("gray", 11),
+        ),
+        rx.cond(
+            DetailState.stale,
+            rx.callout(
+                "These facts were verified more than 15 months ago; check the official page.",
+                icon="clock-alert",
+                color_scheme="amber",
+                size="1",
+            ),
+            rx.fragment(),
+        ),
+        rx.button(
+            rx.icon("flag", size=14),
+            "Report a problem",
+            variant="ghost",
+            size="1",
+            on_click=DetailState.toggle_report,
+        ),
+        rx.cond(
+            DetailState.report_open,
+            rx.form(
+                rx.vstack(
+                    rx.el.label("What is wrong?", html_for="report-what"),
+                    rx.el.select(
+                        *[
+                            rx.el.option(label, value=value)
+                            for value, label in catalogue.REPORT_KINDS.items()
+                        ],
+                        name="what",
+                        id="report-what",
+                    ),
+                    rx.el.label("Tell us more", html_for="report-message"),
+                    rx.text_area(name="message", id="report-message", required=True, width="100%"),
+                    rx.el.label("The correct value (optional)", html_for="report-value"),
+                    rx.input(name="correct_value", id="report-value", width="100%"),
+                    rx.el.label("A link that shows it (optional)", html_for="report-link"),
+                    rx.input(name="link", id="report-link", type="url", width="100%"),
+                    rx.button("Send report", type="submit", size="2"),
+                    spacing="2",
+                    width="100%",
+                    max_width="32rem",
+                ),
+                on_submit=DetailState.report,
+                reset_on_submit=True,
+            ),
+            rx.fragment(),
+        ),
+        spacing="2",
+        align="start",
+        width="100%",
     )
 
 
@@ -406,6 +599,12 @@ def detail_page() -> rx.Component:
                     width="100%",
                 ),
                 rx.text(s["description"], size="3"),
+                rx.cond(
+                    DetailState.cycle_text != "",
+                    rx.callout(DetailState.cycle_text, icon="calendar", width="100%"),
+                    rx.fragment(),
+                ),
+                _provenance(),
                 rx.hstack(
                     rx.button(
                         rx.icon("file-plus", size=16),

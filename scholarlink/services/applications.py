@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from scholarlink.models import Application, Scholarship, utcnow
 from scholarlink.models.base import MAX_DB_INT
-from scholarlink.services.deadlines import days_until, next_deadline
+from scholarlink.services.deadlines import days_until, deadline_kind, next_deadline
 from scholarlink.services.errors import NotFound, ValidationFailed
 
 STATUSES: dict[str, str] = {
@@ -184,6 +184,7 @@ def get_application(session: Session, *, user_id: int, application_id: int) -> T
 
 def application_dict(app: Application, sch: Scholarship, today: date) -> dict[str, Any]:
     """An application as other systems see it."""
+    when = next_deadline(sch, today)
     return {
         "applicationId": app.id,
         "scholarshipId": sch.slug,
@@ -198,8 +199,9 @@ def application_dict(app: Application, sch: Scholarship, today: date) -> dict[st
         "notes": app.notes,
         "outcome": app.outcome,
         "amountWon": app.amount_won,
-        "deadline": next_deadline(sch.deadline_month, sch.deadline_day, today).isoformat(),
-        "daysUntilDeadline": days_until(sch.deadline_month, sch.deadline_day, today),
+        "deadline": when.isoformat() if when else None,
+        "deadlineKind": deadline_kind(sch),
+        "daysUntilDeadline": days_until(when, today),
         "createdAt": app.created_at.isoformat(),
         "updatedAt": app.updated_at.isoformat(),
     }

@@ -2,110 +2,58 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, func, select
 
-from scholarlink.models import Scholarship, utcnow
-from scholarlink.services.errors import ValidationFailed
+from scholarlink.db import session_scope
+from scholarlink.domain.rules import (
+    CatalogueEntry,
+    CitizenshipRule,
+    DemographicsRule,
+    FieldOfStudyRule,
+    GpaRule,
+    LevelRule,
+    NeedRule,
+    ResidenceStateRule,
+)
+from scholarlink.models import CatalogueReport, Scholarship, utcnow
+from scholarlink.services.errors import NotFound, ValidationFailed
 from scholarlink.services.vocabulary import (
     ACADEMIC_LEVELS,
-    CITIZENSHIP,
-    DEMOGRAPHICS,
     FIELD_FAMILIES,
-    INTERESTS,
     MAJOR_FIELDS,
     US_STATES,
 )
 
-DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "scholarships.json"
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,118}[a-z0-9]$")]
+DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "catalogue"
+CATALOGUE_FORMAT = 2
 
-
-def _check_vocab(values: list[str], vocabulary: dict[str, str], what: str) -> list[str]:
-    unknown = [v for v in values if v not in vocabulary]
-    if unknown:
-        raise ValueError(f"unknown {what}: {', '.join(unknown)}")
-    return values
-
-
-class CatalogueEntry(BaseModel):
-    """One scholarship as written in a catalogue file."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    slug: Slug
-    name: str = Field(min_length=3, max_length=200)
-    provider: str = Field(min_length=2, max_length=200)
-    amount_min: int = Field(ge=0)
-    amount_max: int = Field(ge=0)
-    deadline_month: int = Field(ge=1, le=12)
-    deadline_day: int = Field(ge=1, le=31)
-    levels: list[str] = Field(min_length=1)
-    min_gpa: float | None = Field(default=None, ge=0, le=5)
-    majors: list[str] = Field(default_factory=list)
-    states: list[str] = Field(default_factory=list)
-    citizenship: list[str] = Field(default_factory=list)
-    demographics: list[str] = Field(default_factory=list)
-    financial_need: bool = False
-    essay_required: bool = False
-    renewable: bool = False
-    awards_per_year: int | None = Field(default=None, ge=1)
-    interests: list[str] = Field(default_factory=list)
-    url: str = Field(pattern=r"^https?://", max_length=500)
-    description: str = Field(default="", max_length=2000)
-
-    @field_validator("levels")
-    @classmethod
-    def _levels(cls, v: list[str]) -> list[str]:
-        return _check_vocab(v, ACADEMIC_LEVELS, "level")
-
-    @field_validator("majors")
-    @classmethod
-    def _majors(cls, v: list[str]) -> list[str]:
-        return _check_vocab(v, MAJOR_FIELDS, "major field")
-
-    @field_validator("states")
-    @classmethod
-    def _states(cls, v: list[str]) -> list[str]:
-        return _check_vocab(v, US_STATES, "state")
-
-    @field_validator("citizenship")
-    @classmethod
-    def _citizenship(cls, v: list[str]) -> list[str]:
-        return _check_vocab(v, CITIZENSHIP, "citizenship")
-
-    @field_validator("demographics")
-    @classmethod
-    def _demographics(cls, v: list[str]) -> list[str]:
-        return _check_vocab(v, DEMOGRAPHICS, "demographic")
-
-    @field_validator("interests")
-    @classmethod
-    def _interests(cls, v: list[str]) -> list[str]:
-        return _check_vocab(v, INTERESTS, "interest")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> CatalogueEntry:
-        if self.amount_max < self.amount_min:
-            raise ValueError("amount_max is below amount_min")
-        try:
-            date(2024, self.deadline_month, self.deadline_day)  # 2024: Feb 29 is allowed
-        except ValueError as exc:
-            raise ValueError(f"deadline {self.deadline_month}/{self.deadline_day}: {exc}") from None
-        return self
+# Fields of study in the rule language (CIP 2020) → the coarse fields of the search filter.
+_CIP_TO_FIELD: tuple[tuple[str, str], ...] = (
+    ("11.1003", "cybersecurity"), ("51.38", "nursing"), ("51.12", "medicine"),
+    ("52.03", "accounting"), ("45.06", "economics"), ("45.09", "international_affairs"),
+    ("49.01", "aviation"), ("50.09", "music"), ("09", "journalism"), ("01", "agriculture"),
+    ("03", "environment"), ("11", "computer_science"), ("13", "education"), ("14", "engineering"),
+    ("15", "engineering"), ("16", "foreign_languages"), ("22", "law"), ("23", "humanities"),
+    ("26", "life_sciences"), ("27", "mathematics"), ("38", "humanities"), ("40", "physical_sciences"),
+    ("42", "social_sciences"), ("43", "public_service"), ("44", "public_service"),
+    ("45", "social_sciences"), ("50", "arts"), ("51", "health"), ("52", "business"),
+    ("54", "humanities"),
+)  # fmt: skip
 
 
 class CatalogueFileError(ValidationFailed):
-    """A catalogue file that cannot be loaded; `problems` lists `file:line: message`."""
+    """A catalogue that cannot be loaded; `problems` lists `file:line: message`."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(
@@ -121,45 +69,60 @@ class ParsedCatalogue:
     entries: list[CatalogueEntry]
 
 
+def catalogue_files(path: Path) -> list[Path]:
+    return sorted(path.glob("*.json")) if path.is_dir() else [path]
+
+
 def parse_catalogue(path: Path) -> ParsedCatalogue:
-    """Read and validate a whole catalogue file; every malformed row is reported with its line."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CatalogueFileError([f"{path}:{exc.lineno}: invalid JSON: {exc.msg}"]) from None
-    if not isinstance(document, dict) or not isinstance(document.get("scholarships"), list):
-        raise CatalogueFileError([f"{path}:1: expected an object with a 'scholarships' list"])
-    version = str(document.get("version", ""))
-    lines = _element_lines(text)
+    """Read and validate a whole catalogue (a directory of format-2 files, or one file); every
+    malformed entry is reported with its file and line, and nothing is returned unless all hold."""
     problems: list[str] = []
     entries: list[CatalogueEntry] = []
-    seen: dict[str, int] = {}
-    for index, raw in enumerate(document["scholarships"]):
-        line = lines[index] if index < len(lines) else 0
+    seen: dict[str, str] = {}
+    digest = hashlib.sha256()
+    files = catalogue_files(path)
+    if not files:
+        raise CatalogueFileError([f"{path}: no catalogue files"])
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        digest.update(text.encode())
         try:
-            entry = CatalogueEntry.model_validate(raw)
-        except ValidationError as exc:
-            for err in exc.errors():
-                where = ".".join(str(p) for p in err["loc"]) or "entry"
-                problems.append(f"{path}:{line}: {where}: {err['msg']}")
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{file}:{exc.lineno}: invalid JSON: {exc.msg}")
             continue
-        if entry.slug in seen:
-            problems.append(
-                f"{path}:{line}: slug {entry.slug!r} repeats the entry on line {seen[entry.slug]}"
-            )
+        if (
+            not isinstance(document, dict)
+            or document.get("format") != CATALOGUE_FORMAT
+            or not isinstance(document.get("entries"), list)
+        ):
+            problems.append(f'{file}:1: expected {{"format": 2, "entries": [...]}}')
             continue
-        seen[entry.slug] = line
-        entries.append(entry)
+        lines = _element_lines(text, "entries")
+        for index, raw in enumerate(document["entries"]):
+            line = lines[index] if index < len(lines) else 0
+            try:
+                entry = CatalogueEntry.model_validate(raw)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    where = ".".join(str(p) for p in err["loc"]) or "entry"
+                    problems.append(f"{file}:{line}: {where}: {err['msg']}")
+                continue
+            here = f"{file.name}:{line}"
+            if entry.slug in seen:
+                problems.append(f"{file}:{line}: slug {entry.slug!r} repeats {seen[entry.slug]}")
+                continue
+            seen[entry.slug] = here
+            entries.append(entry)
     if problems:
         raise CatalogueFileError(problems)
-    return ParsedCatalogue(version=version, entries=entries)
+    return ParsedCatalogue(version=f"{CATALOGUE_FORMAT}:{digest.hexdigest()[:12]}", entries=entries)
 
 
-def _element_lines(text: str) -> list[int]:
-    """Line numbers at which each element of the top-level 'scholarships' array starts."""
+def _element_lines(text: str, key_name: str) -> list[int]:
+    """Line numbers at which each element of the top-level array `key_name` starts."""
     decoder = json.JSONDecoder()
-    key = text.find('"scholarships"')
+    key = text.find(f'"{key_name}"')
     start = text.find("[", key) + 1 if key >= 0 else 0
     lines: list[int] = []
     pos = start
@@ -190,21 +153,69 @@ class LoadReport:
         return bool(self.inserted or self.updated or self.deactivated)
 
 
-_ENTRY_FIELDS = tuple(CatalogueEntry.model_fields)
+def _fields_of(codes: Iterable[str]) -> list[str]:
+    found = []
+    for code in codes:
+        for prefix, name in _CIP_TO_FIELD:
+            if code.startswith(prefix):
+                found.append(name)
+                break
+    return sorted(set(found))
+
+
+def row_values(entry: CatalogueEntry) -> dict[str, Any]:
+    """The Scholarship columns of an entry: the entry itself, and what search filters on."""
+    top = list(entry.rules)
+    levels = sorted({lv for r in top if isinstance(r, LevelRule) for lv in r.levels})
+    gpas = [r.min * 4.0 / r.scale for r in top if isinstance(r, GpaRule) and r.hard]
+    fixed = [c for c in entry.cycles if c.kind == "fixed" and c.deadline is not None]
+    latest = max(fixed, key=lambda c: c.deadline or date.min).deadline if fixed else None
+    return {
+        "slug": entry.slug,
+        "name": entry.name,
+        "provider": entry.provider,
+        "description": entry.description,
+        "url": entry.url,
+        "amount_min": entry.amount.min if entry.amount.min is not None else entry.amount.max,
+        "amount_max": entry.amount.max if entry.amount.max is not None else entry.amount.min,
+        "deadline_month": latest.month if latest else None,
+        "deadline_day": latest.day if latest else None,
+        "levels": levels,
+        "min_gpa": round(min(gpas), 2) if gpas else None,
+        "majors": _fields_of(c for r in top if isinstance(r, FieldOfStudyRule) for c in r.cip),
+        "states": sorted({s for r in top if isinstance(r, ResidenceStateRule) for s in r.states}),
+        "citizenship": sorted(
+            {c for r in top if isinstance(r, CitizenshipRule) for c in r.allowed}
+        ),
+        "demographics": sorted(
+            {d for r in top if isinstance(r, DemographicsRule) for d in r.any_of}
+        ),
+        "interests": [],
+        "financial_need": any(isinstance(r, NeedRule) for r in top),
+        "essay_required": bool(entry.effort.essay),
+        "renewable": bool(entry.renewable),
+        "awards_per_year": entry.awards_per_year,
+        "applicants_per_year": entry.applicants_per_year,
+        "kind": entry.kind,
+        "verified_on": entry.verified_on,
+        "entry": entry.model_dump(mode="json"),
+        "is_active": entry.status == "active",
+    }
 
 
 def load_catalogue(
     session: Session, entries: Sequence[CatalogueEntry], *, version: str, source: str = "catalogue"
 ) -> LoadReport:
-    """Upsert by slug; entries of the same source missing from the file are deactivated, never
-    deleted (applications may reference them). The caller owns the transaction."""
+    """Upsert by slug; entries of the same source missing from the catalogue, or marked inactive,
+    are deactivated, never deleted (applications may reference them). The caller owns the
+    transaction: a load is all or nothing."""
     report = LoadReport(version=version)
     existing = {
         s.slug: s for s in session.exec(select(Scholarship).where(Scholarship.source == source))
     }
     now = utcnow()
     for entry in entries:
-        data = entry.model_dump()
+        data = row_values(entry)
         row = existing.pop(entry.slug, None)
         if row is None:
             session.add(
@@ -215,15 +226,16 @@ def load_catalogue(
             report.inserted += 1
             continue
         changes = {k: v for k, v in data.items() if getattr(row, k) != v}
-        if not row.is_active:
-            changes["is_active"] = True
         if changes:
             for k, v in changes.items():
                 setattr(row, k, v)
             row.catalogue_version = version
             row.updated_at = now
             session.add(row)
-            report.updated += 1
+            if changes.get("is_active") is False:
+                report.deactivated += 1
+            else:
+                report.updated += 1
         else:
             report.unchanged += 1
     for row in existing.values():
@@ -253,6 +265,7 @@ class ScholarshipFilters(BaseModel):
     max_amount: int | None = Field(default=None, ge=0)
     deadline_within_days: int | None = Field(default=None, ge=0, le=366)
     essay: bool | None = None
+    kind: Literal["private", "state", "federal", "institutional", "military"] | None = None
     sort: SortKey = "deadline"
     page: int = Field(default=1, ge=1, le=100_000)
     page_size: int = Field(default=20, ge=1, le=100)
@@ -292,7 +305,7 @@ class Page:
 
 
 def _md_expr() -> Any:
-    return Scholarship.deadline_month * 100 + Scholarship.deadline_day
+    return col(Scholarship.deadline_month) * 100 + col(Scholarship.deadline_day)
 
 
 def _json_contains_any(column: Any, values: Iterable[str], dialect: str) -> Any:
@@ -342,11 +355,13 @@ def search_scholarships(session: Session, filters: ScholarshipFilters, *, today:
             sa.or_(col(Scholarship.min_gpa).is_(None), col(Scholarship.min_gpa) <= filters.gpa)
         )
     if filters.min_amount is not None:
-        query = query.where(Scholarship.amount_max >= filters.min_amount)
+        query = query.where(col(Scholarship.amount_max) >= filters.min_amount)
     if filters.max_amount is not None:
-        query = query.where(Scholarship.amount_min <= filters.max_amount)
+        query = query.where(col(Scholarship.amount_min) <= filters.max_amount)
     if filters.essay is not None:
         query = query.where(Scholarship.essay_required == filters.essay)
+    if filters.kind is not None:
+        query = query.where(Scholarship.kind == filters.kind)
     today_key = today.month * 100 + today.day
     md = _md_expr()
     if filters.deadline_within_days is not None:
@@ -360,11 +375,20 @@ def search_scholarships(session: Session, filters: ScholarshipFilters, *, today:
             query = query.where(sa.or_(md >= today_key, md <= end_key))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     if filters.sort == "amount":
-        order: list[Any] = [col(Scholarship.amount_max).desc(), col(Scholarship.name)]
+        order: list[Any] = [
+            sa.case((col(Scholarship.amount_max).is_(None), 1), else_=0),
+            col(Scholarship.amount_max).desc(),
+            col(Scholarship.name),
+        ]
     elif filters.sort == "name":
         order = [col(Scholarship.name)]
     else:
-        order = [sa.case((md >= today_key, 0), else_=1), md, col(Scholarship.name)]
+        # Upcoming dates first (this year's, then next year's); rolling and varying ones last.
+        order = [
+            sa.case((md.is_(None), 2), (md >= today_key, 0), else_=1),
+            md,
+            col(Scholarship.name),
+        ]
     items = session.exec(
         query.order_by(*order)
         .offset((filters.page - 1) * filters.page_size)
@@ -378,3 +402,69 @@ def get_scholarship(session: Session, scholarship_id: int) -> Scholarship | None
     if row is None or row.source != "catalogue":
         return None
     return row
+
+
+# --- reports from students ------------------------------------------------------------------
+
+REPORT_KINDS = {
+    "deadline": "The deadline is wrong",
+    "amount": "The amount is wrong",
+    "eligibility": "Who can apply is wrong",
+    "defunct": "The programme no longer exists",
+    "link": "The link is broken or wrong",
+    "other": "Something else",
+}
+
+
+def report_problem(
+    *,
+    user_id: int | None,
+    scholarship_id: int,
+    what: str,
+    message: str,
+    correct_value: str | None = None,
+    link: str | None = None,
+) -> CatalogueReport:
+    """Store a student's report for an operator; the catalogue itself never changes from it."""
+    problems = []
+    if what not in REPORT_KINDS:
+        problems.append({"field": "what", "message": "choose one of the listed problems"})
+    message = message.strip()
+    if not 5 <= len(message) <= 2000:
+        problems.append({"field": "message", "message": "5–2000 characters"})
+    if correct_value is not None and len(correct_value) > 500:
+        problems.append({"field": "correct_value", "message": "at most 500 characters"})
+    if link is not None and (len(link) > 1000 or not link.startswith(("http://", "https://"))):
+        problems.append({"field": "link", "message": "an http(s) link"})
+    if any(
+        ord(c) < 0x20 and c not in "\n\t" for c in message + (correct_value or "") + (link or "")
+    ):
+        problems.append({"field": "message", "message": "no control characters"})
+    if problems:
+        raise ValidationFailed("The report is not complete", details=problems)
+    with session_scope() as session:
+        row = get_scholarship(session, scholarship_id) if 0 < scholarship_id <= 2**31 - 1 else None
+        if row is None:
+            raise NotFound("No such scholarship")
+        report = CatalogueReport(
+            scholarship_id=scholarship_id,
+            user_id=user_id,
+            what=what,
+            message=message,
+            correct_value=correct_value,
+            link=link,
+        )
+        session.add(report)
+        session.flush()
+        return report
+
+
+def list_reports(*, status: str = "open") -> list[tuple[CatalogueReport, str]]:
+    with session_scope() as session:
+        rows = session.exec(
+            select(CatalogueReport, Scholarship.slug)
+            .join(Scholarship, col(Scholarship.id) == CatalogueReport.scholarship_id)
+            .where(CatalogueReport.status == status)
+            .order_by(col(CatalogueReport.id))
+        ).all()
+        return [(r, slug) for r, slug in rows]

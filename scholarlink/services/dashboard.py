@@ -11,7 +11,7 @@ from sqlmodel import Session, col, func, select
 from scholarlink.models import Application, Match, Scholarship
 from scholarlink.services import credits, profiles
 from scholarlink.services.applications import STATUSES
-from scholarlink.services.deadlines import days_until, next_deadline
+from scholarlink.services.matches import student_deadlines
 
 
 @dataclass
@@ -88,17 +88,24 @@ def build(session: Session, *, user_id: int, today: date) -> Dashboard:
     ).all()
     seen: set[int] = set()
     upcoming: list[dict[str, Any]] = []
-    for s, status in [*tracked, *((s, "bookmarked") for s in saved)]:
+    pairs = [*tracked, *((s, "bookmarked") for s in saved)]
+    # The deadline of the student's own cycle for each (not simply the programme's next one).
+    theirs = student_deadlines(
+        session, user_id=user_id, scholarship_ids=[s.id or 0 for s, _ in pairs], day=today
+    )
+    for s, status in pairs:
         if s.id in seen:
             continue
         seen.add(s.id or 0)
-        days = days_until(s.deadline_month, s.deadline_day, today)
+        when, _ = theirs.get(s.id or 0, (None, "varies"))
+        if when is None:
+            continue  # rolling or varying dates: no countdown to show
         upcoming.append(
             {
                 "id": s.id,
                 "name": s.name,
-                "days": days,
-                "date": next_deadline(s.deadline_month, s.deadline_day, today).strftime("%b %-d"),
+                "days": (when - today).days,
+                "date": when.strftime("%b %-d"),
                 "why": STATUSES.get(status, "Bookmarked"),
             }
         )

@@ -1,25 +1,48 @@
-"""Deadlines are stored as month/day and roll to the next cycle."""
+"""Deadlines: a programme's next one for anyone, and the one of a student's own cycle.
+
+Dates come from the verified cycles of each catalogue entry (domain.cycles); a programme with
+rolling or varying dates has no single deadline, and says so instead of showing an invented one.
+"""
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 
+from scholarlink.domain.cycles import next_deadline as _next
+from scholarlink.domain.rules import CatalogueEntry
+from scholarlink.models import Scholarship
 
-def next_deadline(month: int, day: int, today: date) -> date:
-    """The next date (today included) on month/day; Feb 29 is Feb 28 off leap years."""
-    for year in (today.year, today.year + 1):
-        last = calendar.monthrange(year, month)[1]
-        candidate = date(year, month, min(day, last))
-        if candidate >= today:
-            return candidate
-    raise AssertionError("unreachable: a month/day occurs within a year")
+_PARSED: dict[tuple[str, str], CatalogueEntry] = {}
 
 
-def days_until(month: int, day: int, today: date) -> int:
-    return (next_deadline(month, day, today) - today).days
+def entry_of(row: Scholarship) -> CatalogueEntry | None:
+    """The verified catalogue entry of a row (parsed once per catalogue version)."""
+    if not row.entry:
+        return None
+    key = (row.slug, f"{row.catalogue_version}:{row.updated_at}")
+    found = _PARSED.get(key)
+    if found is None:
+        found = CatalogueEntry.model_validate(row.entry)
+        if len(_PARSED) > 8192:
+            _PARSED.clear()
+        _PARSED[key] = found
+    return found
 
 
-def month_day_key(month: int, day: int) -> int:
-    """Sortable key for a month/day (SQL uses the same expression)."""
-    return month * 100 + day
+def next_deadline(row: Scholarship, today: date) -> date | None:
+    """The programme's next fixed deadline (today included), for anyone; None when its dates
+    are rolling or vary."""
+    entry = entry_of(row)
+    return _next(entry.cycles, today) if entry else None
+
+
+def deadline_kind(row: Scholarship) -> str:
+    entry = entry_of(row)
+    if entry is None or not entry.cycles:
+        return "varies"
+    kinds = {c.kind for c in entry.cycles}
+    return "fixed" if "fixed" in kinds else "rolling" if "rolling" in kinds else "varies"
+
+
+def days_until(when: date | None, today: date) -> int | None:
+    return None if when is None else (when - today).days

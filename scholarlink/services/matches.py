@@ -14,26 +14,30 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from scholarlink.ai.openai_provider import ProviderError
 from scholarlink.ai.providers import model_provider
 from scholarlink.db import session_scope
-from scholarlink.models import Match, Scholarship, StudentProfile, utcnow
+from scholarlink.domain.cycles import student_cycle
+from scholarlink.domain.eligibility import Profile, question_key
+from scholarlink.domain.engine import Judged, MatchResult, judge_entry, match_all
+from scholarlink.domain.rules import CatalogueEntry
+from scholarlink.models import Match, Scholarship, StudentAnswer, utcnow
 from scholarlink.observability.breakers import CircuitOpen
 from scholarlink.services.credits import (
     Usage,
     run_charged_operation,
     token_price,
 )
-from scholarlink.services.deadlines import next_deadline
-from scholarlink.services.eligibility import ProfileFacts
+from scholarlink.services.deadlines import entry_of, next_deadline
 from scholarlink.services.errors import InsufficientCredits, NotFound, ValidationFailed
-from scholarlink.services.matching import catalogue_index, explain
+from scholarlink.services.profiles import engine_profile, get_profile
 from scholarlink.settings import get_settings
 
 log = logging.getLogger(__name__)
-STORED_MATCHES = 50
+STORED_PER_GROUP = 60
+GROUPS = ("match", "possible", "opens_later")
 
 
 def today() -> date:
@@ -49,35 +53,169 @@ class MatchView:
     eligibility: list[dict[str, Any]]
     confidence: float
     provider: str = "local"
+    bucket: str = "match"
+    deadline: date | None = None
+    cycle: dict[str, Any] = field(default_factory=dict)
+    questions: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def rank_profile(
-    session: Session, facts: ProfileFacts, *, limit: int, exclude_ids: list[int] | None = None
-) -> list[MatchView]:
-    """Local ranking with explanations, for any profile (stored or sent by the agent)."""
-    index = catalogue_index(session)
-    day = today()
-    ranked = index.rank(facts, today=day, limit=limit, exclude_ids=exclude_ids or [])
-    out = []
-    for m in ranked:
-        criteria, reasons = explain(index, m, facts, today=day)
-        out.append(
-            MatchView(
-                scholarship_id=m.scholarship_id,
-                score=m.score,
-                chance=m.chance,
-                reasons=reasons,
-                eligibility=[c.as_dict() for c in criteria],
-                confidence=round(max(0.5, 1 - 0.1 * m.unknowns), 2),
-            )
+# -- the catalogue as the engine sees it ---------------------------------------------------------
+
+_CATALOGUE: dict[str, Any] = {"key": None, "entries": []}
+
+
+def active_entries(session: Session) -> list[tuple[int, CatalogueEntry]]:
+    """Every active catalogue programme, parsed once per catalogue change."""
+    key = session.exec(
+        select(func.count(), func.max(Scholarship.updated_at)).where(
+            Scholarship.source == "catalogue", Scholarship.is_active
         )
+    ).one()
+    if _CATALOGUE["key"] != tuple(key):
+        rows = session.exec(
+            select(Scholarship).where(Scholarship.source == "catalogue", Scholarship.is_active)
+        ).all()
+        parsed = []
+        for row in rows:
+            entry = entry_of(row)
+            if entry is not None and row.id is not None:
+                parsed.append((row.id, entry))
+        _CATALOGUE.update(key=tuple(key), entries=parsed)
+    return list(_CATALOGUE["entries"])
+
+
+def answers_of(session: Session, user_id: int) -> dict[str, bool]:
+    return {
+        a.question_key: a.answer
+        for a in session.exec(select(StudentAnswer).where(StudentAnswer.user_id == user_id))
+    }
+
+
+def student_profile(session: Session, user_id: int) -> Profile:
+    """The engine's profile of a stored student: their fields and their answers."""
+    return engine_profile(get_profile(session, user_id), answers_of(session, user_id))
+
+
+def _view(j: Judged) -> MatchView:
+    return MatchView(
+        scholarship_id=int(j.key),
+        score=j.rank.score,
+        chance=j.rank.chance,
+        reasons=j.rank.reasons,
+        eligibility=[v.as_dict() for v in j.verdicts],
+        confidence=round(0.5 ** len(j.questions), 3),
+        bucket=j.group,
+        deadline=j.cycle.deadline,
+        cycle=j.cycle.as_dict(),
+        questions=[q.as_dict() for q in j.questions],
+    )
+
+
+def judge_profile(
+    session: Session, profile: Profile, *, no_essay_first: bool = False, day: date | None = None
+) -> MatchResult:
+    """The whole catalogue judged for `profile` (matches, possible, opens later)."""
+    return match_all(
+        active_entries(session), profile, day or today(), no_essay_first=no_essay_first
+    )
+
+
+def rank_profile(
+    session: Session,
+    profile: Profile,
+    *,
+    limit: int,
+    exclude_ids: list[int] | None = None,
+    no_essay_first: bool = False,
+) -> dict[str, list[MatchView]]:
+    """Each group's views, best first, `limit` each, without the excluded (dismissed) ones."""
+    result = judge_profile(session, profile, no_essay_first=no_essay_first)
+    skip = set(exclude_ids or [])
+    return {
+        "match": [_view(j) for j in result.matches if j.key not in skip][:limit],
+        "possible": [_view(j) for j in result.possible if j.key not in skip][:limit],
+        "opens_later": [_view(j) for j in result.opens_later if j.key not in skip][:limit],
+    }
+
+
+def explain(session: Session, *, user_id: int | None, scholarship_id: int) -> Judged | None:
+    """One programme judged for a student (their cycle, every rule's verdict), or None when the
+    programme is not for them (an unmet rule, or closed for their class)."""
+    row = session.get(Scholarship, scholarship_id)
+    entry = entry_of(row) if row is not None else None
+    if entry is None:
+        return None
+    profile = student_profile(session, user_id) if user_id is not None else Profile()
+    return judge_entry(entry, scholarship_id, profile, today())
+
+
+def verdicts_for(
+    session: Session, *, user_id: int | None, scholarship_id: int
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Every rule's verdict for the student, even when the programme is not for them, and the
+    cycle they would apply in (None when closed for them)."""
+    row = session.get(Scholarship, scholarship_id)
+    entry = entry_of(row) if row is not None else None
+    if entry is None:
+        return [], None
+    profile = student_profile(session, user_id) if user_id is not None else Profile()
+    cycle = student_cycle(entry.cycles, list(entry.rules), profile, today())
+    return [v.as_dict() for v in cycle.verdicts], (
+        None if cycle.state == "closed" else cycle.as_dict()
+    )
+
+
+def answer_question(
+    session: Session, *, user_id: int, field_name: str, question: str, answer: bool
+) -> None:
+    """Keep a student's answer to a requirement to confirm (once per question, changeable)."""
+    if not field_name.startswith("answer:") or not 5 <= len(question) <= 500:
+        raise ValidationFailed(
+            "That is not a question a programme asks",
+            details=[{"field": "question", "message": "unknown question"}],
+        )
+    key = field_name.removeprefix("answer:")
+    if key != question_key(question):
+        raise ValidationFailed(
+            "That is not a question a programme asks",
+            details=[{"field": "question", "message": "does not match its key"}],
+        )
+    row = session.exec(
+        select(StudentAnswer).where(
+            StudentAnswer.user_id == user_id, StudentAnswer.question_key == key
+        )
+    ).first() or StudentAnswer(user_id=user_id, question_key=key, question=question, answer=answer)
+    row.answer, row.answered_at = answer, utcnow()
+    session.add(row)
+    session.flush()
+
+
+def student_deadlines(
+    session: Session, *, user_id: int, scholarship_ids: list[int], day: date | None = None
+) -> dict[int, tuple[date | None, str]]:
+    """The deadline of the student's own cycle for each programme (kind when undated)."""
+    day = day or today()
+    profile = student_profile(session, user_id)
+    out: dict[int, tuple[date | None, str]] = {}
+    for sid in scholarship_ids:
+        row = session.get(Scholarship, sid)
+        entry = entry_of(row) if row is not None else None
+        if entry is None:
+            out[sid] = (None, "varies")
+            continue
+        cycle = student_cycle(entry.cycles, list(entry.rules), profile, day)
+        if cycle.state == "closed":
+            when = next_deadline(row, day) if row is not None else None
+            out[sid] = (when, "fixed" if when else cycle.kind)
+        else:
+            out[sid] = (cycle.deadline, cycle.kind)
     return out
 
 
 def refine_with_model(
     session_views: list[MatchView],
-    facts: ProfileFacts,
+    facts: Profile,
     *,
     user_id: int | None,
     operation_id: str,
@@ -103,6 +241,7 @@ def refine_with_model(
                 "name": rows[v.scholarship_id].name,
                 "description": rows[v.scholarship_id].description,
                 "amountMax": rows[v.scholarship_id].amount_max,
+                "deadline": v.deadline.isoformat() if v.deadline else None,
                 "localScore": v.score,
                 "eligibility": [e["detail"] for e in v.eligibility],
             }
@@ -117,7 +256,6 @@ def refine_with_model(
         "major": facts.major,
         "level": facts.academic_level,
         "state": facts.state,
-        "interests": sorted(facts.interests),
     }
 
     def work() -> tuple[dict[str, Any], Usage]:
@@ -159,36 +297,50 @@ def refine_with_model(
             continue
         reasons = [r for r in a.get("reasons", []) if isinstance(r, str)][:4] or v.reasons
         # Eligibility stays the local, rule-based verdict: the model only re-ranks.
+        # Eligibility, the cycle and the chance level (from published selectivity) stay local.
         refined.append(
             MatchView(
                 scholarship_id=v.scholarship_id,
                 score=max(0, min(100, int(a.get("score", v.score)))),
-                chance=a.get("chanceLevel", v.chance),
-                reasons=reasons + [r for r in v.reasons if r.startswith("Confirm in your profile")],
+                chance=v.chance,
+                reasons=reasons + [r for r in v.reasons if r.startswith("Odds:")],
                 eligibility=v.eligibility,
                 confidence=v.confidence,
                 provider="openai",
+                bucket=v.bucket,
+                deadline=v.deadline,
+                cycle=v.cycle,
+                questions=v.questions,
             )
         )
     refined.sort(key=lambda v: (-v.score, v.scholarship_id))
     return refined, "openai"
 
 
-def refresh_matches(*, user_id: int, operation_id: str | None = None) -> int:
-    """Recompute and store a student's matches; returns how many are current."""
+def refresh_matches(
+    *, user_id: int, operation_id: str | None = None, no_essay_first: bool = False
+) -> int:
+    """Recompute and store a student's matches, possible ones and opens-later ones; returns how
+    many matches are current. Only the matches go to the model (when configured), to re-rank."""
     with session_scope() as session:
-        profile = session.exec(
-            select(StudentProfile).where(StudentProfile.user_id == user_id)
-        ).first()
-        facts = ProfileFacts.of(profile)
+        profile = student_profile(session, user_id)
         dismissed = list(
             session.exec(
                 select(Match.scholarship_id).where(Match.user_id == user_id, Match.dismissed)
             )
         )
-        views = rank_profile(session, facts, limit=STORED_MATCHES, exclude_ids=dismissed)
-    views, _ = refine_with_model(
-        views, facts, user_id=user_id, operation_id=operation_id or f"match:{uuid.uuid4()}"
+        groups = rank_profile(
+            session,
+            profile,
+            limit=STORED_PER_GROUP,
+            exclude_ids=dismissed,
+            no_essay_first=no_essay_first,
+        )
+    groups["match"], _ = refine_with_model(
+        groups["match"],
+        profile,
+        user_id=user_id,
+        operation_id=operation_id or f"match:{uuid.uuid4()}",
     )
     with session_scope() as session:
         existing = {
@@ -196,30 +348,38 @@ def refresh_matches(*, user_id: int, operation_id: str | None = None) -> int:
         }
         now = utcnow()
         current = set()
-        for v in views:
-            row = existing.get(v.scholarship_id) or Match(
-                user_id=user_id, scholarship_id=v.scholarship_id, score=0, chance="long_shot"
-            )
-            row.score, row.chance, row.reasons, row.eligibility = (
-                v.score,
-                v.chance,
-                v.reasons,
-                v.eligibility,
-            )
-            row.confidence, row.provider, row.is_current, row.computed_at = (
-                v.confidence,
-                v.provider,
-                True,
-                now,
-            )
-            session.add(row)
-            current.add(v.scholarship_id)
+        for views in groups.values():
+            for v in views:
+                row = existing.get(v.scholarship_id) or Match(
+                    user_id=user_id, scholarship_id=v.scholarship_id, score=0, chance="long_shot"
+                )
+                row.score, row.chance, row.reasons, row.eligibility = (
+                    v.score,
+                    v.chance,
+                    v.reasons,
+                    v.eligibility,
+                )
+                row.confidence, row.provider, row.is_current, row.computed_at = (
+                    v.confidence,
+                    v.provider,
+                    True,
+                    now,
+                )
+                row.bucket, row.deadline, row.cycle, row.questions = (
+                    v.bucket,
+                    v.deadline,
+                    v.cycle,
+                    v.questions,
+                )
+                session.add(row)
+                current.add(v.scholarship_id)
         for sid, row in existing.items():
             if sid not in current and row.is_current and not row.dismissed:
-                # No longer ranked (profile or catalogue changed): kept for bookmarks, not shown.
+                # No longer for this student (profile, answers or catalogue changed): kept for
+                # bookmarks, not shown.
                 row.is_current = False
                 session.add(row)
-    return len(views)
+    return len(groups["match"])
 
 
 @dataclass
@@ -234,6 +394,7 @@ def list_matches(
     user_id: int,
     include_dismissed: bool = False,
     bookmarked_only: bool = False,
+    bucket: str | None = "match",
 ) -> list[StoredMatch]:
     query = (
         select(Match, Scholarship)
@@ -246,7 +407,14 @@ def list_matches(
         query = query.where(Match.dismissed)
     else:
         query = query.where(Match.is_current, ~col(Match.dismissed))
-    rows = session.exec(query.order_by(col(Match.score).desc(), col(Match.scholarship_id))).all()
+        if bucket is not None:
+            query = query.where(Match.bucket == bucket)
+    order = (
+        [col(Match.deadline), col(Match.score).desc()]
+        if bucket == "opens_later"
+        else [col(Match.score).desc()]
+    )
+    rows = session.exec(query.order_by(*order, col(Match.scholarship_id))).all()
     return [StoredMatch(m, s) for m, s in rows]
 
 
@@ -297,38 +465,84 @@ def undismiss(session: Session, *, user_id: int, match_id: int) -> Match:
     return row
 
 
-def match_payload(views: list[MatchView], session: Session, *, started: float) -> dict[str, Any]:
-    """The agent contract's result shape for student_pilot.match_scholarships."""
-    ids = [v.scholarship_id for v in views]
-    rows = {s.id: s for s in session.exec(select(Scholarship).where(col(Scholarship.id).in_(ids)))}
-    day = today()
-    matches = []
-    for v in views:
-        s = rows.get(v.scholarship_id)
-        if s is None:
-            continue
-        matches.append(
-            {
-                "scholarshipId": s.slug,
-                "scholarship": {
-                    "title": s.name,
-                    "organization": s.provider,
-                    "amount": s.amount_max,
-                    "amountMin": s.amount_min,
-                    "deadline": next_deadline(s.deadline_month, s.deadline_day, day).isoformat(),
-                    "url": s.url,
-                },
-                "score": v.score,
-                "matchScore": v.score,
-                "reasoning": v.reasons,
-                "chanceLevel": v.chance,
-                "eligibility": v.eligibility,
-                "confidence": v.confidence,
-                "provider": v.provider,
-            }
-        )
+def _item(v: MatchView, s: Scholarship) -> dict[str, Any]:
     return {
-        "matches": matches,
-        "count": len(matches),
+        "scholarshipId": s.slug,
+        "scholarship": {
+            "title": s.name,
+            "organization": s.provider,
+            "amount": s.amount_max,
+            "amountMin": s.amount_min,
+            "deadline": v.deadline.isoformat() if v.deadline else None,
+            "url": s.url,
+            "kind": s.kind,
+            "verifiedOn": s.verified_on.isoformat() if s.verified_on else None,
+        },
+        "score": v.score,
+        "matchScore": v.score,
+        "reasoning": v.reasons,
+        "chanceLevel": v.chance,
+        "eligibility": v.eligibility,
+        "confidence": v.confidence,
+        "provider": v.provider,
+        "deadline": v.deadline.isoformat() if v.deadline else None,
+        "cycle": {
+            "opens": v.cycle.get("opens"),
+            "deadline": v.cycle.get("deadline"),
+            "forGraduationYear": v.cycle.get("forGraduationYear"),
+            "kind": v.cycle.get("kind"),
+        },
+    }
+
+
+def match_payload(
+    groups: dict[str, list[MatchView]], session: Session, *, started: float
+) -> dict[str, Any]:
+    """The agent contract's full result for student_pilot.match_scholarships."""
+    ids = [v.scholarship_id for views in groups.values() for v in views]
+    rows = {s.id: s for s in session.exec(select(Scholarship).where(col(Scholarship.id).in_(ids)))}
+    out: dict[str, list[dict[str, Any]]] = {"matches": [], "possible": [], "opensLater": []}
+    for bucket, name in (
+        ("match", "matches"),
+        ("possible", "possible"),
+        ("opens_later", "opensLater"),
+    ):
+        for v in groups.get(bucket, []):
+            s = rows.get(v.scholarship_id)
+            if s is None:
+                continue
+            item = _item(v, s)
+            if bucket == "possible":
+                item["questions"] = v.questions
+            if bucket == "opens_later":
+                item["opens"] = v.cycle.get("opens")
+                item["questions"] = v.questions
+            out[name].append(item)
+    return {
+        **out,
+        "count": len(out["matches"]),
         "executionTimeMs": round((time.perf_counter() - started) * 1000, 1),
     }
+
+
+def stored_groups(session: Session, *, user_id: int, limit: int) -> dict[str, list[MatchView]]:
+    """A student's stored groups as views (what the app shows them)."""
+    out: dict[str, list[MatchView]] = {}
+    for bucket in GROUPS:
+        out[bucket] = [
+            MatchView(
+                scholarship_id=m.scholarship.id or 0,
+                score=m.match.score,
+                chance=m.match.chance,
+                reasons=m.match.reasons,
+                eligibility=m.match.eligibility,
+                confidence=m.match.confidence,
+                provider=m.match.provider,
+                bucket=m.match.bucket,
+                deadline=m.match.deadline,
+                cycle=m.match.cycle,
+                questions=m.match.questions,
+            )
+            for m in list_matches(session, user_id=user_id, bucket=bucket)[:limit]
+        ]
+    return out

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel, to_snake
 from sqlmodel import Session, select
 
+from scholarlink.domain.eligibility import Profile
+from scholarlink.domain.vocabulary import CITIZENSHIP
 from scholarlink.models import StudentProfile, User, utcnow
 from scholarlink.services.errors import NotFound, ValidationFailed
 from scholarlink.services.vocabulary import (
     ACADEMIC_LEVELS,
-    CITIZENSHIP,
     DEMOGRAPHICS,
     INTERESTS,
     US_STATES,
@@ -31,6 +33,12 @@ _CITIZENSHIP_ALIASES = {
     "green card": "permanent_resident",
     "undocumented": "daca",
     "international student": "international",
+    "us national": "us_national",
+    "refugee": "refugee_asylee",
+    "asylee": "refugee_asylee",
+    "eligible noncitizen": "other_eligible_noncitizen",
+    "f-1": "international",
+    "f1": "international",
 }
 _LEVEL_ALIASES = {
     "high school senior": "high_school_senior",
@@ -50,6 +58,12 @@ _LEVEL_ALIASES = {
 
 def _normalise_key(value: str) -> str:
     return value.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+class TestScores(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    sat: int | None = Field(default=None, ge=400, le=1600)
+    act: int | None = Field(default=None, ge=1, le=36)
 
 
 class ProfileInput(BaseModel):
@@ -72,6 +86,39 @@ class ProfileInput(BaseModel):
     extracurriculars: list[str] | None = Field(default=None, max_length=30)
     achievements: list[str] | None = Field(default=None, max_length=30)
     financial_need: bool | None = None
+    # What real eligibility rules need (agent contract: profileData, in full).
+    birth_date: date | None = None
+    country_of_citizenship: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
+    school_state: str | None = None
+    institution: str | None = Field(default=None, max_length=200)
+    pell_eligible: bool | None = None
+    household_income: int | None = Field(default=None, ge=0, le=100_000_000)
+    household_size: int | None = Field(default=None, ge=1, le=30)
+    test_scores: TestScores | None = None
+    class_rank_percent: float | None = Field(default=None, gt=0, le=100)
+    memberships: list[str] | None = Field(default=None, max_length=30)
+
+    @field_validator("birth_date")
+    @classmethod
+    def _born(cls, v: date | None) -> date | None:
+        if v is not None and not (date(1900, 1, 1) <= v <= date.today()):
+            raise ValueError("enter a real date of birth")
+        return v
+
+    @field_validator("country_of_citizenship")
+    @classmethod
+    def _country(cls, v: str | None) -> str | None:
+        return v.upper() if v else None
+
+    @field_validator("memberships")
+    @classmethod
+    def _memberships(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return None
+        items = [x.strip() for x in v if x.strip()]
+        if any(len(x) > 120 for x in items):
+            raise ValueError("each entry must be at most 120 characters")
+        return items
 
     @field_validator("academic_level")
     @classmethod
@@ -83,7 +130,7 @@ class ProfileInput(BaseModel):
             raise ValueError("choose one of: " + ", ".join(ACADEMIC_LEVELS.values()))
         return key
 
-    @field_validator("state")
+    @field_validator("state", "school_state")
     @classmethod
     def _state(cls, v: str | None) -> str | None:
         if v is None or v == "":
@@ -181,12 +228,20 @@ def update_profile(session: Session, *, user_id: int, changes: ProfileInput) -> 
     profile = get_profile(session, user_id) or StudentProfile(user_id=user_id)
     for key, value in changes.model_dump(exclude_unset=True).items():
         if value is None and key in (
-            "demographics",
             "interests",
             "extracurriculars",
             "achievements",
+            "memberships",
         ):
             value = []
+        if key == "test_scores":
+            scores = changes.test_scores
+            profile.sat = scores.sat if scores else None
+            profile.act = scores.act if scores else None
+            continue
+        if key == "household_size":
+            continue  # read with the income by need rules that publish it; not stored yet
+        # demographics: None stays None ("prefers not to say"); [] is "none of these".
         setattr(profile, key, value)
     if profile.gpa is not None and profile.gpa > 4.0:
         profile.gpa_weighted = True
@@ -212,6 +267,8 @@ COMPLETION_FIELDS: tuple[MissingField, ...] = (
     MissingField("graduation_year", "Graduation year", "Tells us which application cycle you are in."),
     MissingField("school", "School", "Some awards are tied to a school or district."),
     MissingField("financial_need", "Financial need", "Need-based awards ask whether you have demonstrated need."),
+    MissingField("birth_date", "Date of birth", "Some awards have age limits (under 25, 17–22 at entry…)."),
+    MissingField("pell_eligible", "Pell eligibility", "State and federal grants, and many need-based awards, follow Pell eligibility from the FAFSA."),
     MissingField("interests", "Interests", "Used to rank awards that fit what you care about."),
     MissingField("extracurriculars", "Extracurriculars", "Leadership and service awards look for them; essay ideas draw on them."),
     MissingField("achievements", "Achievements", "Merit awards and essay ideas draw on them."),
@@ -246,7 +303,16 @@ def profile_dict(profile: StudentProfile, public_id: str) -> dict[str, Any]:
         "school": profile.school,
         "state": profile.state,
         "citizenship": profile.citizenship,
-        "demographics": list(profile.demographics),
+        "demographics": None if profile.demographics is None else list(profile.demographics),
+        "birthDate": profile.birth_date.isoformat() if profile.birth_date else None,
+        "countryOfCitizenship": profile.country_of_citizenship,
+        "schoolState": profile.school_state,
+        "institution": profile.institution,
+        "pellEligible": profile.pell_eligible,
+        "householdIncome": profile.household_income,
+        "testScores": {"sat": profile.sat, "act": profile.act},
+        "classRankPercent": profile.class_rank_percent,
+        "memberships": list(profile.memberships),
         "interests": list(profile.interests),
         "extracurriculars": list(profile.extracurriculars),
         "achievements": list(profile.achievements),
@@ -254,3 +320,57 @@ def profile_dict(profile: StudentProfile, public_id: str) -> dict[str, Any]:
         "completion": profile_completion(profile).percent,
         "updatedAt": profile.updated_at.isoformat(),
     }
+
+
+def engine_profile(
+    profile: StudentProfile | None, answers: dict[str, bool] | None = None
+) -> Profile:
+    """What the eligibility engine knows of a stored profile (blank stays unknown)."""
+    if profile is None:
+        return Profile(answers=dict(answers or {}))
+    return Profile(
+        gpa=profile.gpa,
+        gpa_weighted=profile.gpa_weighted if profile.gpa is not None else None,
+        major=profile.major,
+        academic_level=profile.academic_level,
+        graduation_year=profile.graduation_year,
+        birth_date=profile.birth_date,
+        citizenship=profile.citizenship,
+        state=profile.state,
+        school_state=profile.school_state,
+        institution=profile.institution,
+        demographics=None if profile.demographics is None else frozenset(profile.demographics),
+        financial_need=profile.financial_need,
+        pell_eligible=profile.pell_eligible,
+        household_income=profile.household_income,
+        sat=profile.sat,
+        act=profile.act,
+        class_rank_percent=profile.class_rank_percent,
+        memberships=tuple(profile.memberships) or None,
+        answers=dict(answers or {}),
+    )
+
+
+def engine_profile_from_input(data: ProfileInput) -> Profile:
+    """The engine's view of a profile sent by another system (the agent's profileData)."""
+    scores = data.test_scores
+    return Profile(
+        gpa=data.gpa,
+        gpa_weighted=data.gpa_weighted if data.gpa is not None else None,
+        major=data.major,
+        academic_level=data.academic_level,
+        graduation_year=data.graduation_year,
+        birth_date=data.birth_date,
+        citizenship=data.citizenship,
+        state=data.state,
+        school_state=data.school_state,
+        institution=data.institution,
+        demographics=None if data.demographics is None else frozenset(data.demographics),
+        financial_need=data.financial_need,
+        pell_eligible=data.pell_eligible,
+        household_income=data.household_income,
+        sat=scores.sat if scores else None,
+        act=scores.act if scores else None,
+        class_rank_percent=data.class_rank_percent,
+        memberships=tuple(data.memberships) if data.memberships else None,
+    )

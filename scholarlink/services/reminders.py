@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scholarlink.models import Application, Match, Notification, Scholarship, User, utcnow
-from scholarlink.services.deadlines import days_until, next_deadline
+from scholarlink.services.matches import student_deadlines
 from scholarlink.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ def tracked_deadlines(
         marks = marks.where(Match.user_id == user_id)
     seen: set[tuple[int, int]] = set()
     out: list[Deadline] = []
+    found: list[tuple[str, int, Scholarship]] = []
     for why, rows in (
         ("application", session.exec(apps).all()),
         ("bookmark", session.exec(marks).all()),
@@ -63,9 +64,19 @@ def tracked_deadlines(
             if key in seen:
                 continue
             seen.add(key)
-            out.append(
-                Deadline(uid, s, next_deadline(s.deadline_month, s.deadline_day, today), why)
-            )
+            found.append((why, uid, s))
+    # Each student's own cycle decides the date (a senior is not reminded of next year's cycle).
+    by_user: dict[int, list[int]] = {}
+    for _, uid, s in found:
+        by_user.setdefault(uid, []).append(s.id or 0)
+    theirs = {
+        uid: student_deadlines(session, user_id=uid, scholarship_ids=ids, day=today)
+        for uid, ids in by_user.items()
+    }
+    for why, uid, s in found:
+        when, _ = theirs[uid].get(s.id or 0, (None, "varies"))
+        if when is not None:
+            out.append(Deadline(uid, s, when, why))
     return sorted(out, key=lambda d: (d.due, d.scholarship.name))
 
 
@@ -73,7 +84,7 @@ def create_due_reminders(session: Session, *, today: date) -> list[Notification]
     """Notifications for deadlines exactly 21, 7 or 1 days away; each is created once."""
     created = []
     for d in tracked_deadlines(session, today=today):
-        days = days_until(d.scholarship.deadline_month, d.scholarship.deadline_day, today)
+        days = (d.due - today).days
         if days not in OFFSETS:
             continue
         key = f"deadline:{d.user_id}:{d.scholarship.id}:{d.due.isoformat()}:{days}"

@@ -1,58 +1,70 @@
-"""Seeded synthetic catalogues for benchmarks — never mixed with the real catalogue.
-
-Rows are named "Synthetic scholarship #n", use example.org URLs and load with source="synthetic",
-which the catalogue search and the student app never show.
-"""
+"""Synthetic catalogue entries (format 2) for benchmarks: plausible rules, cycles and amounts,
+clearly not real (example.org URLs, source "synthetic"), never shown to students."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
-from scholarlink.services.vocabulary import (
-    ACADEMIC_LEVELS,
-    CITIZENSHIP,
-    DEMOGRAPHICS,
-    INTERESTS,
-    MAJOR_FIELDS,
-    US_STATES,
-)
+from scholarlink.domain.vocabulary import DEMOGRAPHICS, LEVELS, US_STATES
 
-_LEVELS = list(ACADEMIC_LEVELS)
-_MAJORS = list(MAJOR_FIELDS)
-_STATES = list(US_STATES)
-_CITIZENSHIP = list(CITIZENSHIP)
-_DEMOGRAPHICS = list(DEMOGRAPHICS)
-_INTERESTS = list(INTERESTS)
-_AMOUNTS = (500, 1000, 1500, 2000, 2500, 5000, 7500, 10000, 20000, 40000)
+_CIP = ["11", "14", "26", "27", "40", "51.38", "52", "13", "45", "50", "09", "22.01"]
+_CITIZENSHIP = [
+    ["us_citizen", "us_national", "permanent_resident"],
+    ["us_citizen", "us_national", "permanent_resident", "refugee_asylee", "daca"],
+]
 
 
 def synthetic_entries(count: int, *, seed: int = 1) -> Iterator[dict[str, Any]]:
-    """`count` catalogue entries drawn from a distribution shaped like the real catalogue."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible benchmark data, not secrets
-    for n in range(1, count + 1):
-        amount = rng.choice(_AMOUNTS)
-        month = rng.randint(1, 12)
+    rng = random.Random(seed)
+    levels = list(LEVELS)
+    states = list(US_STATES)
+    groups = list(DEMOGRAPHICS)
+    for n in range(count):
+        rules: list[dict[str, Any]] = [
+            {"type": "level", "levels": sorted(rng.sample(levels, rng.randint(1, 3)))}
+        ]
+        if rng.random() < 0.5:
+            rules.append({"type": "gpa", "min": rng.choice([2.5, 3.0, 3.3, 3.5]), "scale": 4.0})
+        if rng.random() < 0.4:
+            rules.append({"type": "citizenship", "allowed": rng.choice(_CITIZENSHIP)})
+        if rng.random() < 0.3:
+            rules.append({"type": "residence_state", "states": rng.sample(states, 1)})
+        if rng.random() < 0.2:
+            rules.append({"type": "demographics", "any_of": rng.sample(groups, 1)})
+        if rng.random() < 0.3:
+            rules.append({"type": "field_of_study", "cip": rng.sample(_CIP, 2)})
+        if rng.random() < 0.2:
+            rules.append({"type": "need", "financial_need": True})
+        if rng.random() < 0.3:
+            rules.append({"type": "confirm", "question": "Will you enrol full time next year?"})
+        month, day = rng.randint(1, 12), rng.randint(1, 28)
+        high = rng.choice([500, 1000, 2500, 5000, 10000, 25000])
         yield {
             "slug": f"synthetic-{seed}-{n}",
-            "name": f"Synthetic scholarship #{n}",
-            "provider": f"Synthetic foundation {rng.randint(1, 500)}",
-            "amount_min": amount,
-            "amount_max": amount * rng.choice((1, 1, 2)),
-            "deadline_month": month,
-            "deadline_day": rng.randint(1, 28),
-            "levels": rng.sample(_LEVELS, rng.randint(1, 3)),
-            "min_gpa": rng.choice((None, None, 2.5, 3.0, 3.3, 3.5)),
-            "majors": [] if rng.random() < 0.5 else rng.sample(_MAJORS, rng.randint(1, 3)),
-            "states": [] if rng.random() < 0.8 else [rng.choice(_STATES)],
-            "citizenship": [] if rng.random() < 0.5 else ["us_citizen", "permanent_resident"],
-            "demographics": [] if rng.random() < 0.8 else [rng.choice(_DEMOGRAPHICS)],
-            "financial_need": rng.random() < 0.25,
-            "essay_required": rng.random() < 0.6,
-            "renewable": rng.random() < 0.3,
-            "awards_per_year": rng.choice((None, 1, 5, 10, 50, 100, 500)),
-            "interests": rng.sample(_INTERESTS, rng.randint(0, 3)),
-            "url": f"https://example.org/synthetic/{seed}/{n}",
-            "description": "Synthetic benchmark entry; not a real scholarship.",
+            "name": f"Synthetic award {n}",
+            "provider": "Synthetic data",
+            "kind": rng.choice(["private", "private", "state", "federal"]),
+            "status": "active",
+            "inactive_reason": None,
+            "url": f"https://example.org/synthetic/{n}",
+            "verified_on": "2026-12-01",
+            "sources": [{"url": "https://example.org/synthetic", "facts": []}],
+            "amount": {"min": high // 2, "max": high, "period": "one_time"},
+            "awards_per_year": rng.choice([None, 5, 50, 500]),
+            "applicants_per_year": None,
+            "renewable": False,
+            "effort": {"essay": rng.random() < 0.6},
+            "cycles": [
+                {
+                    "read_for": "2025-26",
+                    "opens": None,
+                    "deadline": date(2026, month, day).isoformat(),
+                    "kind": "fixed",
+                }
+            ],
+            "rules": rules,
+            "description": "A synthetic benchmark row; not a real scholarship.",
         }

@@ -65,12 +65,7 @@ FIELD_FAMILIES: dict[str, frozenset[str]] = {
     "computer_science": frozenset({"computer_science", "cybersecurity"}),
 }
 
-CITIZENSHIP: dict[str, str] = {
-    "us_citizen": "US citizen",
-    "permanent_resident": "Permanent resident",
-    "daca": "DACA / undocumented",
-    "international": "International student",
-}
+from scholarlink.domain.vocabulary import CITIZENSHIP as CITIZENSHIP  # noqa: E402 - one list
 
 DEMOGRAPHICS: dict[str, str] = {
     "hispanic_latino": "Hispanic / Latino",

@@ -12,6 +12,7 @@ of ours. Anything else is a real bug and reaches Reflex's exception handler.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import logging
@@ -20,6 +21,7 @@ from typing import Any, get_type_hints
 
 import reflex as rx
 from pydantic import TypeAdapter, ValidationError
+from reflex_base.event import EventSpec
 
 from scholarlink.models.base import MAX_DB_INT
 from scholarlink.services.errors import ServiceError
@@ -52,11 +54,12 @@ def _checker(fn: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
         hints = get_type_hints(fn)
     except Exception:
         hints = {}
-    adapters = {
-        name: TypeAdapter(hint)
-        for name, hint in hints.items()
-        if name not in ("return", "self") and hint is not Any
-    }
+    adapters: dict[str, TypeAdapter[Any]] = {}
+    for name, hint in hints.items():
+        if name in ("return", "self") or hint is Any:
+            continue
+        with contextlib.suppress(Exception):  # a type pydantic cannot check (an upload)
+            adapters[name] = TypeAdapter(hint)
 
     def check(self: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -170,8 +173,11 @@ def guard_handlers(cls: type) -> None:
         setattr(cls, name, wrapped)
 
 
-def default_exception_handler(exception: Exception) -> Any:
+def default_exception_handler(exception: Exception) -> EventSpec:
     """Reflex's backend exception handler: the details go to the log, never to the browser
     (Reflex's default shows the exception text in development)."""
     log.error("unhandled exception in an event handler", exc_info=exception)
-    return rx.toast.error("Something went wrong on our side. Please try again.", id="backend-error")
+    toast: EventSpec = rx.toast.error(
+        "Something went wrong on our side. Please try again.", id="backend-error"
+    )
+    return toast

@@ -32,3 +32,32 @@ def test_email_normalised_and_validated() -> None:
     assert normalise_email("  Ada@Example.ORG ") == "ada@example.org"
     with pytest.raises(ValidationFailed):
         normalise_email("not an email")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "/%09/evil.example",
+        "/\t/evil.example",
+        "/\\evil.example",
+        "/%5C%5Cevil.example",
+        "/%2F/evil.example",
+        "https://evil.example",
+        "dashboard",
+        "/ok\nSet-Cookie:x",
+        "",
+        None,
+    ],
+)
+def test_next_guard_refuses_other_sites_and_control_characters(target: str | None) -> None:
+    from scholarlink import routes
+
+    assert routes.safe_next(target) == routes.DASHBOARD
+
+
+def test_next_guard_keeps_same_site_paths() -> None:
+    from scholarlink import routes
+
+    assert routes.safe_next("/matches?tab=possible") == "/matches?tab=possible"
+    assert routes.safe_next("/scholarships/12") == "/scholarships/12"

@@ -1,0 +1,143 @@
+"""Which application cycle of a programme a student can apply in.
+
+A catalogue cycle holds the dates read from a source for one year. They are projected onto other
+years (same month and day), and the student's standing is projected onto each deadline: the
+student's cycle is the first upcoming one whose rules hold on its own deadline. A senior in
+December has missed this year's September deadline, and next year's is for the class below:
+closed for them. A junior sees that same programme open next August, "when you are a senior".
+Rolling and varying cycles are judged today, then at the start of each coming school year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from scholarlink.domain.eligibility import Profile, Verdict, judge, overall
+from scholarlink.domain.rules import Cycle, LevelRule, walk
+from scholarlink.domain.standing import SCHOOL_YEAR_STARTS, school_year_end
+
+State = Literal["open", "opens_later", "closed"]
+HORIZON_YEARS = 3
+
+
+def _shift(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class StudentCycle:
+    state: State
+    opens: date | None
+    deadline: date | None
+    kind: str  # fixed / rolling / varies
+    for_graduation_year: int | None
+    read_for: str | None
+    projected: bool  # dates carried forward from an earlier cycle's
+    note: str | None = None
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "opens": self.opens.isoformat() if self.opens else None,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "kind": self.kind,
+            "forGraduationYear": self.for_graduation_year,
+            "readFor": self.read_for,
+            "projected": self.projected,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    on: date  # the day rules are judged on
+    opens: date | None
+    deadline: date | None
+    cycle: Cycle
+    projected: bool
+
+
+def _candidates(cycles: list[Cycle], today: date) -> list[_Candidate]:
+    found: list[_Candidate] = []
+    for cycle in cycles:
+        if cycle.kind == "fixed" and cycle.deadline is not None:
+            for years in range(
+                today.year - cycle.deadline.year - 1,
+                today.year - cycle.deadline.year + HORIZON_YEARS,
+            ):
+                deadline = _shift(cycle.deadline, years)
+                if deadline < today:
+                    continue
+                opens = _shift(cycle.opens, years) if cycle.opens else None
+                found.append(_Candidate(deadline, opens, deadline, cycle, years != 0))
+        else:
+            found.append(_Candidate(today, None, None, cycle, False))
+            start = date(school_year_end(today), SCHOOL_YEAR_STARTS, 1)
+            for years in range(HORIZON_YEARS):
+                found.append(
+                    _Candidate(_shift(start, years), _shift(start, years), None, cycle, False)
+                )
+    found.sort(key=lambda c: (c.on, c.deadline or date.max))
+    return found
+
+
+def _class_of(rules: list[Any], on: date) -> int | None:
+    """For high-school programmes: the graduating class the cycle is for."""
+    levels: set[str] = set()
+    for rule in walk(rules):
+        if isinstance(rule, LevelRule):
+            levels |= set(rule.levels)
+    if not levels or not levels <= {"high_school_junior", "high_school_senior"}:
+        return None
+    end = school_year_end(on)
+    return end if "high_school_senior" in levels else end + 1
+
+
+def student_cycle(
+    cycles: list[Cycle], rules: list[Any], profile: Profile, today: date
+) -> StudentCycle:
+    """The cycle this student applies in, with the rules judged for it."""
+    candidates = _candidates(cycles, today)
+    first_verdicts: list[Verdict] | None = None
+    for c in candidates:
+        verdicts = [judge(r, profile, c.on, today) for r in rules]
+        if first_verdicts is None:
+            first_verdicts = verdicts
+        if overall(verdicts) == "unmet":
+            continue
+        later = c.opens is not None and c.opens > today
+        return StudentCycle(
+            "opens_later" if later else "open",
+            c.opens,
+            c.deadline,
+            c.cycle.kind,
+            _class_of(rules, c.on),
+            c.cycle.read_for,
+            c.projected,
+            c.cycle.note,
+            verdicts,
+        )
+    nearest = candidates[0] if candidates else None
+    return StudentCycle(
+        "closed",
+        nearest.opens if nearest else None,
+        nearest.deadline if nearest else None,
+        nearest.cycle.kind if nearest else "varies",
+        _class_of(rules, nearest.on) if nearest else None,
+        nearest.cycle.read_for if nearest else None,
+        nearest.projected if nearest else False,
+        nearest.cycle.note if nearest else None,
+        first_verdicts or [judge(r, profile, today, today) for r in rules],
+    )
+
+
+def next_deadline(cycles: list[Cycle], today: date) -> date | None:
+    """The next fixed deadline of any cycle, for anyone (None: rolling or varying dates)."""
+    upcoming = [c.deadline for c in _candidates(cycles, today) if c.deadline is not None]
+    return min(upcoming) if upcoming else None
