@@ -17,10 +17,26 @@ from scholarlink.services.catalogue import (
     get_scholarship,
     search_scholarships,
 )
-from scholarlink.services.deadlines import next_deadline
+from scholarlink.domain.cycles import upcoming_cycles
+from scholarlink.services.deadlines import deadline_kind, entry_of, next_deadline
 from scholarlink.services.errors import NotFound
 
 router = APIRouter(prefix="/api/scholarships", tags=["catalogue"])
+
+
+class CycleOut(BaseModel):
+    opens: date | None
+    deadline: date | None
+    kind: str
+    forGraduationYear: int | None  # noqa: N815 - the contract's name
+    readFor: str | None  # noqa: N815
+    note: str | None
+
+
+class SourceOut(BaseModel):
+    url: str
+    publisher: str | None
+    date: str | None
 
 
 class ScholarshipOut(BaseModel):
@@ -28,11 +44,19 @@ class ScholarshipOut(BaseModel):
     slug: str
     name: str
     provider: str
+    kind: str
     description: str
     url: str
-    amount_min: int
-    amount_max: int
-    deadline: date
+    source_url: str
+    sources: list[SourceOut]
+    verified_on: date | None
+    amount_min: int | None
+    amount_max: int | None
+    amount_period: str
+    deadline: date | None
+    deadline_kind: str
+    cycles: list[CycleOut]
+    rules: list[dict[str, Any]]
     levels: list[str]
     min_gpa: float | None
     majors: list[str]
@@ -44,11 +68,19 @@ class ScholarshipOut(BaseModel):
     essay_required: bool
     renewable: bool
     awards_per_year: int | None
+    applicants_per_year: int | None
 
     @classmethod
     def of(cls, row: Scholarship, today: date) -> ScholarshipOut:
-        data: dict[str, Any] = row.model_dump()
+        data: dict[str, Any] = row.model_dump(exclude={"entry"})
+        entry = entry_of(row)
         data["deadline"] = next_deadline(row, today)
+        data["deadline_kind"] = deadline_kind(row)
+        data["cycles"] = upcoming_cycles(entry.cycles, list(entry.rules), today) if entry else []
+        data["rules"] = row.entry.get("rules", [])
+        data["sources"] = row.entry.get("sources", [])
+        data["source_url"] = data["sources"][0]["url"] if data["sources"] else row.url
+        data["amount_period"] = (row.entry.get("amount") or {}).get("period", "varies")
         return cls.model_validate(data)
 
 

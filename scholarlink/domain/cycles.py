@@ -141,3 +141,24 @@ def next_deadline(cycles: list[Cycle], today: date) -> date | None:
     """The next fixed deadline of any cycle, for anyone (None: rolling or varying dates)."""
     upcoming = [c.deadline for c in _candidates(cycles, today) if c.deadline is not None]
     return min(upcoming) if upcoming else None
+
+
+def upcoming_cycles(cycles: list[Cycle], rules: list[Any], today: date) -> list[dict[str, Any]]:
+    """Each cycle at its next occurrence, for anyone: dates projected from the cycle read, the
+    graduating class a high-school programme's cycle is for."""
+    out = []
+    for cycle in cycles:
+        nearest = next((c for c in _candidates([cycle], today) if c.deadline or c.opens is None), None)
+        deadline = nearest.deadline if nearest else None
+        opens = nearest.opens if nearest and nearest.deadline else None
+        out.append(
+            {
+                "opens": opens.isoformat() if opens else None,
+                "deadline": deadline.isoformat() if deadline else None,
+                "kind": cycle.kind,
+                "forGraduationYear": _class_of(rules, deadline or today),
+                "readFor": cycle.read_for,
+                "note": cycle.note,
+            }
+        )
+    return out

@@ -32,7 +32,13 @@ from scholarlink.domain.rules import (
     TestScoreRule,
     UnrecordedRule,
 )
-from scholarlink.domain.standing import Standing, age_on, standing_on
+from scholarlink.domain.standing import (
+    COLLEGE_LEVELS,
+    ENTERING_COLLEGE,
+    Standing,
+    age_on,
+    standing_on,
+)
 from scholarlink.domain.vocabulary import (
     CITIZENSHIP,
     DEMOGRAPHICS,
@@ -259,6 +265,12 @@ def _level(rule: LevelRule, p: Profile, standing: Standing, hard: bool) -> Verdi
         )
     if standing.finished or standing.level is None:
         return Verdict("level", "unmet", f"for {wanted}; you will have moved on by then", hard=hard)
+    if standing.level == ENTERING_COLLEGE:
+        if not COLLEGE_LEVELS & set(rule.levels):
+            return Verdict("level", "unmet", f"for {wanted}; you will be starting college", hard=hard)
+        if rule.class_years and 1 not in rule.class_years:
+            return Verdict("level", "unmet", f"for {wanted}; you will be in your first year", hard=hard)
+        return Verdict("level", "met", f"for {wanted} — you will be starting college", hard=hard)
     if standing.level not in rule.levels:
         now = LEVELS.get(standing.level, "an earlier year of high school")
         return Verdict("level", "unmet", f"for {wanted}; you will be: {now}", hard=hard)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 SCHOOL_YEAR_STARTS = 8  # August
+ENTERING_COLLEGE = "entering_college"
+COLLEGE_LEVELS = frozenset({"community_college", "undergraduate"})
 
 
 def school_year_end(day: date) -> int:
@@ -45,6 +47,10 @@ def standing_on(level: str | None, graduation_year: int | None, day: date, today
     grad = graduation_year or implied_graduation_year(level, today)
     end = school_year_end(day)
     left = grad - end  # school years still to go after the one containing `day`
+    if left == -1 and level in ("high_school_junior", "high_school_senior"):
+        # The school year after high school: an incoming college student (which kind of
+        # college is not known, so programmes for either accept them).
+        return Standing(ENTERING_COLLEGE, 1)
     if left < 0:
         return Standing(None, None, finished=True)
     if level in ("high_school_junior", "high_school_senior"):

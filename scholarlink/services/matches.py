@@ -170,7 +170,7 @@ def answer_question(
     session: Session, *, user_id: int, field_name: str, question: str, answer: bool
 ) -> None:
     """Keep a student's answer to a requirement to confirm (once per question, changeable)."""
-    if not field_name.startswith("answer:") or not 5 <= len(question) <= 500:
+    if not field_name.startswith("answer:") or not 5 <= len(question) <= 2000:
         raise ValidationFailed(
             "That is not a question a programme asks",
             details=[{"field": "question", "message": "unknown question"}],
@@ -185,7 +185,9 @@ def answer_question(
         select(StudentAnswer).where(
             StudentAnswer.user_id == user_id, StudentAnswer.question_key == key
         )
-    ).first() or StudentAnswer(user_id=user_id, question_key=key, question=question, answer=answer)
+    ).first() or StudentAnswer(
+        user_id=user_id, question_key=key, question=question[:500], answer=answer
+    )
     row.answer, row.answered_at = answer, utcnow()
     session.add(row)
     session.flush()

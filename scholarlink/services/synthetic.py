@@ -18,7 +18,7 @@ _CITIZENSHIP = [
 
 
 def synthetic_entries(count: int, *, seed: int = 1) -> Iterator[dict[str, Any]]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - benchmark data, not security
     levels = list(LEVELS)
     states = list(US_STATES)
     groups = list(DEMOGRAPHICS)

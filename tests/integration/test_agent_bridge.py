@@ -11,16 +11,24 @@ from scholarlink.capabilities import CAPABILITIES
 from scholarlink.db import session_scope
 from scholarlink.models import AgentTask, AIUsage
 from scholarlink.services.credits import MILLI, balance
-from tests.integration.conftest import SECRET, Bridge, make_student
+from tests.integration.conftest import SECRET, Bridge, confirm_everything, make_student
 
 PROFILE = {
     "gpa": 3.8,
+    "gpaWeighted": False,
     "major": "Computer Science",
-    "academicLevel": "high_school_senior",
+    "academicLevel": "undergraduate",
+    "graduationYear": 2029,
+    "birthDate": "2006-05-01",
     "state": "CA",
+    "schoolState": "CA",
     "citizenship": "us_citizen",
+    "demographics": [],
     "interests": ["technology", "research"],
     "financialNeed": True,
+    "pellEligible": True,
+    "householdIncome": 40000,
+    "testScores": {"sat": 1400, "act": 31},
 }
 ESSAY = (
     "When our robotics team lost at regionals in 2023, I was the one who had wired the drive "
@@ -68,7 +76,7 @@ def test_registered_at_the_command_center_and_heartbeat_seen(bridge: Bridge) -> 
 
 
 def test_match_task_for_a_student_end_to_end(bridge: Bridge) -> None:
-    make_student("42600777", profile=PROFILE)
+    confirm_everything(make_student("42600777", profile=PROFILE))
     body = bridge.task("student_pilot.match_scholarships", {"studentId": "42600777", "limit": 5})
     r = bridge.dispatch(body)
     assert r.status_code == 202
@@ -94,6 +102,19 @@ def test_match_task_for_a_student_end_to_end(bridge: Bridge) -> None:
     assert first["score"] == first["matchScore"] and 0 <= first["score"] <= 100
     assert first["chanceLevel"] in ("high", "competitive", "long_shot")
     assert all(e["status"] != "unmet" for m in result["matches"] for e in m["eligibility"])
+    assert all(
+        e["status"] in ("met", "confirmed")
+        for m in result["matches"]
+        for e in m["eligibility"]
+        if e.get("hard", True)
+    )
+    assert {"deadline", "cycle"} <= set(first) and set(first["cycle"]) >= {
+        "opens",
+        "deadline",
+        "forGraduationYear",
+    }
+    assert set(result) >= {"matches", "possible", "opensLater", "count"}
+    assert result["count"] == len(result["matches"])
     events = bridge.cc.wait_for(
         lambda: (
             len(bridge.cc.events_for(body["task_id"])) >= 2
@@ -114,7 +135,15 @@ def test_match_task_with_profile_data_only(bridge: Bridge) -> None:
     body = bridge.task("student_pilot.match_scholarships", {"profileData": PROFILE})
     assert bridge.dispatch(body).status_code == 202
     callback = bridge.result(body["task_id"])
-    assert callback["status"] == "succeeded" and callback["result"]["count"] == 10
+    assert callback["status"] == "succeeded"
+    result = callback["result"]
+    # Without answers to the requirements to confirm, most programmes are "possible", each with
+    # the questions that decide it; nothing unmet appears anywhere.
+    assert len(result["possible"]) == 10 and result["count"] == len(result["matches"])
+    assert all(item["questions"] for item in result["possible"])
+    for item in result["matches"] + result["possible"] + result["opensLater"]:
+        assert all(e["status"] != "unmet" for e in item["eligibility"] if e.get("hard", True))
+    assert all(item["opens"] for item in result["opensLater"])
 
 
 def test_essay_analysis_charges_the_student_once(bridge: Bridge) -> None:

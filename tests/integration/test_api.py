@@ -25,7 +25,7 @@ def loaded(db: str, catalogue_path: Path) -> int:
     parsed = parse_catalogue(catalogue_path)
     with session_scope() as s:
         load_catalogue(s, parsed.entries, version=parsed.version)
-    return len(parsed.entries)
+    return sum(1 for e in parsed.entries if e.status == "active")
 
 
 def test_health_reports_agent_and_database(client: TestClient) -> None:
@@ -91,15 +91,30 @@ def test_search_paginates_with_total(client: TestClient, loaded: int) -> None:
 
 def test_default_sort_is_next_deadline_first(client: TestClient, loaded: int) -> None:
     items = client.get("/api/scholarships", params={"page_size": 100}).json()["items"]
-    deadlines = [i["deadline"] for i in items]
+    deadlines = [i["deadline"] for i in items if i["deadline"]]
     assert deadlines == sorted(deadlines)
     today = datetime.now(UTC).date().isoformat()
     assert all(d >= today for d in deadlines)
+    # Rolling and varying dates are not invented: no date, and their kind says why.
+    last = client.get("/api/scholarships", params={"page_size": 100, "page": 5}).json()["items"]
+    assert all(i["deadline"] is None and i["deadline_kind"] != "fixed" for i in last)
+
+
+def test_items_carry_their_provenance_cycles_and_rules(client: TestClient, loaded: int) -> None:
+    coke = client.get("/api/scholarships", params={"q": "coca-cola scholars"}).json()["items"][0]
+    assert coke["source_url"].startswith("http") and coke["verified_on"] == "2026-12-01"
+    assert coke["kind"] == "private" and coke["sources"]
+    [cycle] = coke["cycles"]
+    assert cycle["kind"] == "fixed" and cycle["deadline"] >= datetime.now(UTC).date().isoformat()
+    assert cycle["forGraduationYear"] == int(cycle["deadline"][:4]) + 1
+    assert any(r["type"] == "level" for r in coke["rules"])
+    federal = client.get("/api/scholarships", params={"kind": "federal", "page_size": 100}).json()
+    assert federal["total"] >= 10 and all(i["kind"] == "federal" for i in federal["items"])
 
 
 def test_sort_by_amount_and_name(client: TestClient, loaded: int) -> None:
     by_amount = client.get("/api/scholarships", params={"sort": "amount", "page_size": 50}).json()
-    amounts = [i["amount_max"] for i in by_amount["items"]]
+    amounts = [i["amount_max"] for i in by_amount["items"] if i["amount_max"] is not None]
     assert amounts == sorted(amounts, reverse=True)
     by_name = client.get("/api/scholarships", params={"sort": "name", "page_size": 50}).json()
     names = [i["name"] for i in by_name["items"]]
@@ -113,7 +128,8 @@ def test_filters_narrow_results(client: TestClient, loaded: int) -> None:
         return r.json()["total"]
 
     grad = client.get("/api/scholarships", params={"level": "graduate", "page_size": 100}).json()
-    assert grad["total"] > 0 and all("graduate" in i["levels"] for i in grad["items"])
+    assert grad["total"] > 0
+    assert all(not i["levels"] or "graduate" in i["levels"] for i in grad["items"])
     ca = client.get("/api/scholarships", params={"state": "ca", "page_size": 100}).json()
     assert all(not i["states"] or "CA" in i["states"] for i in ca["items"])
     assert total(state="CA") < loaded
@@ -149,6 +165,7 @@ def test_detail_and_not_found(client: TestClient, loaded: int) -> None:
         ({"sort": "random"}, "sort"),
         ({"state": "ZZ"}, "state"),
         ({"bogus": 1}, "bogus"),
+        ({"kind": "lottery"}, "kind"),
     ],
 )
 def test_bad_query_is_a_422_with_field_errors(client: TestClient, params: dict, field: str) -> None:

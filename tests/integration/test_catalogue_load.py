@@ -27,17 +27,20 @@ def test_shipped_catalogue_loads_once_and_second_load_changes_nothing(
     parsed = parse_catalogue(catalogue_path)
     with session_scope() as s:
         first = load_catalogue(s, parsed.entries, version=parsed.version)
-    assert first.inserted == len(parsed.entries) >= 150
+    assert first.inserted == len(parsed.entries) >= 400
     with session_scope() as s:
         second = load_catalogue(s, parsed.entries, version=parsed.version)
     assert (second.inserted, second.updated, second.deactivated) == (0, 0, 0)
     assert second.unchanged == len(parsed.entries)
-    assert _count(is_active=True) == len(parsed.entries)
+    active = sum(1 for e in parsed.entries if e.status == "active")
+    assert (
+        _count(is_active=True) == active and _count(is_active=False) == len(parsed.entries) - active
+    )
 
 
 def _file(tmp_path: Path, rows: list[dict], name: str = "c.json") -> Path:
     p = tmp_path / name
-    p.write_text(json.dumps({"version": name, "scholarships": rows}, indent=2))
+    p.write_text(json.dumps({"format": 2, "entries": rows}, indent=2))
     return p
 
 
@@ -70,7 +73,7 @@ def test_changed_entry_is_updated_in_place(db: str, tmp_path: Path) -> None:
     rows = list(synthetic_entries(2, seed=12))
     with session_scope() as s:
         load_catalogue(s, parse_catalogue(_file(tmp_path, rows)).entries, version="v1")
-    rows[1]["amount_max"] = rows[1]["amount_max"] + 500
+    rows[1]["amount"]["max"] = rows[1]["amount"]["max"] + 500
     with session_scope() as s:
         report = load_catalogue(s, parse_catalogue(_file(tmp_path, rows)).entries, version="v2")
     assert (report.updated, report.unchanged) == (1, 1)
@@ -80,7 +83,7 @@ def test_cli_reports_bad_rows_and_loads_nothing(
     db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rows = list(synthetic_entries(4, seed=13))
-    rows[2]["states"] = ["ZZ"]
+    rows[2]["rules"] = [{"type": "residence_state", "states": ["ZZ"]}]
     path = _file(tmp_path, rows)
     assert cli(["catalogue", "load", "--file", str(path)]) == 1
     err = capsys.readouterr().err
@@ -93,3 +96,13 @@ def test_cli_load_is_idempotent(db: str, capsys: pytest.CaptureFixture[str]) -> 
     assert "0 unchanged" in capsys.readouterr().out
     assert cli(["catalogue", "load"]) == 0
     assert "0 added, 0 updated" in capsys.readouterr().out
+
+
+def test_an_entry_marked_inactive_is_deactivated_and_kept(db: str, tmp_path: Path) -> None:
+    rows = list(synthetic_entries(2, seed=14))
+    with session_scope() as s:
+        load_catalogue(s, parse_catalogue(_file(tmp_path, rows)).entries, version="v1")
+    rows[0].update(status="inactive", inactive_reason="Folded into Pell from 2024-25 (source).")
+    with session_scope() as s:
+        report = load_catalogue(s, parse_catalogue(_file(tmp_path, rows)).entries, version="v2")
+    assert report.deactivated == 1 and _count(is_active=False) == 1 and _count() == 2

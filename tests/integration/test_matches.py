@@ -13,7 +13,6 @@ from scholarlink.observability.breakers import breaker
 from scholarlink.services import matches as svc
 from scholarlink.services.catalogue import load_catalogue, parse_catalogue
 from scholarlink.services.credits import MILLI, balance, post_entry
-from scholarlink.services.eligibility import ProfileFacts, evaluate, is_eligible
 from scholarlink.services.errors import NotFound
 from scholarlink.services.profiles import parse_profile_input, update_profile
 from scholarlink.settings import reset_settings_cache
@@ -22,12 +21,20 @@ from tests.support.servers import serve
 
 PROFILE = {
     "gpa": 3.7,
+    "gpaWeighted": False,
     "major": "Computer Science",
-    "academicLevel": "high_school_senior",
+    "academicLevel": "undergraduate",
+    "graduationYear": 2029,
+    "birthDate": "2006-04-01",
     "state": "TX",
+    "schoolState": "TX",
     "citizenship": "us_citizen",
+    "demographics": [],
     "interests": ["technology", "leadership"],
     "financialNeed": True,
+    "pellEligible": True,
+    "householdIncome": 42000,
+    "testScores": {"sat": 1300, "act": 28},
 }
 
 
@@ -51,29 +58,69 @@ def _student(profile: dict | None = None, email: str = "m@example.org", credits:
         return u.id
 
 
+def _confirm_everything(uid: int, rounds: int = 3) -> None:
+    """Answer "yes" to every requirement to confirm on the possible cards (as a student who
+    meets them would), refreshing in between: answers move cards into Matches."""
+    for _ in range(rounds):
+        svc.refresh_matches(user_id=uid)
+        with session_scope() as s:
+            asked = {
+                (q["field"], q["question"])
+                for m in svc.list_matches(s, user_id=uid, bucket="possible")
+                for q in m.match.questions
+                if q["field"].startswith("answer:")
+            }
+            for field, question in asked:
+                svc.answer_question(
+                    s, user_id=uid, field_name=field, question=question, answer=True
+                )
+    svc.refresh_matches(user_id=uid)
+
+
+def test_an_empty_profile_has_no_matches_only_questions(catalogue: None) -> None:
+    uid = _student({})
+    assert svc.refresh_matches(user_id=uid) == 0
+    with session_scope() as s:
+        assert svc.list_matches(s, user_id=uid) == []
+        possible = svc.list_matches(s, user_id=uid, bucket="possible")
+        assert possible and all(m.match.questions for m in possible)
+
+
 def test_refresh_stores_only_eligible_matches(catalogue: None) -> None:
     uid = _student(PROFILE)
-    count = svc.refresh_matches(user_id=uid)
-    assert count > 10
+    _confirm_everything(uid)
     with session_scope() as s:
         stored = svc.list_matches(s, user_id=uid)
-        facts = ProfileFacts.of(parse_profile_input(PROFILE))
+        assert len(stored) > 10
         for m in stored:
-            assert is_eligible(evaluate(m.scholarship, facts)), m.scholarship.slug
-            assert all(e["status"] != "unmet" for e in m.match.eligibility)
-            assert m.match.reasons
+            assert all(
+                e["status"] in ("met", "confirmed")
+                for e in m.match.eligibility
+                if e.get("hard", True)
+            ), m.scholarship.slug
+            assert m.match.reasons and m.match.bucket == "match"
         scores = [m.match.score for m in stored]
         assert scores == sorted(scores, reverse=True)
-        # Texas-only or graduate awards never show for a Texas high-school senior elsewhere.
+        # Awards for residents of other states, or for other levels, never show.
         slugs = {m.scholarship.slug for m in stored}
         for sch in s.exec(select(Scholarship)).all():
             if sch.states and "TX" not in sch.states:
                 assert sch.slug not in slugs
+            if sch.levels and "undergraduate" not in sch.levels:
+                assert sch.slug not in slugs
+        everything = svc.list_matches(s, user_id=uid, bucket=None)
+        assert {m.match.bucket for m in everything} <= {"match", "possible", "opens_later"}
+        assert all(
+            e["status"] != "unmet"
+            for m in everything
+            for e in m.match.eligibility
+            if e.get("hard", True)
+        )
 
 
 def test_bookmark_dismiss_undo_survive_refresh(catalogue: None) -> None:
     uid = _student(PROFILE)
-    svc.refresh_matches(user_id=uid)
+    _confirm_everything(uid)
     with session_scope() as s:
         first, second = svc.list_matches(s, user_id=uid)[:2]
         svc.set_bookmark(s, user_id=uid, match_id=first.match.id, bookmarked=True)
@@ -97,7 +144,7 @@ def test_bookmark_dismiss_undo_survive_refresh(catalogue: None) -> None:
 
 def test_another_student_cannot_touch_my_matches(catalogue: None) -> None:
     me, other = _student(PROFILE, "me@example.org"), _student(PROFILE, "other@example.org")
-    svc.refresh_matches(user_id=me)
+    _confirm_everything(me)
     with session_scope() as s:
         mine = svc.list_matches(s, user_id=me)[0].match.id
     for action in (
@@ -135,7 +182,11 @@ def openai_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
 def test_model_sees_only_the_short_list_in_one_request(
     catalogue: None, openai_fake: FakeOpenAI
 ) -> None:
-    uid = _student(PROFILE, credits=100)
+    uid = _student(PROFILE)
+    _confirm_everything(uid)
+    with session_scope() as s:
+        post_entry(s, user_id=uid, amount=100 * MILLI, kind="grant", reference="g:model")
+    openai_fake.requests.clear()
     svc.refresh_matches(user_id=uid, operation_id="refresh-1")
     assert len(openai_fake.requests) == 1
     sent = openai_fake.requests[0]["messages"][-1]["content"]
@@ -157,6 +208,7 @@ def test_local_ranking_stands_when_the_model_fails(
     openai_fake.mode = mode
     openai_fake.delay = 2
     uid = _student(PROFILE, credits=100)
+    _confirm_everything(uid, rounds=1)
     assert svc.refresh_matches(user_id=uid) > 0
     with session_scope() as s:
         stored = svc.list_matches(s, user_id=uid)
@@ -168,8 +220,51 @@ def test_without_credits_for_the_model_the_free_local_ranking_stands(
     catalogue: None, openai_fake: FakeOpenAI
 ) -> None:
     uid = _student(PROFILE)  # no credits
+    _confirm_everything(uid, rounds=1)
+    openai_fake.requests.clear()
     assert svc.refresh_matches(user_id=uid) > 0
     assert openai_fake.requests == []  # refused before any model call
     with session_scope() as s:
         stored = svc.list_matches(s, user_id=uid)
         assert stored and all(m.match.provider == "local" for m in stored)
+
+
+def test_an_answer_moves_a_possible_card_to_matches_and_no_makes_it_disappear(
+    catalogue: None,
+) -> None:
+    uid = _student(PROFILE)
+    svc.refresh_matches(user_id=uid)
+    with session_scope() as s:
+        card = next(
+            m
+            for m in svc.list_matches(s, user_id=uid, bucket="possible")
+            if len(m.match.questions) == 1 and m.match.questions[0]["field"].startswith("answer:")
+        )
+        q = card.match.questions[0]
+        svc.answer_question(
+            s, user_id=uid, field_name=q["field"], question=q["question"], answer=True
+        )
+    svc.refresh_matches(user_id=uid)
+    with session_scope() as s:
+        assert card.scholarship.id in {m.scholarship.id for m in svc.list_matches(s, user_id=uid)}
+        svc.answer_question(
+            s, user_id=uid, field_name=q["field"], question=q["question"], answer=False
+        )
+    svc.refresh_matches(user_id=uid)
+    with session_scope() as s:
+        shown = {m.scholarship.id for m in svc.list_matches(s, user_id=uid, bucket=None)}
+        assert card.scholarship.id not in shown
+
+
+def test_a_forged_question_is_refused(catalogue: None) -> None:
+    from scholarlink.services.errors import ValidationFailed
+
+    uid = _student(PROFILE)
+    with pytest.raises(ValidationFailed), session_scope() as s:
+        svc.answer_question(
+            s, user_id=uid, field_name="answer:" + "0" * 16, question="Am I rich?", answer=True
+        )
+    with pytest.raises(ValidationFailed), session_scope() as s:
+        svc.answer_question(
+            s, user_id=uid, field_name="gpa", question="What is your GPA?", answer=True
+        )

@@ -17,6 +17,8 @@ from sqlmodel import func, select
 from scholarlink.api import create_api
 from scholarlink.api.deps import SESSION_COOKIE
 from scholarlink.db import session_scope
+from scholarlink.domain.rules import CatalogueEntry
+from scholarlink.services.catalogue import row_values
 from scholarlink.jobs import run_reminders
 from scholarlink.models import (
     Application,
@@ -40,18 +42,24 @@ TODAY = date(2026, 11, 25)
 
 
 def _scholarship(slug: str, due: date) -> int:
+    entry = CatalogueEntry.model_validate(
+        {
+            "slug": slug,
+            "name": f"Award {slug}",
+            "provider": "Foundation",
+            "kind": "private",
+            "status": "active",
+            "url": "https://example.org/a",
+            "verified_on": "2026-11-01",
+            "sources": [{"url": "https://example.org/a"}],
+            "amount": {"min": 1000, "max": 1000, "period": "one_time"},
+            "cycles": [{"read_for": "2026-27", "deadline": due.isoformat(), "kind": "fixed"}],
+            "rules": [{"type": "level", "levels": ["undergraduate"]}],
+            "description": "A test award with one fixed deadline.",
+        }
+    )
     with session_scope() as s:
-        row = Scholarship(
-            slug=slug,
-            name=f"Award {slug}",
-            provider="Foundation",
-            url="https://example.org/a",
-            amount_min=1000,
-            amount_max=1000,
-            deadline_month=due.month,
-            deadline_day=due.day,
-            levels=["undergraduate"],
-        )
+        row = Scholarship(**row_values(entry))
         s.add(row)
         s.flush()
         return row.id or 0
