@@ -16,7 +16,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install bun browser promtool oidc services migrate catalogue run run-prod run-scaled test lint typecheck bench clean
+.PHONY: help install bun browser promtool oidc services migrate catalogue run run-prod run-scaled test lint typecheck imports bench clean
 
 help:
 	@echo "make run    - run ScholarLink on 127.0.0.1:3000 (API on :8000), dev mode; ENV=prod for prod mode"
@@ -61,7 +61,10 @@ migrate: install
 catalogue: migrate
 	$(BIN)/scholarlink catalogue load
 
+# The browser opens APP_URL (127.0.0.1:3000) and its websocket talks to the backend on the same
+# host, so the HttpOnly session cookie the backend sets travels with it (SameSite=Lax).
 run: install bun catalogue
+	REFLEX_API_URL=$${REFLEX_API_URL:-http://127.0.0.1:8000} \
 	$(BIN)/reflex run --env $(ENV) --frontend-port 3000 --backend-port 8000 --backend-host 127.0.0.1
 
 run-prod:
@@ -78,7 +81,7 @@ run-scaled: install bun
 	REFLEX_REDIS_URL=$${REFLEX_REDIS_URL:-redis://127.0.0.1:6379/1} GRANIAN_WORKERS=$${GRANIAN_WORKERS:-3} \
 	bash -c 'trap "kill 0" EXIT; \
 	  if [ -n "$$SHARED_SECRET" ]; then $(BIN)/scholarlink worker & fi; \
-	  $(BIN)/reflex run --env prod --single-port --frontend-port 3000 --backend-port 3000 --backend-host 127.0.0.1'
+	  REFLEX_API_URL=$${REFLEX_API_URL:-http://127.0.0.1:3000} $(BIN)/reflex run --env prod --single-port --frontend-port 3000 --backend-port 3000 --backend-host 127.0.0.1'
 
 lint: install
 	$(BIN)/ruff check .
@@ -87,7 +90,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy scholarlink rxconfig.py
 
-test: install bun browser promtool oidc services lint typecheck
+imports: install
+	$(BIN)/lint-imports
+
+test: install bun browser promtool oidc services lint typecheck imports
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from scholarlink.api.deps import MAX_DB_INT, RowId, SessionDep
 from scholarlink.api.errors import error_responses
+from scholarlink.domain.cycles import upcoming_cycles
 from scholarlink.models import Scholarship
 from scholarlink.observability.cache import TTLCache
 from scholarlink.services.catalogue import (
@@ -17,7 +18,6 @@ from scholarlink.services.catalogue import (
     get_scholarship,
     search_scholarships,
 )
-from scholarlink.domain.cycles import upcoming_cycles
 from scholarlink.services.deadlines import deadline_kind, entry_of, next_deadline
 from scholarlink.services.errors import NotFound
 
@@ -28,8 +28,8 @@ class CycleOut(BaseModel):
     opens: date | None
     deadline: date | None
     kind: str
-    forGraduationYear: int | None  # noqa: N815 - the contract's name
-    readFor: str | None  # noqa: N815
+    forGraduationYear: int | None
+    readFor: str | None
     note: str | None
 
 

@@ -111,10 +111,18 @@ def student_cycle(
             first_verdicts = verdicts
         if overall(verdicts) == "unmet":
             continue
-        later = c.opens is not None and c.opens > today
+        opens = c.opens
+        if opens is None and c.deadline is not None:
+            # No published opening date: a student who reaches the level only by the deadline
+            # (a junior, for a seniors' award) can apply from the start of that school year.
+            level_rules = [r for r in rules if isinstance(r, LevelRule)]
+            now = [judge(r, profile, today, today) for r in level_rules]
+            if any(v.status == "unmet" for v in now):
+                opens = date(school_year_end(c.deadline) - 1, SCHOOL_YEAR_STARTS, 1)
+        later = opens is not None and opens > today
         return StudentCycle(
             "opens_later" if later else "open",
-            c.opens,
+            opens,
             c.deadline,
             c.cycle.kind,
             _class_of(rules, c.on),
@@ -148,7 +156,9 @@ def upcoming_cycles(cycles: list[Cycle], rules: list[Any], today: date) -> list[
     graduating class a high-school programme's cycle is for."""
     out = []
     for cycle in cycles:
-        nearest = next((c for c in _candidates([cycle], today) if c.deadline or c.opens is None), None)
+        nearest = next(
+            (c for c in _candidates([cycle], today) if c.deadline or c.opens is None), None
+        )
         deadline = nearest.deadline if nearest else None
         opens = nearest.opens if nearest and nearest.deadline else None
         out.append(

@@ -267,9 +267,13 @@ def _level(rule: LevelRule, p: Profile, standing: Standing, hard: bool) -> Verdi
         return Verdict("level", "unmet", f"for {wanted}; you will have moved on by then", hard=hard)
     if standing.level == ENTERING_COLLEGE:
         if not COLLEGE_LEVELS & set(rule.levels):
-            return Verdict("level", "unmet", f"for {wanted}; you will be starting college", hard=hard)
+            return Verdict(
+                "level", "unmet", f"for {wanted}; you will be starting college", hard=hard
+            )
         if rule.class_years and 1 not in rule.class_years:
-            return Verdict("level", "unmet", f"for {wanted}; you will be in your first year", hard=hard)
+            return Verdict(
+                "level", "unmet", f"for {wanted}; you will be in your first year", hard=hard
+            )
         return Verdict("level", "met", f"for {wanted} — you will be starting college", hard=hard)
     if standing.level not in rule.levels:
         now = LEVELS.get(standing.level, "an earlier year of high school")

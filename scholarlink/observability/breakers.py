@@ -40,7 +40,9 @@ class _Snapshot:
 class CircuitBreaker:
     def __init__(self, name: str, *, failure_threshold: int = 5, reset_after: float = 30.0) -> None:
         self.name = name
-        self.public_name = name
+        # Unauthenticated views name the kind of dependency only ("command-center", "oidc"):
+        # whatever follows the first colon may be a destination.
+        self.public_name = name.split(":", 1)[0]
         self.failure_threshold = failure_threshold
         self.reset_after = reset_after
         self._lock = threading.Lock()

@@ -22,6 +22,9 @@ from scholarlink.services.vocabulary import (
 )
 from scholarlink.state.session import SessionState
 
+PELL = {"yes": "Yes", "no": "No"}
+BACKGROUND = {"listed": "Yes — the ones I tick below", "none": "None of these describe me"}
+
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
@@ -41,6 +44,17 @@ class ProfileState(SessionState):
     achievements: str = ""
     interests: list[str] = []
     demographics: list[str] = []
+    # "" = not answered / prefer not to say; "none" = none of these; "listed" = the boxes ticked.
+    demographics_answer: str = ""
+    birth_date: str = ""
+    school_state: str = ""
+    institution: str = ""
+    pell_eligible: str = ""
+    household_income: str = ""
+    sat: str = ""
+    act: str = ""
+    class_rank_percent: str = ""
+    memberships: str = ""
     errors: dict[str, str] = {}
     message: str = ""
     error: str = ""
@@ -69,7 +83,25 @@ class ProfileState(SessionState):
         self.extracurriculars = "\n".join(profile.extracurriculars)
         self.achievements = "\n".join(profile.achievements)
         self.interests = [i for i in profile.interests if i in INTERESTS]
-        self.demographics = list(profile.demographics)
+        self.demographics = list(profile.demographics or [])
+        self.demographics_answer = (
+            "" if profile.demographics is None else "listed" if profile.demographics else "none"
+        )
+        self.birth_date = profile.birth_date.isoformat() if profile.birth_date else ""
+        self.school_state = profile.school_state or ""
+        self.institution = profile.institution or ""
+        self.pell_eligible = (
+            "" if profile.pell_eligible is None else ("yes" if profile.pell_eligible else "no")
+        )
+        self.household_income = (
+            "" if profile.household_income is None else str(profile.household_income)
+        )
+        self.sat = "" if profile.sat is None else str(profile.sat)
+        self.act = "" if profile.act is None else str(profile.act)
+        self.class_rank_percent = (
+            "" if profile.class_rank_percent is None else f"{profile.class_rank_percent:g}"
+        )
+        self.memberships = "\n".join(profile.memberships)
 
     @rx.event
     def load(self) -> EventSpec | None:
@@ -94,8 +126,18 @@ class ProfileState(SessionState):
             "financial_need",
             "extracurriculars",
             "achievements",
+            "birth_date",
+            "school_state",
+            "institution",
+            "pell_eligible",
+            "household_income",
+            "sat",
+            "act",
+            "class_rank_percent",
+            "memberships",
+            "demographics_answer",
         ):
-            setattr(self, name, value)
+            setattr(self, name, str(value)[:2000])
             self.errors = {k: v for k, v in self.errors.items() if k != name}
             self.message = ""
 
@@ -112,6 +154,8 @@ class ProfileState(SessionState):
             return
         current = [k for k in getattr(self, group) if k != key]
         setattr(self, group, [*current, key] if checked else current)
+        if group == "demographics":
+            self.demographics_answer = "listed" if self.demographics else ""
         self.message = ""
 
     @rx.event
@@ -132,7 +176,22 @@ class ProfileState(SessionState):
             "extracurriculars": _lines(self.extracurriculars),
             "achievements": _lines(self.achievements),
             "interests": self.interests,
-            "demographics": self.demographics,
+            # Not answered stays not answered: only "none of these" is an empty list.
+            "demographics": (
+                self.demographics
+                if self.demographics_answer == "listed"
+                else []
+                if self.demographics_answer == "none"
+                else None
+            ),
+            "birth_date": self.birth_date.strip() or None,
+            "school_state": self.school_state or None,
+            "institution": self.institution.strip() or None,
+            "pell_eligible": {"yes": True, "no": False}.get(self.pell_eligible),
+            "household_income": self.household_income.strip().replace(",", "") or None,
+            "test_scores": {"sat": self.sat.strip() or None, "act": self.act.strip() or None},
+            "class_rank_percent": self.class_rank_percent.strip() or None,
+            "memberships": _lines(self.memberships),
         }
         self.errors, self.message, self.error = {}, "", ""
         try:
@@ -309,6 +368,60 @@ def profile_page() -> rx.Component:
                             "financial_need",
                             _select("financial_need", need, "Choose one"),
                         ),
+                        _field(
+                            "Pell Grant eligible",
+                            "pell_eligible",
+                            _select("pell_eligible", PELL, "Choose one"),
+                            hint="Your FAFSA results say so; many state and need-based awards follow it",
+                        ),
+                        _field(
+                            "Household income (per year, USD)",
+                            "household_income",
+                            _text("household_income", placeholder="45000", input_mode="numeric"),
+                            hint="Only for awards with an income limit",
+                        ),
+                        _field(
+                            "Date of birth",
+                            "birth_date",
+                            _text("birth_date", type="date"),
+                            hint="Some awards have age limits",
+                        ),
+                        _field(
+                            "State where you study",
+                            "school_state",
+                            _select("school_state", US_STATES, "Choose a state"),
+                        ),
+                        _field(
+                            "College you attend or will attend",
+                            "institution",
+                            _text("institution", placeholder="University of Texas at Austin"),
+                        ),
+                    ),
+                ),
+                _section(
+                    "Test scores and rank (optional)",
+                    _columns(
+                        _field(
+                            "SAT",
+                            "test_scores",
+                            _text("sat", placeholder="1350", input_mode="numeric"),
+                        ),
+                        _field(
+                            "ACT",
+                            "test_scores",
+                            _text("act", placeholder="29", input_mode="numeric"),
+                        ),
+                        _field(
+                            "Class rank (top %)",
+                            "class_rank_percent",
+                            _text("class_rank_percent", placeholder="10", input_mode="decimal"),
+                        ),
+                    ),
+                    _field(
+                        "Memberships and employers (one per line)",
+                        "memberships",
+                        _lines_area("memberships"),
+                        hint="Yours or a parent's: Elks, a union, Burger King, American Legion…",
                     ),
                 ),
                 _section(
@@ -330,6 +443,12 @@ def profile_page() -> rx.Component:
                         "Only if you want: some scholarships are reserved for particular groups. Never required, never shared.",
                         size="2",
                         color=rx.color("gray", 11),
+                    ),
+                    _field(
+                        "Do you want to answer?",
+                        "demographics",
+                        _select("demographics_answer", BACKGROUND, "Prefer not to say"),
+                        hint="If you say none apply, awards reserved for these groups are not shown",
                     ),
                     _checks("demographics", DEMOGRAPHICS),
                 ),

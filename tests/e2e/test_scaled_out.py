@@ -43,6 +43,9 @@ def scaled_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "DATABASE_URL": database,
         "REFLEX_REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
         "GRANIAN_WORKERS": "2",
+        # The app's own origin (CORS, websocket) and the host the session cookie is set on.
+        "APP_URL": f"http://127.0.0.1:{port}",
+        "REFLEX_API_URL": f"http://127.0.0.1:{port}",
         "LOG_LEVEL": "WARNING",
     }
     proc = subprocess.Popen(

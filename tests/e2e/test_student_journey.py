@@ -67,10 +67,30 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
     expect(page.locator("#completion")).not_to_have_text("0%")
     screenshot(page, f"profile-{mode}")
 
-    # Matches: ranked, explained, curated.
+    # Matches: nothing is a match until every rule is met. Possible cards ask the questions
+    # that decide them; answering moves cards to Matches.
     page.get_by_role("link", name="Matches").first.click()
+    tab = page.get_by_role("radio", name=re.compile(r"^Matches \(\d+\)$"))
+    expect(tab).to_be_visible(timeout=SLOW)
+    refresh = page.get_by_role("button", name="Refresh matches").first
+    expect(refresh).to_be_enabled(timeout=SLOW)
+    page.get_by_role("radio", name=re.compile(r"^Possible \(\d+\)$")).click()
+    expect(page.get_by_role("heading", name="Questions that unlock the most money")).to_be_visible(
+        timeout=SLOW
+    )
+    screenshot(page, f"matches-possible-{mode}")
+    for _ in range(15):
+        if tab.get_attribute("aria-label") != "Matches (0)" and "(0)" not in tab.inner_text():
+            break
+        page.get_by_role("button", name="Yes").first.click()
+        expect(page.get_by_text("your answer is saved")).to_be_visible(timeout=SLOW)
+        expect(refresh).to_be_enabled(timeout=SLOW)
+        page.wait_for_timeout(300)
+    expect(page.get_by_role("radio", name="Matches (0)")).to_have_count(0, timeout=SLOW)
+    tab.click()
     expect(page.get_by_label("Match score").first).to_be_visible(timeout=SLOW)
     expect(page.get_by_text(re.compile(r"^Eligibility: \d+ met")).first).to_be_visible()
+    expect(page.get_by_text("Why it sits here").first).to_be_visible()
     screenshot(page, f"matches-{mode}")
     page.get_by_role("button", name="Bookmark").first.click()
     expect(page.get_by_role("button", name="Remove bookmark").first).to_be_visible()
@@ -91,6 +111,7 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
     expect(page.get_by_role("heading", name="Do you qualify?")).to_be_visible(timeout=SLOW)
     expect(page.get_by_role("cell", name="Level")).to_be_visible()
     expect(page.get_by_text("Looks legitimate")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Verified on "))).to_be_visible()
     screenshot(page, f"scholarship-{mode}")
     page.get_by_role("button", name="Start application").click()
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import col, func, select
 
+from scholarlink.agent.outbox import destination_breaker
 from scholarlink.agent.simulator import CommandCenter, sign_task_token
 from scholarlink.ai.providers import reset_providers
 from scholarlink.cli import main as cli
@@ -119,7 +120,7 @@ def test_short_budget_dead_letters_then_replay_delivers(
     assert f"callback:{body['task_id']}:rejected" in capsys.readouterr().out
     assert bridge.client.get(f"{bridge.agent_url}/api/agent/dead-letters").status_code == 401
     bridge.cc.fail_status = None
-    breaker("command-center:127.0.0.1:" + bridge.cc_url.rsplit(":", 1)[1]).reset()
+    destination_breaker(bridge.callback_url).reset()
     callback_id = next(d["id"] for d in mine if d["kind"] == "callback")
     r = bridge.client.post(
         f"{bridge.agent_url}/api/agent/dead-letters/{callback_id}/replay",

@@ -18,7 +18,6 @@ from scholarlink.api import create_api
 from scholarlink.api.deps import SESSION_COOKIE
 from scholarlink.db import session_scope
 from scholarlink.domain.rules import CatalogueEntry
-from scholarlink.services.catalogue import row_values
 from scholarlink.jobs import run_reminders
 from scholarlink.models import (
     Application,
@@ -33,6 +32,7 @@ from scholarlink.models import (
     UserSession,
 )
 from scholarlink.services import applications, auth, essays, matches, privacy, reminders
+from scholarlink.services.catalogue import row_values
 from scholarlink.services.errors import ValidationFailed
 from scholarlink.services.profiles import parse_profile_input, update_profile
 from scholarlink.settings import reset_settings_cache

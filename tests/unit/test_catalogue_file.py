@@ -210,7 +210,7 @@ def test_a_broken_rule_is_refused_with_file_and_line(
 def test_a_slug_repeated_across_files_is_refused(tmp_path: Path) -> None:
     _write(tmp_path, [_row("same")], "a.json")
     _write(tmp_path, [_row("same")], "b.json")
-    with pytest.raises(CatalogueFileError, match="repeats a.json"):
+    with pytest.raises(CatalogueFileError, match=r"repeats a\.json"):
         parse_catalogue(tmp_path)
 
 
