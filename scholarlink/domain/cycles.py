@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any, Literal
 
 from scholarlink.domain.eligibility import Profile, Verdict, judge, overall
-from scholarlink.domain.rules import Cycle, LevelRule, walk
+from scholarlink.domain.rules import AgeRule, AnyOfRule, Cycle, GpaRule, LevelRule, walk
 from scholarlink.domain.standing import SCHOOL_YEAR_STARTS, school_year_end
 
 State = Literal["open", "opens_later", "closed"]
@@ -99,14 +99,49 @@ def _class_of(rules: list[Any], on: date) -> int | None:
     return end if "high_school_senior" in levels else end + 1
 
 
+_TIME_DEPENDENT = (LevelRule, GpaRule, AgeRule)
+
+
+def _time_dependent(rule: Any) -> bool:
+    """Rules whose verdict depends on the day they are judged on (the student's standing, age)."""
+    if isinstance(rule, _TIME_DEPENDENT):
+        return True
+    if isinstance(rule, AnyOfRule):
+        return any(isinstance(r, _TIME_DEPENDENT) for r in walk([rule]))
+    return False
+
+
 def student_cycle(
     cycles: list[Cycle], rules: list[Any], profile: Profile, today: date
 ) -> StudentCycle:
     """The cycle this student applies in, with the rules judged for it."""
+    # What does not depend on the day is judged once; an unmet one rules every cycle out.
+    fixed = {
+        i: judge(r, profile, today, today) for i, r in enumerate(rules) if not _time_dependent(r)
+    }
     candidates = _candidates(cycles, today)
+    if any(v.hard and v.status == "unmet" for v in fixed.values()):
+        nearest = candidates[0] if candidates else None
+        verdicts = [
+            fixed[i] if i in fixed else judge(r, profile, nearest.on if nearest else today, today)
+            for i, r in enumerate(rules)
+        ]
+        return StudentCycle(
+            "closed",
+            nearest.opens if nearest else None,
+            nearest.deadline if nearest else None,
+            nearest.cycle.kind if nearest else "varies",
+            None,
+            nearest.cycle.read_for if nearest else None,
+            nearest.projected if nearest else False,
+            nearest.cycle.note if nearest else None,
+            verdicts,
+        )
     first_verdicts: list[Verdict] | None = None
     for c in candidates:
-        verdicts = [judge(r, profile, c.on, today) for r in rules]
+        verdicts = [
+            fixed[i] if i in fixed else judge(r, profile, c.on, today) for i, r in enumerate(rules)
+        ]
         if first_verdicts is None:
             first_verdicts = verdicts
         if overall(verdicts) == "unmet":

@@ -138,11 +138,10 @@ def _confirmable(criterion: str, question: str, p: Profile, hard: bool, detail: 
 def judge(rule: Any, p: Profile, on: date, today: date) -> Verdict:
     """One rule's verdict for `p`, with the student's standing projected to `on`."""
     hard = getattr(rule, "hard", True)
-    standing = standing_on(p.academic_level, p.graduation_year, on, today)
     if isinstance(rule, LevelRule):
-        return _level(rule, p, standing, hard)
+        return _level(rule, p, standing_on(p.academic_level, p.graduation_year, on, today), hard)
     if isinstance(rule, GpaRule):
-        return _gpa(rule, p, standing, hard)
+        return _gpa(rule, p, standing_on(p.academic_level, p.graduation_year, on, today), hard)
     if isinstance(rule, CitizenshipRule):
         wanted = _names(rule.allowed, CITIZENSHIP)
         if p.citizenship is None:

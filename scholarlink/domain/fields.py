@@ -10,6 +10,7 @@ specific phrases win over the family word ("civil rights law" → law, not civil
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 FAMILIES: dict[str, str] = {
     "01": "Agriculture", "03": "Natural resources and conservation", "04": "Architecture",
@@ -93,6 +94,7 @@ SYNONYMS: dict[str, str] = {
 _ORDERED = sorted(SYNONYMS, key=len, reverse=True)
 
 
+@lru_cache(maxsize=4096)
 def major_to_cip(major: str | None) -> frozenset[str]:
     """The CIP codes a free-text major names (empty when nothing is recognised)."""
     if not major:

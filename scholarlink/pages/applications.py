@@ -98,7 +98,16 @@ class ApplicationsState(SessionState):
         self._reload(user_id)
 
     @rx.event
-    def open_edit(self, item: dict[str, Any]) -> None:
+    def open_edit(self, item: dict[str, Any]) -> Any:
+        # Only the id is taken from the browser; the values come from this page's own list.
+        wanted = item.get("id")
+        found = next(
+            (a for col in self.columns for a in col.get("items", []) if a.get("id") == wanted),
+            None,
+        )
+        if found is None:
+            return rx.toast.error("That application is not on your board.")
+        item = found
         self.editing = int(item["id"])
         self.edit_progress = str(item["progress"])
         self.edit_notes = str(item["notes"])

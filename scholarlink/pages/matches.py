@@ -100,6 +100,7 @@ class MatchesState(SessionState):
     dismissed: list[dict[str, Any]] = []
     view: str = "match"
     counts: dict[str, int] = {"match": 0, "possible": 0, "opens_later": 0}
+    no_essay_first: bool = False
     top_questions: list[dict[str, Any]] = []
     refreshing: bool = False
     error: str = ""
@@ -117,6 +118,8 @@ class MatchesState(SessionState):
                 bookmarked_only=self.view == "saved",
                 bucket=None if self.view == "saved" else self.view,
             )
+            if self.no_essay_first:
+                rows = sorted(rows, key=lambda m: bool(m.scholarship.essay_required))
             self.items = [_view(m) for m in rows]
             everything = matches.list_matches(session, user_id=user_id, bucket=None)
             self.counts = {
@@ -149,6 +152,13 @@ class MatchesState(SessionState):
         user_id = self._user_id()
         if user_id is not None and isinstance(value, str) and value in VIEWS:
             self.view = value
+            self._reload(user_id)
+
+    @rx.event
+    def set_no_essay_first(self, value: bool) -> None:
+        user_id = self._user_id()
+        if user_id is not None:
+            self.no_essay_first = bool(value)
             self._reload(user_id)
 
     @rx.event
@@ -463,6 +473,19 @@ def matches_page() -> rx.Component:
                 rx.segmented_control.item("Saved", value="saved"),
                 value=MatchesState.view,
                 on_change=MatchesState.set_view,
+            ),
+            rx.el.label(
+                rx.hstack(
+                    rx.switch(
+                        checked=MatchesState.no_essay_first,
+                        on_change=MatchesState.set_no_essay_first,
+                        id="no-essay-first",
+                    ),
+                    rx.text("No-essay awards first", size="2"),
+                    align="center",
+                    spacing="2",
+                ),
+                html_for="no-essay-first",
             ),
             rx.button(
                 rx.cond(

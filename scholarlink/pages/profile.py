@@ -11,6 +11,7 @@ from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.ui import error_callout, field, page_header
 from scholarlink.db import session_scope
+from scholarlink.domain.fields import cip_name, major_to_cip
 from scholarlink.services import profiles
 from scholarlink.services.errors import ValidationFailed
 from scholarlink.services.vocabulary import (
@@ -55,6 +56,8 @@ class ProfileState(SessionState):
     act: str = ""
     class_rank_percent: str = ""
     memberships: str = ""
+    # How the engine reads the major (CIP 2020 fields), for the student to check.
+    major_fields: str = ""
     errors: dict[str, str] = {}
     message: str = ""
     error: str = ""
@@ -102,6 +105,16 @@ class ProfileState(SessionState):
             "" if profile.class_rank_percent is None else f"{profile.class_rank_percent:g}"
         )
         self.memberships = "\n".join(profile.memberships)
+        codes = sorted(major_to_cip(profile.major))
+        self.major_fields = (
+            ", ".join(f"{cip_name(c)} (CIP {c})" for c in codes)
+            if codes
+            else (
+                "not recognised — programmes with a field rule will ask you"
+                if profile.major
+                else ""
+            )
+        )
 
     @rx.event
     def load(self) -> EventSpec | None:
@@ -337,7 +350,23 @@ def profile_page() -> rx.Component:
                         _field(
                             "Intended major",
                             "major",
-                            _text("major", placeholder="Computer Science"),
+                            rx.vstack(
+                                _text("major", placeholder="Computer Science"),
+                                rx.cond(
+                                    ProfileState.major_fields != "",
+                                    rx.text(
+                                        "We read it as: ",
+                                        ProfileState.major_fields,
+                                        " — if that is wrong, reword your major.",
+                                        size="1",
+                                        id="major-fields",
+                                        color=rx.color("gray", 11),
+                                    ),
+                                    rx.fragment(),
+                                ),
+                                spacing="1",
+                                width="100%",
+                            ),
                         ),
                         _field(
                             "Graduation year",

@@ -12,12 +12,11 @@ of ours. Anything else is a real bug and reaches Reflex's exception handler.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 import logging
 from collections.abc import Callable
-from typing import Any, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 import reflex as rx
 from pydantic import TypeAdapter, ValidationError
@@ -55,11 +54,19 @@ def _checker(fn: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
     except Exception:
         hints = {}
     adapters: dict[str, TypeAdapter[Any]] = {}
+    shapes: dict[str, tuple[type, type | None]] = {}
     for name, hint in hints.items():
         if name in ("return", "self") or hint is Any:
             continue
-        with contextlib.suppress(Exception):  # a type pydantic cannot check (an upload)
+        try:
             adapters[name] = TypeAdapter(hint)
+        except Exception:
+            # at least its shape, list[X] or X, is checked by isinstance.
+            origin, args = get_origin(hint), get_args(hint)
+            if origin is list and args and isinstance(args[0], type):
+                shapes[name] = (list, args[0])
+            elif isinstance(hint, type):
+                shapes[name] = (hint, None)
 
     def check(self: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -71,6 +78,14 @@ def _checker(fn: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
         for name, value in values.items():
             if not _ints_in_range(value):
                 raise BadEventArguments(f"{name}: a number out of range")
+            shape = shapes.get(name)
+            if shape is not None:
+                outer, inner = shape
+                if not isinstance(value, outer) or (
+                    inner is not None
+                    and not (isinstance(value, list) and all(isinstance(v, inner) for v in value))
+                ):
+                    raise BadEventArguments(f"{name}: not a {outer.__name__}")
             adapter = adapters.get(name)
             if adapter is not None:
                 try:
@@ -173,9 +188,28 @@ def guard_handlers(cls: type) -> None:
         setattr(cls, name, wrapped)
 
 
+def _refused_at_the_call(exception: Exception) -> bool:
+    """An error raised calling a handler, or inside Reflex's own `setvar` (given a name that is
+    not a variable, or arguments it does not take): the client's mistake, not a fault of ours.
+    Our own handlers check their arguments before they run (see `guarded`)."""
+    if not isinstance(exception, TypeError | AttributeError | ValueError):
+        return False
+    tb = exception.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    code = tb.tb_frame.f_code
+    return code.co_name in ("process_event", "setvar") and "reflex" in code.co_filename
+
+
 def default_exception_handler(exception: Exception) -> EventSpec:
     """Reflex's backend exception handler: the details go to the log, never to the browser
     (Reflex's default shows the exception text in development)."""
+    if _refused_at_the_call(exception):
+        log.warning("event refused", extra={"reason": str(exception)[:200]})
+        refused: EventSpec = rx.toast.error(REFUSED, id="event-refused")
+        return refused
     log.error("unhandled exception in an event handler", exc_info=exception)
     toast: EventSpec = rx.toast.error(
         "Something went wrong on our side. Please try again.", id="backend-error"

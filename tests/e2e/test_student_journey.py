@@ -8,7 +8,7 @@ import uuid
 from playwright.sync_api import Browser, Page, expect
 from reflex.testing import AppHarness
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import SCREENSHOTS, screenshot
 
 ESSAY = (
     "When our robotics team lost at regionals in 2023, I was the one who had wired the drive train. "
@@ -79,11 +79,13 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
         timeout=SLOW
     )
     screenshot(page, f"matches-possible-{mode}")
+    page.screenshot(path=str(SCREENSHOTS / f"matches-possible-top-{mode}.png"))
     for _ in range(15):
         if tab.get_attribute("aria-label") != "Matches (0)" and "(0)" not in tab.inner_text():
             break
         page.get_by_role("button", name="Yes").first.click()
-        expect(page.get_by_text("your answer is saved")).to_be_visible(timeout=SLOW)
+        # The answer is kept and the matches are recomputed in the background.
+        expect(page.get_by_text(re.compile(r"^Matches refreshed: \d+"))).to_be_visible(timeout=SLOW)
         expect(refresh).to_be_enabled(timeout=SLOW)
         page.wait_for_timeout(300)
     expect(page.get_by_role("radio", name="Matches (0)")).to_have_count(0, timeout=SLOW)
