@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 from reflex_base.event import EventSpec
 
@@ -58,13 +60,15 @@ class PrivacyState(SessionState):
         self.error = ""
 
     @rx.event
-    def delete_account(self, form: dict[str, str]) -> EventSpec | None:
+    def delete_account(self, form: dict[str, Any]) -> EventSpec | None:
         user_id = self._user_id()
         if user_id is None:
             return self._sign_in_redirect()
         try:
             privacy.delete_account(
-                user_id=user_id, password=form.get("password"), confirm_email=form.get("confirm")
+                user_id=user_id,
+                password=str(form.get("password") or "") or None,
+                confirm_email=str(form.get("confirm") or "") or None,
             )
         except ServiceError as exc:
             self.error = exc.message

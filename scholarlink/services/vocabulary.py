@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-ACADEMIC_LEVELS: dict[str, str] = {
-    "high_school_junior": "High-school junior",
-    "high_school_senior": "High-school senior",
-    "community_college": "Community college",
-    "undergraduate": "Undergraduate",
-    "graduate": "Graduate",
-}
+# One list each, shared with the rule language.
+from scholarlink.domain.vocabulary import CITIZENSHIP as CITIZENSHIP
+from scholarlink.domain.vocabulary import DEMOGRAPHICS as DEMOGRAPHICS
+from scholarlink.domain.vocabulary import LEVELS
+from scholarlink.domain.vocabulary import US_STATES as US_STATES
+
+ACADEMIC_LEVELS = LEVELS
 
 MAJOR_FIELDS: dict[str, str] = {
     "stem": "STEM (any)",
@@ -65,21 +65,6 @@ FIELD_FAMILIES: dict[str, frozenset[str]] = {
     "computer_science": frozenset({"computer_science", "cybersecurity"}),
 }
 
-from scholarlink.domain.vocabulary import CITIZENSHIP as CITIZENSHIP  # noqa: E402 - one list
-
-DEMOGRAPHICS: dict[str, str] = {
-    "hispanic_latino": "Hispanic / Latino",
-    "black_african_american": "Black / African American",
-    "asian_pacific_islander": "Asian / Pacific Islander",
-    "native_american": "Native American / Alaska Native",
-    "women": "Woman",
-    "lgbtq": "LGBTQ+",
-    "first_generation": "First-generation college student",
-    "military_family": "Military family",
-    "veteran": "Veteran",
-    "disability": "Person with a disability",
-    "foster_youth": "Foster youth",
-}
 
 INTERESTS: dict[str, str] = {
     "leadership": "Leadership",
@@ -106,20 +91,6 @@ INTERESTS: dict[str, str] = {
     "innovation": "Innovation",
 }
 
-US_STATES: dict[str, str] = {
-    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
-    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
-    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
-    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
-    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
-    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
-    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
-    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
-    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
-    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
-    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
-    "PR": "Puerto Rico", "GU": "Guam", "VI": "US Virgin Islands",
-}  # fmt: skip
 
 # Words in a free-text major that place it in a field (checked as whole words, lower-case).
 MAJOR_KEYWORDS: dict[str, tuple[str, ...]] = {

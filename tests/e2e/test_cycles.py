@@ -23,6 +23,7 @@ def _student(page: Page, base: str, level: str, year: str) -> None:
     page.get_by_label("Password", exact=True).fill("correct horse 42")
     page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url(re.compile(r"/profile/?$"), timeout=SLOW)
+    expect(page.get_by_text("What is missing and why it matters")).to_be_visible(timeout=SLOW)
     page.locator("#academic_level").click()
     page.get_by_role("option", name=level).click()
     page.get_by_label("Graduation year").fill(year)

@@ -126,6 +126,8 @@ def test_journey_survives_moving_between_workers(scaled_out: str, browser: Brows
     page.reload()
     expect(page.get_by_label("Intended major")).to_have_value("Nursing")
     page.goto(scaled_out + "/matches")
+    # Level and citizenship are not answered: nothing is a match yet, the possible ones ask.
+    page.get_by_role("radio", name=re.compile(r"^Possible \(\d+\)$")).click()
     expect(page.get_by_label("Match score").first).to_be_visible(timeout=30_000)
     page.goto(scaled_out + "/essays")
     page.get_by_label("Title").fill("Nursing essay")

@@ -11,8 +11,10 @@ from reflex.testing import AppHarness
 from sqlmodel import select
 
 from scholarlink.db import session_scope
+from scholarlink.domain.rules import CatalogueEntry
 from scholarlink.models import Scholarship, User
 from scholarlink.services import applications, reminders
+from scholarlink.services.catalogue import row_values
 from scholarlink.settings import reset_settings_cache
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_student_journey import SLOW, sign_up
@@ -29,18 +31,24 @@ def _user_id(email: str) -> int:
 
 def _scholarship_due_in(days: int) -> int:
     due = datetime.now(UTC).date() + timedelta(days=days)
+    entry = CatalogueEntry.model_validate(
+        {
+            "slug": f"e2e-due-{due.isoformat()}-{days}",
+            "name": f"E2E Award due in {days}",
+            "provider": "E2E Foundation",
+            "kind": "private",
+            "status": "active",
+            "url": "https://example.org/e2e",
+            "verified_on": datetime.now(UTC).date().isoformat(),
+            "sources": [{"url": "https://example.org/e2e"}],
+            "amount": {"min": 500, "max": 500, "period": "one_time"},
+            "cycles": [{"read_for": "2026-27", "deadline": due.isoformat(), "kind": "fixed"}],
+            "rules": [{"type": "level", "levels": ["undergraduate"]}],
+            "description": "An end-to-end test award with one fixed deadline.",
+        }
+    )
     with session_scope() as s:
-        row = Scholarship(
-            slug=f"e2e-due-{due.isoformat()}-{days}",
-            name=f"E2E Award due in {days}",
-            provider="E2E Foundation",
-            url="https://example.org/e2e",
-            amount_min=500,
-            amount_max=500,
-            deadline_month=due.month,
-            deadline_day=due.day,
-            levels=["undergraduate"],
-        )
+        row = Scholarship(**row_values(entry))
         existing = s.exec(select(Scholarship).where(Scholarship.slug == row.slug)).first()
         if existing is not None:
             return existing.id or 0

@@ -16,6 +16,7 @@ from scholarlink.services.credits import MILLI, balance, post_entry
 from scholarlink.services.errors import NotFound
 from scholarlink.services.profiles import parse_profile_input, update_profile
 from scholarlink.settings import reset_settings_cache
+from tests.integration.conftest import confirm_everything
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.servers import serve
 
@@ -59,21 +60,7 @@ def _student(profile: dict | None = None, email: str = "m@example.org", credits:
 
 
 def _confirm_everything(uid: int, rounds: int = 3) -> None:
-    """Answer "yes" to every requirement to confirm on the possible cards (as a student who
-    meets them would), refreshing in between: answers move cards into Matches."""
-    for _ in range(rounds):
-        svc.refresh_matches(user_id=uid)
-        with session_scope() as s:
-            asked = {
-                (q["field"], q["question"])
-                for m in svc.list_matches(s, user_id=uid, bucket="possible")
-                for q in m.match.questions
-                if q["field"].startswith("answer:")
-            }
-            for field, question in asked:
-                svc.answer_question(
-                    s, user_id=uid, field_name=field, question=question, answer=True
-                )
+    confirm_everything(uid, rounds)
     svc.refresh_matches(user_id=uid)
 
 
