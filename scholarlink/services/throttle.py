@@ -48,11 +48,12 @@ class Policy:
 # exists): per client across all accounts (password spraying); per account from one client
 # (guessing — the owner on their own device is not slowed down by it); and per account from
 # everywhere, with a far higher budget (guessing spread over many clients).
-SIGN_IN_CLIENT = Policy("sign-in:client", tuple(parse_many("10/minute;40/hour;200/day")))
+# Per-client budgets allow a classroom behind one address (a school's NAT) to sign in and up.
+SIGN_IN_CLIENT = Policy("sign-in:client", tuple(parse_many("30/minute;200/hour;1000/day")))
 SIGN_IN_ACCOUNT_CLIENT = Policy("sign-in:account+client", tuple(parse_many("5/minute;20/hour")))
 SIGN_IN_ACCOUNT = Policy("sign-in:account", tuple(parse_many("30/hour;100/day")))
 # Account creation per client (every attempt counts).
-SIGN_UP_CLIENT = Policy("sign-up:client", tuple(parse_many("5/minute;20/hour;50/day")))
+SIGN_UP_CLIENT = Policy("sign-up:client", tuple(parse_many("30/minute;200/hour;500/day")))
 # Re-authentication before something irreversible (deleting the account), per account.
 PASSWORD_CHECK = Policy("password-check:account", tuple(parse_many("5/minute;20/hour")))
 

@@ -103,3 +103,12 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles() -> None:
+    """Every browser test signs up from 127.0.0.1 into the same backend process: start each
+    with clean sign-in/sign-up counters (the throttling itself is tested in integration)."""
+    from scholarlink.services.throttle import reset_limiters
+
+    reset_limiters()

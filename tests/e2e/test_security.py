@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import socketio
 from playwright.sync_api import Browser, expect
 from reflex.testing import AppHarness
@@ -263,10 +262,3 @@ def test_every_handler_refuses_crafted_arguments_without_an_error(harness: AppHa
         client.disconnect()
     assert sent > 100 and finals
     # Any ERROR logged meanwhile fails this test (tests/conftest.py).
-
-
-@pytest.fixture(autouse=True)
-def _no_throttle_leftovers() -> None:
-    from scholarlink.services.throttle import reset_limiters
-
-    reset_limiters()

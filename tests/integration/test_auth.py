@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from scholarlink.db import session_scope
 from scholarlink.models import LoginTicket, UserSession, utcnow
-from scholarlink.services import auth
+from scholarlink.services import auth, throttle
 from scholarlink.services.errors import Conflict, ValidationFailed
 from scholarlink.services.throttle import Throttled
 
@@ -69,7 +69,7 @@ def test_wrong_passwords_slow_the_guesser_not_the_owner(db: str) -> None:
 
 
 def test_one_client_cannot_spray_passwords_across_accounts(db: str) -> None:
-    for n in range(10):
+    for n in range(throttle.SIGN_IN_CLIENT.tiers[0].amount):
         with pytest.raises(auth.SignInFailed):
             auth.sign_in(email=f"s{n}@example.org", password="Summer2026!", client="10.0.0.66")
     with pytest.raises(Throttled):
@@ -79,7 +79,7 @@ def test_one_client_cannot_spray_passwords_across_accounts(db: str) -> None:
 
 
 def test_sign_up_is_throttled_per_client(db: str) -> None:
-    for n in range(5):
+    for n in range(throttle.SIGN_UP_CLIENT.tiers[0].amount):
         with session_scope() as s:
             auth.sign_up(s, email=f"new{n}@example.org", password="correct horse 42", client="c1")
     with pytest.raises(Throttled), session_scope() as s:
