@@ -127,6 +127,8 @@ def test_journey_survives_moving_between_workers(scaled_out: str, browser: Brows
     expect(page.get_by_label("Intended major")).to_have_value("Nursing")
     page.goto(scaled_out + "/matches")
     # Level and citizenship are not answered: nothing is a match yet, the possible ones ask.
+    expect(page.get_by_role("button", name="Refresh matches").first).to_be_enabled()
+    expect(page.get_by_role("radio", name="Possible (0)")).to_have_count(0)
     page.get_by_role("radio", name=re.compile(r"^Possible \(\d+\)$")).click()
     expect(page.get_by_label("Match score").first).to_be_visible(timeout=30_000)
     page.goto(scaled_out + "/essays")
