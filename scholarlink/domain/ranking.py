@@ -13,8 +13,9 @@
 - effort: × 0.85 for an essay, × 0.9 for letters, × 0.9 for an interview, × 0.9 for a nomination.
 - time: × 0.7 when fewer than 7 days are left, × 0.85 under 14 days (still worth it, but tight).
 
-Chance levels come from P(award) only, never from missing data: high ≥ 25 %, competitive ≥ 5 %,
-else long shot. A programme with 2 % acceptance or less is never "high chance".
+Chance levels come from published selectivity only, never from missing data: high ≥ 25 %,
+competitive ≥ 5 %, else long shot; without published awards and applicants a programme is at best
+"competitive". A programme with 2 % acceptance or less is never "high chance".
 """
 
 from __future__ import annotations
@@ -51,8 +52,14 @@ def award_probability(entry: CatalogueEntry) -> tuple[float, str]:
     return 0.05, "selectivity not published (assumed competitive)"
 
 
-def chance_level(p_award: float) -> str:
-    if p_award >= 0.25:
+def published_odds(entry: CatalogueEntry) -> bool:
+    return bool(entry.awards_per_year and entry.applicants_per_year)
+
+
+def chance_level(p_award: float, *, published: bool = True) -> str:
+    """From selectivity only. Without published awards and applicants the odds are a prior,
+    not data: such a programme is at best "competitive", never "high chance"."""
+    if p_award >= 0.25 and published:
         return "high"
     if p_award >= 0.05:
         return "competitive"
@@ -122,4 +129,4 @@ def rank(
         reasons.append(
             f"{open_questions} open question{'s' if open_questions != 1 else ''} lower its place"
         )
-    return Rank(score, value, chance_level(p_award), reasons)
+    return Rank(score, value, chance_level(p_award, published=published_odds(entry)), reasons)

@@ -323,3 +323,10 @@ def test_answering_one_field_never_turns_an_unrelated_unmet_rule_into_met(
     for b, a in zip(before, after, strict=True):
         if b.criterion not in related:
             assert not (b.status == "unmet" and a.status == "met"), b.criterion
+
+
+def test_without_published_odds_nothing_is_high_chance() -> None:
+    federal = entry([], kind="federal")  # a generous prior, but no published figures
+    assert rank(federal, open_questions=0, deadline=None, today=DEC_1).chance != "high"
+    published = entry([], kind="federal", awards_per_year=900, applicants_per_year=1000)
+    assert rank(published, open_questions=0, deadline=None, today=DEC_1).chance == "high"
