@@ -168,13 +168,9 @@ class MatchesState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return self._sign_in_redirect()
-        try:
-            with session_scope() as session:
-                matches.answer_question(
-                    session, user_id=user_id, field_name=field, question=question, answer=value
-                )
-        except ServiceError as exc:
-            self.error = exc.message
+        failure = self._save_answer(user_id, field, question, value)
+        if failure is not None:
+            self.error = failure
             return None
         self.notice = "Thanks — your answer is saved for every programme that asks it."
         return MatchesState.refresh

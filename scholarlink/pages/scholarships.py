@@ -388,13 +388,9 @@ class DetailState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return self._sign_in_redirect()
-        try:
-            with session_scope() as session:
-                matches.answer_question(
-                    session, user_id=user_id, field_name=field, question=question, answer=value
-                )
-        except ServiceError as exc:
-            self.error = exc.message
+        failure = self._save_answer(user_id, field, question, value)
+        if failure is not None:
+            self.error = failure
             return None
         self.notice = "Saved. Your matches will include this answer."
         return DetailState.load

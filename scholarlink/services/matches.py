@@ -21,7 +21,7 @@ from scholarlink.ai.providers import model_provider
 from scholarlink.db import session_scope
 from scholarlink.domain.cycles import student_cycle
 from scholarlink.domain.eligibility import Profile, question_key
-from scholarlink.domain.engine import Judged, MatchResult, judge_entry, match_all
+from scholarlink.domain.engine import Judged, match_all
 from scholarlink.domain.rules import CatalogueEntry
 from scholarlink.models import Match, Scholarship, StudentAnswer, utcnow
 from scholarlink.observability.breakers import CircuitOpen
@@ -112,15 +112,6 @@ def _view(j: Judged) -> MatchView:
     )
 
 
-def judge_profile(
-    session: Session, profile: Profile, *, no_essay_first: bool = False, day: date | None = None
-) -> MatchResult:
-    """The whole catalogue judged for `profile` (matches, possible, opens later)."""
-    return match_all(
-        active_entries(session), profile, day or today(), no_essay_first=no_essay_first
-    )
-
-
 def rank_profile(
     session: Session,
     profile: Profile,
@@ -130,24 +121,13 @@ def rank_profile(
     no_essay_first: bool = False,
 ) -> dict[str, list[MatchView]]:
     """Each group's views, best first, `limit` each, without the excluded (dismissed) ones."""
-    result = judge_profile(session, profile, no_essay_first=no_essay_first)
+    result = match_all(active_entries(session), profile, today(), no_essay_first=no_essay_first)
     skip = set(exclude_ids or [])
     return {
         "match": [_view(j) for j in result.matches if j.key not in skip][:limit],
         "possible": [_view(j) for j in result.possible if j.key not in skip][:limit],
         "opens_later": [_view(j) for j in result.opens_later if j.key not in skip][:limit],
     }
-
-
-def explain(session: Session, *, user_id: int | None, scholarship_id: int) -> Judged | None:
-    """One programme judged for a student (their cycle, every rule's verdict), or None when the
-    programme is not for them (an unmet rule, or closed for their class)."""
-    row = session.get(Scholarship, scholarship_id)
-    entry = entry_of(row) if row is not None else None
-    if entry is None:
-        return None
-    profile = student_profile(session, user_id) if user_id is not None else Profile()
-    return judge_entry(entry, scholarship_id, profile, today())
 
 
 def verdicts_for(

@@ -322,55 +322,40 @@ def profile_dict(profile: StudentProfile, public_id: str) -> dict[str, Any]:
     }
 
 
+# Fields the engine reads under the same name from a stored profile and from profileData.
+_ENGINE_FIELDS = (
+    "gpa", "major", "academic_level", "graduation_year", "birth_date", "citizenship", "state",
+    "school_state", "institution", "financial_need", "pell_eligible", "household_income",
+    "class_rank_percent",
+)  # fmt: skip
+
+
+def _engine(source: Any, *, sat: int | None, act: int | None, answers: dict[str, bool]) -> Profile:
+    """Blank stays unknown: a weighted flag without a GPA, or no demographics, says nothing."""
+    demographics = source.demographics
+    return Profile(
+        **{name: getattr(source, name) for name in _ENGINE_FIELDS},
+        gpa_weighted=source.gpa_weighted if source.gpa is not None else None,
+        demographics=None if demographics is None else frozenset(demographics),
+        sat=sat,
+        act=act,
+        memberships=tuple(source.memberships) if source.memberships else None,
+        answers=answers,
+    )
+
+
 def engine_profile(
     profile: StudentProfile | None, answers: dict[str, bool] | None = None
 ) -> Profile:
     """What the eligibility engine knows of a stored profile (blank stays unknown)."""
     if profile is None:
         return Profile(answers=dict(answers or {}))
-    return Profile(
-        gpa=profile.gpa,
-        gpa_weighted=profile.gpa_weighted if profile.gpa is not None else None,
-        major=profile.major,
-        academic_level=profile.academic_level,
-        graduation_year=profile.graduation_year,
-        birth_date=profile.birth_date,
-        citizenship=profile.citizenship,
-        state=profile.state,
-        school_state=profile.school_state,
-        institution=profile.institution,
-        demographics=None if profile.demographics is None else frozenset(profile.demographics),
-        financial_need=profile.financial_need,
-        pell_eligible=profile.pell_eligible,
-        household_income=profile.household_income,
-        sat=profile.sat,
-        act=profile.act,
-        class_rank_percent=profile.class_rank_percent,
-        memberships=tuple(profile.memberships) or None,
-        answers=dict(answers or {}),
-    )
+    return _engine(profile, sat=profile.sat, act=profile.act, answers=dict(answers or {}))
 
 
 def engine_profile_from_input(data: ProfileInput) -> Profile:
     """The engine's view of a profile sent by another system (the agent's profileData)."""
     scores = data.test_scores
-    return Profile(
-        gpa=data.gpa,
-        gpa_weighted=data.gpa_weighted if data.gpa is not None else None,
-        major=data.major,
-        academic_level=data.academic_level,
-        graduation_year=data.graduation_year,
-        birth_date=data.birth_date,
-        citizenship=data.citizenship,
-        state=data.state,
-        school_state=data.school_state,
-        institution=data.institution,
-        demographics=None if data.demographics is None else frozenset(data.demographics),
-        financial_need=data.financial_need,
-        pell_eligible=data.pell_eligible,
-        household_income=data.household_income,
-        sat=scores.sat if scores else None,
-        act=scores.act if scores else None,
-        class_rank_percent=data.class_rank_percent,
-        memberships=tuple(data.memberships) if data.memberships else None,
+    return _engine(
+        data, sat=scores.sat if scores else None, act=scores.act if scores else None, answers={}
     )

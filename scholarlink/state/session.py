@@ -19,7 +19,8 @@ from reflex_base.event import EventSpec
 from scholarlink import routes
 from scholarlink.db import session_scope
 from scholarlink.models import User
-from scholarlink.services import auth
+from scholarlink.services import auth, matches
+from scholarlink.services.errors import ServiceError
 from scholarlink.state.guard import guard_handlers
 
 SESSION_COOKIE = "scholarlink_session"
@@ -80,6 +81,17 @@ class SessionState(rx.State):
         self.signed_in = False
         self.user_name = ""
         return _navigate(backend_url(routes.SESSION_END, next=next_path))
+
+    def _save_answer(self, user_id: int, field: str, question: str, value: bool) -> str | None:
+        """Keep an answer to a requirement to confirm; the error to show, or None."""
+        try:
+            with session_scope() as session:
+                matches.answer_question(
+                    session, user_id=user_id, field_name=field, question=question, answer=value
+                )
+        except ServiceError as exc:
+            return exc.message
+        return None
 
     @rx.event
     def check_session(self) -> None:
