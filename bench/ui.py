@@ -83,9 +83,10 @@ def _student(db_url: str) -> str:
     os.environ["DATABASE_URL"] = db_url
     from scholarlink.db import reset_engine, session_scope
     from scholarlink.migrations import upgrade_to_head
-    from scholarlink.services import auth, matches, profiles
+    from scholarlink.services import matches, profiles
     from scholarlink.services.catalogue import DEFAULT_CATALOGUE, load_catalogue, parse_catalogue
     from scholarlink.settings import reset_settings_cache
+    from tests.support import accounts
 
     reset_settings_cache()
     reset_engine()
@@ -93,12 +94,8 @@ def _student(db_url: str) -> str:
     parsed = parse_catalogue(DEFAULT_CATALOGUE)
     with session_scope() as s:
         load_catalogue(s, parsed.entries, version=parsed.version)
-        grant = auth.sign_up(
-            s,
-            email=f"bench-{uuid.uuid4().hex[:6]}@example.org",
-            password="correct horse 42",  # noqa: S106 - a throwaway benchmark account
-            display_name="Bench",
-        )
+    grant = accounts.student(f"bench-{uuid.uuid4().hex[:6]}@example.org", display_name="Bench")
+    with session_scope() as s:
         profiles.update_profile(
             s,
             user_id=grant.user_id,

@@ -157,6 +157,48 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _notify_run(args: argparse.Namespace) -> int:
+    import json
+
+    from scholarlink.services import notify
+
+    print(json.dumps(notify.run_pass().as_dict(), sort_keys=True))
+    return 0
+
+
+def _notify_failed(args: argparse.Namespace) -> int:
+    from scholarlink.db import session_scope
+    from scholarlink.services import mail
+
+    with session_scope() as session:
+        rows = mail.failed_mails(session)
+        counts = mail.mail_counts(session)
+        for row in rows:
+            print(
+                f"{row.id}\t{row.kind}\t{row.to_address}\t{row.attempts} attempts\t"
+                f"{row.last_error or ''}\t{row.created_at:%Y-%m-%d %H:%M}"
+            )
+    print(
+        f"{len(rows)} failed; outbox: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
+    return 0
+
+
+def _notify_retry(args: argparse.Namespace) -> int:
+    from scholarlink.db import session_scope
+    from scholarlink.services import mail
+    from scholarlink.services.errors import ServiceError
+
+    try:
+        with session_scope() as session:
+            mail.retry_failed(session, mail_id=args.id)
+    except ServiceError as exc:
+        print(f"scholarlink: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"mail {args.id} queued again")
+    return 0
+
+
 def _grant(args: argparse.Namespace) -> int:
     import uuid
 
@@ -296,6 +338,19 @@ def build_parser() -> argparse.ArgumentParser:
     rep = agent.add_parser("replay", help="deliver a dead letter again")
     rep.add_argument("id", type=int)
     rep.set_defaults(func=_replay)
+
+    notify_cmd = sub.add_parser(
+        "notify", help="alerts, reminders and the mail outbox"
+    ).add_subparsers(dest="notify_command", required=True)
+    notify_cmd.add_parser(
+        "run", help="one pass now: new matches, watchlist, reminders, digests, then send mail"
+    ).set_defaults(func=_notify_run)
+    notify_cmd.add_parser("failed", help="list mail that gave up after its retries").set_defaults(
+        func=_notify_failed
+    )
+    retry = notify_cmd.add_parser("retry", help="queue a failed mail again")
+    retry.add_argument("id", type=int)
+    retry.set_defaults(func=_notify_retry)
 
     credits = sub.add_parser("credits", help="credit ledger").add_subparsers(
         dest="credits_command", required=True

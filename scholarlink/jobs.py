@@ -1,4 +1,5 @@
-"""Scheduled jobs of the student app (APScheduler), each run by one process at a time."""
+"""Scheduled jobs of the student app (APScheduler), each run by one process at a time: the alert
+pass (new matches, watchlist, reminders, digests, then the mail outbox)."""
 
 from __future__ import annotations
 
@@ -13,26 +14,23 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from scholarlink.agent import leases
 from scholarlink.agent.worker import worker_name
 from scholarlink.db import session_scope
-from scholarlink.services import reminders
+from scholarlink.services import notify
 
 log = logging.getLogger(__name__)
 REMINDER_INTERVAL_MINUTES = 60
 
 
-def run_reminders(owner: str) -> tuple[int, int]:
-    """Create due reminders and send their e-mails, if this process holds the lease."""
+def run_reminders(owner: str) -> dict[str, object] | None:
+    """One alert pass (services.notify.run_pass), if this process holds the lease."""
     with session_scope() as session:
         if not leases.acquire(
             session, "reminders", owner, ttl_seconds=REMINDER_INTERVAL_MINUTES * 60 / 2
         ):
-            return 0, 0
-    with session_scope() as session:
-        created = reminders.create_due_reminders(session, today=datetime.now(UTC).date())
-    with session_scope() as session:
-        sent = reminders.send_pending_emails(session)
-    if created or sent:
-        log.info("reminders", extra={"reminders_created": len(created), "reminders_emailed": sent})
-    return len(created), sent
+            return None
+    report = notify.run_pass().as_dict()
+    if report["newMatches"] or report["reminders"] or report["mailsQueued"] or report["mail"]:
+        log.info("notify pass", extra={"notify": report})
+    return report
 
 
 @contextlib.asynccontextmanager

@@ -21,6 +21,7 @@ from scholarlink.pages import (
     essays,
     landing,
     matches,
+    notifications,
     privacy,
     profile,
     scholarships,
@@ -84,6 +85,18 @@ app.add_page(
     route=routes.SIGN_UP,
     title="Create your account · ScholarLink",
     on_load=auth.AuthState.reset_form,
+)
+app.add_page(
+    auth.confirm_page,
+    route=routes.SIGN_UP_CONFIRM,
+    title="Confirm your e-mail · ScholarLink",
+    on_load=auth.AuthState.reset_form,
+)
+app.add_page(
+    notifications.notifications_page,
+    route=routes.NOTIFICATIONS,
+    title="Notifications · ScholarLink",
+    on_load=notifications.NotificationsState.load,
 )
 app.add_page(
     auth.oidc_callback_page,

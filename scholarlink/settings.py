@@ -96,10 +96,17 @@ class Settings(BaseSettings):
     oidc_client_id: str | None = None
     oidc_client_secret: SecretStr | None = None
 
-    # E-mail reminders.
+    # E-mail (sign-up confirmations, alerts, reminders), through the outbox (services.mail).
+    # Without SMTP_HOST, development writes each mail to the log instead of sending it; in
+    # production SMTP_HOST is required (new accounts are confirmed by e-mail).
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_from: str = "ScholarLink <reminders@scholarlink.local>"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    mail_max_attempts: int = Field(default=6, ge=1)
+    mail_base_delay_seconds: float = Field(default=60.0, gt=0)
+    # Where the backend answers (one-click unsubscribe links); defaults to APP_URL (one port).
+    reflex_api_url: str | None = None
 
     # Logging.
     log_level: str = "INFO"
@@ -148,6 +155,10 @@ class Settings(BaseSettings):
             raise ValueError("ENVIRONMENT=production needs a PostgreSQL DATABASE_URL")
         if self.environment == "production" and not self.app_url.startswith("https://"):
             raise ValueError("ENVIRONMENT=production needs an https:// APP_URL")
+        if self.environment == "production" and not self.smtp_host:
+            raise ValueError(
+                "ENVIRONMENT=production needs SMTP_HOST (accounts are confirmed by e-mail)"
+            )
         return self
 
     @property
@@ -172,6 +183,10 @@ class Settings(BaseSettings):
     @property
     def rate_limit_storage(self) -> str:
         return self.rate_limit_storage_url or self.reflex_redis_url or "memory://"
+
+    @property
+    def api_base_url(self) -> str:
+        return (self.reflex_api_url or self.app_url).rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

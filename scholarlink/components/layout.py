@@ -43,6 +43,34 @@ def nav_link(label: str, href: str) -> rx.Component:
     return rx.link(label, href=href, size="3", weight="medium", color=rx.color("gray", 11))
 
 
+def notification_bell() -> rx.Component:
+    """The link to the notification centre, with the unread count."""
+    return rx.cond(
+        SessionState.signed_in,
+        rx.link(
+            rx.hstack(
+                rx.icon("bell", size=18),
+                rx.cond(
+                    SessionState.unread > 0,
+                    rx.badge(
+                        SessionState.unread, color_scheme="red", variant="solid", radius="full"
+                    ),
+                ),
+                spacing="1",
+                align="center",
+            ),
+            href=routes.NOTIFICATIONS,
+            color=rx.color("gray", 11),
+            aria_label=rx.cond(
+                SessionState.unread > 0,
+                SessionState.unread.to_string() + " unread notifications",
+                "Notifications",
+            ),
+            id="notification-bell",
+        ),
+    )
+
+
 def _account_menu() -> rx.Component:
     return rx.cond(
         SessionState.signed_in,
@@ -99,6 +127,9 @@ def navbar() -> rx.Component:
                                 rx.menu.item(label, on_click=rx.redirect(href))
                                 for label, href in STUDENT_LINKS
                             ),
+                            rx.menu.item(
+                                "Notifications", on_click=rx.redirect(routes.NOTIFICATIONS)
+                            ),
                             rx.menu.separator(),
                             rx.menu.item("Sign out", on_click=SessionState.sign_out),
                         ),
@@ -113,6 +144,7 @@ def navbar() -> rx.Component:
                     ),
                 )
             ),
+            notification_bell(),
             rx.desktop_only(_account_menu()),
             color_mode_toggle(),
             align="center",

@@ -1,6 +1,12 @@
 """All database tables (SQLModel, no Reflex imports). Importing this package registers them."""
 
-from scholarlink.models.accounts import AuthIdentity, LoginTicket, User, UserSession
+from scholarlink.models.accounts import (
+    AuthIdentity,
+    LoginTicket,
+    SignUpRequest,
+    User,
+    UserSession,
+)
 from scholarlink.models.agent import (
     AgentTask,
     DeliveryAttempt,
@@ -11,6 +17,13 @@ from scholarlink.models.agent import (
 from scholarlink.models.base import utcnow
 from scholarlink.models.catalogue import CatalogueReport, Scholarship
 from scholarlink.models.credits import AIUsage, CreditAccount, CreditEntry, Purchase, RateCard
+from scholarlink.models.notify import (
+    MailSuppression,
+    MatchAnnouncement,
+    MatchRun,
+    NotificationPrefs,
+    OutboundMail,
+)
 from scholarlink.models.student import (
     Application,
     ApplicationDocument,
@@ -37,13 +50,19 @@ __all__ = [
     "Essay",
     "EssayVersion",
     "LoginTicket",
+    "MailSuppression",
     "Match",
+    "MatchAnnouncement",
+    "MatchRun",
     "Notification",
+    "NotificationPrefs",
+    "OutboundMail",
     "OutboxMessage",
     "Purchase",
     "RateCard",
     "SchedulerLease",
     "Scholarship",
+    "SignUpRequest",
     "StudentAnswer",
     "StudentProfile",
     "UsedJti",

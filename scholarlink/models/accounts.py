@@ -70,3 +70,19 @@ class LoginTicket(SQLModel, table=True):
     expires_at: datetime = Field(index=True)
     used_at: datetime | None = None
     user_agent: str = Field(default="", max_length=300)
+
+
+class SignUpRequest(SQLModel, table=True):
+    """A sign-up waiting for its address to be confirmed. The account is created only when the
+    link in the confirmation mail is used, so the sign-up form answers the same whether or not
+    an address already has an account. Only the SHA-256 of the link's token is stored."""
+
+    __tablename__ = "sign_up_requests"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    email: str = Field(max_length=320, index=True)
+    display_name: str = Field(default="", max_length=120)
+    password_hash: str = Field(max_length=255)
+    expires_at: datetime = Field(index=True)
+    used_at: datetime | None = None
+    created_at: datetime = now_field()

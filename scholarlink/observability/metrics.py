@@ -33,6 +33,11 @@ AI_DURATION = Histogram(
 )
 AI_COST = Counter("ai_operation_cost_credits", "Credits charged for AI operations", ["operation"])
 AI_TOKENS = Counter("ai_tokens_total", "Model tokens used", ["provider", "kind"])
+MAIL_MESSAGES = Counter(
+    "mail_messages_total",
+    "Outbox e-mail by kind and outcome (sent, retried, failed, suppressed)",
+    ["kind", "outcome"],
+)
 BREAKER_STATE = Gauge(
     "circuit_breaker_state",
     "Circuit breaker state (0 closed, 1 half-open, 2 open)",

@@ -14,7 +14,9 @@ from scholarlink.components.ui import error_callout, field
 from scholarlink.services import auth, oidc
 from scholarlink.services.accounts import PASSWORD_RULES, password_problems
 from scholarlink.services.errors import ServiceError
+from scholarlink.services.mail import mail_is_logged
 from scholarlink.state.session import SessionState
+from scholarlink.web_origins import app_base_url
 
 
 @dataclasses.dataclass
@@ -35,6 +37,11 @@ class AuthState(SessionState):
     error: str = ""
     email_error: str = ""
     email: str = ""
+    # Set once the sign-up form was accepted: the address we wrote to (the same answer whether
+    # or not it already has an account).
+    sent_to: str = ""
+    mail_logged: bool = False
+    confirming: bool = False
     # What the password rules say of the password being typed; the password itself is never
     # kept in state (Reflex persists state to disk or Redis).
     rules: list[PasswordCheck] = _checks("", "")
@@ -49,7 +56,8 @@ class AuthState(SessionState):
 
     @rx.event
     def reset_form(self) -> None:
-        self.error = self.email_error = ""
+        self.error = self.email_error = self.sent_to = ""
+        self.confirming = False
         self.rules = _checks("", "")
         if self.router.url.query_parameters.get("expired"):
             self.error = "That sign-in link has expired. Please sign in again."
@@ -86,18 +94,40 @@ class AuthState(SessionState):
     def sign_up(self, form: dict[str, Any]) -> list[EventSpec] | EventSpec:
         self.error = self.email_error = ""
         clear = rx.set_value("password", "")
+        base = app_base_url()
+        email = str(form.get("email", ""))
         try:
-            ticket = auth.sign_up_ticket(
-                email=str(form.get("email", "")),
+            auth.request_sign_up(
+                email=email,
                 password=str(form.get("password", "")),
                 display_name=str(form.get("name", "")),
-                user_agent=self._user_agent(),
                 client=self._client(),
+                confirm_url=base + routes.SIGN_UP_CONFIRM,
+                sign_in_url=base + routes.SIGN_IN,
             )
         except ServiceError as exc:
             self.error = exc.message
             self.rules = _checks("", "")
             return clear
+        self.rules = _checks("", "")
+        self.sent_to = email.strip()[:320]
+        self.mail_logged = mail_is_logged()
+        return [clear, rx.set_value("name", ""), rx.set_value("email", "")]
+
+    @rx.event
+    def confirm(self) -> EventSpec | None:
+        """Use the link's token: create the account and sign the new student in."""
+        self.error = ""
+        if self.confirming:
+            return None
+        self.confirming = True
+        token = str(self.router.url.query_parameters.get("token") or "")
+        try:
+            ticket = auth.confirm_sign_up_ticket(token=token, user_agent=self._user_agent())
+        except ServiceError as exc:
+            self.error = exc.message
+            self.confirming = False
+            return None
         return self._hand_over(ticket, routes.PROFILE)
 
     @rx.event
@@ -155,11 +185,38 @@ def _input(label: str, name: str, **props: Any) -> rx.Component:
     return field(label, rx.input(name=name, id=name, width="100%", **props), html_for=name)
 
 
+def _sent() -> rx.Component:
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("mail-check")),
+        rx.callout.text(
+            rx.text.strong("Check your inbox. "),
+            "We sent a message to ",
+            rx.text.strong(AuthState.sent_to),
+            ". Open the link in it within 24 hours to finish creating your account. If this "
+            "address already has an account, the message says so instead.",
+            rx.cond(
+                AuthState.mail_logged,
+                rx.text(
+                    "Development: no mail server is configured, so the message was written "
+                    "to the server's log.",
+                    size="1",
+                    as_="span",
+                    display="block",
+                    margin_top="0.5em",
+                ),
+            ),
+        ),
+        color_scheme="green",
+        role="status",
+    )
+
+
 def sign_up_page() -> rx.Component:
     return _card(
         "Create your account",
         "Free to join. Your data is never sold.",
         error_callout(AuthState.error),
+        rx.cond(AuthState.sent_to != "", _sent()),
         rx.form(
             rx.vstack(
                 _input("Name", "name", placeholder="Ada Lovelace", auto_complete="name"),
@@ -190,6 +247,29 @@ def sign_up_page() -> rx.Component:
             width="100%",
         ),
         rx.text("Already have an account? ", rx.link("Sign in", href=routes.SIGN_IN), size="2"),
+    )
+
+
+def confirm_page() -> rx.Component:
+    return _card(
+        "Confirm your e-mail",
+        "One step left: create your account with the address this link was sent to.",
+        error_callout(AuthState.error),
+        rx.button(
+            "Create my account",
+            on_click=AuthState.confirm,
+            loading=AuthState.confirming,
+            width="100%",
+            size="3",
+        ),
+        rx.text(
+            "Link expired? ",
+            rx.link("Sign up again", href=routes.SIGN_UP, text_decoration="underline"),
+            " or ",
+            rx.link("sign in", href=routes.SIGN_IN, text_decoration="underline"),
+            ".",
+            size="2",
+        ),
     )
 
 

@@ -2,7 +2,8 @@
 
 A session token is 32 random bytes given to the browser; only its SHA-256 is stored, so a leaked
 database cannot be replayed as sessions. Sessions expire, survive restarts (they live in the
-database) and can all be revoked at once. Failed sign-ins are throttled per client and per account (services.throttle).
+database) and can all be revoked at once. Failed sign-ins are throttled per client and per
+account (services.throttle). New accounts are confirmed by e-mail (request_sign_up).
 """
 
 from __future__ import annotations
@@ -11,16 +12,22 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from scholarlink.db import session_scope
-from scholarlink.models import LoginTicket, User, UserSession, utcnow
-from scholarlink.services import throttle
-from scholarlink.services.accounts import create_user, normalise_email, verify_password
+from scholarlink.models import LoginTicket, SignUpRequest, User, UserSession, utcnow
+from scholarlink.services import mail, throttle
+from scholarlink.services.accounts import (
+    hash_password,
+    normalise_email,
+    password_problems,
+    verify_password,
+)
 from scholarlink.services.credits import MILLI, post_entry
-from scholarlink.services.errors import ServiceError, ValidationFailed
+from scholarlink.services.errors import Conflict, ServiceError, ValidationFailed
 from scholarlink.settings import get_settings
 
 
@@ -123,28 +130,113 @@ def active_sessions(session: Session, *, user_id: int) -> list[UserSession]:
     )
 
 
-def sign_up(
-    session: Session,
+# -- sign-up, confirmed by e-mail --------------------------------------------------------------
+# The form answers the same for every well-formed address: "check your inbox". A new address gets
+# a link that creates the account; an address with an account gets a note saying so. So the form
+# never tells anyone which addresses have accounts, and nobody can take an address they cannot
+# read mail at.
+
+CONFIRM_TTL = timedelta(hours=24)
+
+
+def request_sign_up(
     *,
     email: str,
     password: str,
     display_name: str = "",
-    user_agent: str = "",
     client: str = "",
-) -> SessionGrant:
-    user_id = _create_account(
-        session, email=email, password=password, display_name=display_name, client=client
-    )
-    return start_session(session, user_id=user_id, user_agent=user_agent)
-
-
-def _create_account(
-    session: Session, *, email: str, password: str, display_name: str, client: str
-) -> int:
+    confirm_url: str,
+    sign_in_url: str,
+) -> None:
+    """Check the form and send the confirmation (or "you already have an account") mail.
+    `confirm_url` is the page the link opens (its token is added), `sign_in_url` the sign-in
+    page: absolute URLs of the frontend the student uses."""
     throttle.check(throttle.SIGN_UP_CLIENT, client)
     throttle.hit(throttle.SIGN_UP_CLIENT, client)
-    user = create_user(session, email=email, password=password, display_name=display_name)
+    email = normalise_email(email)
+    problems = password_problems(password, email)
+    if problems:
+        raise ValidationFailed(
+            "Password does not meet the rules: " + "; ".join(problems),
+            details=[{"field": "password", "message": p} for p in problems],
+        )
+    # Mail to one address is limited, whoever asks: the same for addresses with and without an
+    # account, so the limit reveals nothing either.
+    throttle.check(throttle.SIGN_UP_ADDRESS, email)
+    throttle.hit(throttle.SIGN_UP_ADDRESS, email)
+    password_hash = hash_password(password)  # the same work on both paths
+    with session_scope() as session:
+        user = session.exec(select(User).where(User.email == email)).first()
+        if user is not None:
+            queued = mail.enqueue(
+                session,
+                key=f"account-exists:{email}:{utcnow():%Y-%m-%dT%H}",
+                to=email,
+                kind="account_exists",
+                user_id=user.id,
+                context={"name": user.display_name, "sign_in_url": sign_in_url},
+            )
+        else:
+            token = secrets.token_urlsafe(32)
+            session.add(
+                SignUpRequest(
+                    token_hash=_hash(token),
+                    email=email,
+                    display_name=display_name.strip()[:120],
+                    password_hash=password_hash,
+                    expires_at=utcnow() + CONFIRM_TTL,
+                )
+            )
+            queued = mail.enqueue(
+                session,
+                key=f"confirm:{_hash(token)}",
+                to=email,
+                kind="confirm_sign_up",
+                context={
+                    "name": display_name.strip(),
+                    "link": f"{confirm_url}?{urlencode({'token': token})}",
+                    "hours": int(CONFIRM_TTL.total_seconds() // 3600),
+                },
+            )
+        mail_id = queued.id if queued is not None else None
+    mail.send_now(mail_id)
+
+
+def confirm_sign_up(session: Session, *, token: str) -> int:
+    """Create the account a confirmation link stands for (once); returns the new user's id."""
+    if not token or len(token) > 200:
+        raise ValidationFailed(LINK_USED)
+    table = SignUpRequest.__table__  # type: ignore[attr-defined]
+    now = utcnow()
+    claimed = session.execute(
+        sa.update(table)
+        .where(
+            table.c.token_hash == _hash(token),
+            table.c.used_at.is_(None),
+            table.c.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(table.c.email, table.c.display_name, table.c.password_hash)
+    ).first()
+    session.execute(sa.delete(table).where(table.c.expires_at < now - CONFIRM_TTL))
+    if claimed is None:
+        raise ValidationFailed(LINK_USED)
+    if session.exec(select(User.id).where(User.email == claimed.email)).first() is not None:
+        raise Conflict("This address already has an account: sign in instead.")
+    user = User(
+        email=claimed.email,
+        display_name=claimed.display_name or claimed.email.split("@")[0],
+        password_hash=claimed.password_hash,
+    )
+    session.add(user)
+    session.flush()
     assert user.id is not None
+    # Other pending requests for the address are spent: one account per address.
+    session.execute(
+        sa.update(table)
+        .where(table.c.email == claimed.email, table.c.used_at.is_(None))
+        .values(used_at=now)
+    )
     welcome = get_settings().welcome_credits
     if welcome:
         post_entry(
@@ -156,6 +248,16 @@ def _create_account(
             description="Welcome credits",
         )
     return user.id
+
+
+LINK_USED = "This link has expired or was used already. Sign up again, or sign in."
+
+
+def confirm_sign_up_ticket(*, token: str, user_agent: str = "") -> str:
+    """Confirm the address and issue the browser's ticket for its first session."""
+    with session_scope() as session:
+        user_id = confirm_sign_up(session, token=token)
+        return issue_ticket(session, user_id=user_id, user_agent=user_agent)
 
 
 def _verified_user(session: Session, *, email: str, password: str, client: str) -> int:
@@ -193,17 +295,6 @@ def sign_in_ticket(*, email: str, password: str, user_agent: str = "", client: s
     """Check the password and issue the ticket a browser redeems for its session cookie."""
     with session_scope() as session:
         user_id = _verified_user(session, email=email, password=password, client=client)
-        return issue_ticket(session, user_id=user_id, user_agent=user_agent)
-
-
-def sign_up_ticket(
-    *, email: str, password: str, display_name: str = "", user_agent: str = "", client: str = ""
-) -> str:
-    """Create the account (as `sign_up`) and issue the browser's ticket instead of a session."""
-    with session_scope() as session:
-        user_id = _create_account(
-            session, email=email, password=password, display_name=display_name, client=client
-        )
         return issue_ticket(session, user_id=user_id, user_agent=user_agent)
 
 

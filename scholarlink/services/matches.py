@@ -25,6 +25,7 @@ from scholarlink.domain.engine import Judged, match_all
 from scholarlink.domain.rules import CatalogueEntry
 from scholarlink.models import Match, Scholarship, StudentAnswer, utcnow
 from scholarlink.observability.breakers import CircuitOpen
+from scholarlink.services.announcements import record_matches
 from scholarlink.services.credits import (
     Usage,
     run_charged_operation,
@@ -300,10 +301,17 @@ def refine_with_model(
 
 
 def refresh_matches(
-    *, user_id: int, operation_id: str | None = None, no_essay_first: bool = False
+    *,
+    user_id: int,
+    operation_id: str | None = None,
+    no_essay_first: bool = False,
+    seen: bool = True,
+    use_model: bool = True,
 ) -> int:
     """Recompute and store a student's matches, possible ones and opens-later ones; returns how
-    many matches are current. Only the matches go to the model (when configured), to re-rank."""
+    many matches are current. Only the matches go to the model (when configured), to re-rank.
+    `seen`: the student is looking (the matches page), so nothing is announced to them; the alert
+    pass refreshes with seen=False and use_model=False (it never spends the student's credits)."""
     with session_scope() as session:
         profile = student_profile(session, user_id)
         dismissed = list(
@@ -318,12 +326,13 @@ def refresh_matches(
             exclude_ids=dismissed,
             no_essay_first=no_essay_first,
         )
-    groups["match"], _ = refine_with_model(
-        groups["match"],
-        profile,
-        user_id=user_id,
-        operation_id=operation_id or f"match:{uuid.uuid4()}",
-    )
+    if use_model:
+        groups["match"], _ = refine_with_model(
+            groups["match"],
+            profile,
+            user_id=user_id,
+            operation_id=operation_id or f"match:{uuid.uuid4()}",
+        )
     with session_scope() as session:
         existing = {
             m.scholarship_id: m for m in session.exec(select(Match).where(Match.user_id == user_id))
@@ -361,6 +370,12 @@ def refresh_matches(
                 # bookmarks, not shown.
                 row.is_current = False
                 session.add(row)
+        record_matches(
+            session,
+            user_id=user_id,
+            match_ids=[v.scholarship_id for v in groups["match"]],
+            seen=seen,
+        )
     return len(groups["match"])
 
 

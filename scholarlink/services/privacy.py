@@ -22,9 +22,14 @@ from scholarlink.models import (
     Essay,
     EssayVersion,
     Match,
+    MatchAnnouncement,
+    MatchRun,
     Notification,
+    NotificationPrefs,
+    OutboundMail,
     Purchase,
     Scholarship,
+    SignUpRequest,
     StudentProfile,
     User,
     UserSession,
@@ -173,6 +178,24 @@ def export_data(*, user_id: int) -> dict[str, Any]:
                 {"title": n.title, "body": n.body, "created_at": n.created_at.isoformat()}
                 for n in _rows(session, Notification, user_id)
             ],
+            "notification_preferences": [
+                {
+                    "new_matches": p.new_matches,
+                    "deadline_mail": p.deadline_mail,
+                    "watchlist_mail": p.watchlist_mail,
+                    "timezone": p.timezone,
+                }
+                for p in _rows(session, NotificationPrefs, user_id)
+            ],
+            "emails": [
+                {
+                    "kind": m.kind,
+                    "subject": m.subject,
+                    "status": m.status,
+                    "created_at": m.created_at.isoformat(),
+                }
+                for m in _rows(session, OutboundMail, user_id)
+            ],
         }
 
 
@@ -212,6 +235,10 @@ def delete_account(
         for statement in (
             delete(Essay).where(col(Essay.user_id) == user_id),
             delete(Application).where(col(Application.user_id) == user_id),
+            delete(MatchAnnouncement).where(col(MatchAnnouncement.user_id) == user_id),
+            delete(MatchRun).where(col(MatchRun.user_id) == user_id),
+            delete(NotificationPrefs).where(col(NotificationPrefs.user_id) == user_id),
+            delete(OutboundMail).where(col(OutboundMail.user_id) == user_id),
             delete(Match).where(col(Match.user_id) == user_id),
             delete(StudentProfile).where(col(StudentProfile.user_id) == user_id),
             delete(Notification).where(col(Notification.user_id) == user_id),
@@ -222,6 +249,9 @@ def delete_account(
             session.exec(statement)
         user = session.get(User, user_id)
         assert user is not None
+        if user.email:
+            session.exec(delete(OutboundMail).where(col(OutboundMail.to_address) == user.email))
+            session.exec(delete(SignUpRequest).where(col(SignUpRequest.email) == user.email))
         user.email = None
         user.display_name = "Deleted student"
         user.password_hash = None

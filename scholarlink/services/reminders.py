@@ -1,18 +1,16 @@
 """Deadline reminders (21, 7 and 1 days before) and the per-student iCalendar feed.
 
 Reminders are notifications with a unique dedupe key per student, scholarship, deadline and
-offset, so running the job again (or after a restart, or in two processes) creates each once.
-E-mail goes out when SMTP is configured; a notification is marked once its e-mail is sent.
+threshold, so running the job again (or after a restart, or in two processes) creates each once;
+their e-mail goes through the outbox (services.mail, queued by services.notify).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-import smtplib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from email.message import EmailMessage
 
 from icalendar import Calendar, Event
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +18,6 @@ from sqlmodel import Session, col, select
 
 from scholarlink.models import Application, Match, Notification, Scholarship, User, utcnow
 from scholarlink.services.matches import student_deadlines
-from scholarlink.settings import get_settings
 
 log = logging.getLogger(__name__)
 OFFSETS = (21, 7, 1)
@@ -32,13 +29,14 @@ class Deadline:
     user_id: int
     scholarship: Scholarship
     due: date
-    why: str  # "application" | "bookmark"
+    why: str  # "application" | "bookmark" | "watch" (an opens-later match)
 
 
 def tracked_deadlines(
     session: Session, *, today: date, user_id: int | None = None
 ) -> list[Deadline]:
-    """Open applications and bookmarked matches, with their next deadline (one per scholarship)."""
+    """Open applications, bookmarked matches and the watchlist (matches whose cycle opens later),
+    each with the deadline of the student's own cycle (one per scholarship)."""
     apps = (
         select(Application.user_id, Scholarship)
         .join(Scholarship, col(Scholarship.id) == Application.scholarship_id)
@@ -49,15 +47,26 @@ def tracked_deadlines(
         .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
         .where(Match.bookmarked, Scholarship.is_active)
     )
+    watch = (
+        select(Match.user_id, Scholarship)
+        .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
+        .where(
+            Match.bucket == "opens_later",
+            Match.is_current,
+            col(Match.dismissed).is_(False),
+            Scholarship.is_active,
+        )
+    )
     if user_id is not None:
         apps = apps.where(Application.user_id == user_id)
         marks = marks.where(Match.user_id == user_id)
+        watch = watch.where(Match.user_id == user_id)
     seen: set[tuple[int, int]] = set()
-    out: list[Deadline] = []
     found: list[tuple[str, int, Scholarship]] = []
     for why, rows in (
         ("application", session.exec(apps).all()),
         ("bookmark", session.exec(marks).all()),
+        ("watch", session.exec(watch).all()),
     ):
         for uid, s in rows:
             key = (uid, s.id or 0)
@@ -73,6 +82,7 @@ def tracked_deadlines(
         uid: student_deadlines(session, user_id=uid, scholarship_ids=ids, day=today)
         for uid, ids in by_user.items()
     }
+    out: list[Deadline] = []
     for why, uid, s in found:
         when, _ = theirs[uid].get(s.id or 0, (None, "varies"))
         if when is not None:
@@ -80,23 +90,52 @@ def tracked_deadlines(
     return sorted(out, key=lambda d: (d.due, d.scholarship.name))
 
 
-def create_due_reminders(session: Session, *, today: date) -> list[Notification]:
-    """Notifications for deadlines exactly 21, 7 or 1 days away; each is created once."""
+def threshold_due(days_left: int) -> int | None:
+    """The reminder threshold a deadline `days_left` away has most recently crossed: 21, 7 or 1
+    (a deadline today counts as crossing 1); None once it has passed or before 21 days."""
+    if days_left < 0:
+        return None
+    crossed = [t for t in OFFSETS if days_left <= t]
+    return min(crossed) if crossed else None
+
+
+def reminder_key(d: Deadline, threshold: int) -> str:
+    return f"deadline:{d.user_id}:{d.scholarship.id}:{d.due.isoformat()}:{threshold}"
+
+
+def create_due_reminders(
+    session: Session, *, today: date, local_today: dict[int, date] | None = None
+) -> list[tuple[Notification, Deadline]]:
+    """One reminder per deadline and threshold (21, 7, 1 days before): after downtime only the
+    most recent threshold not yet sent goes out — never several at once, never one for a passed
+    deadline, never one that an earlier threshold's reminder already covers. `local_today` gives
+    each student's own "today" (their time zone); `today` is used for the rest."""
     created = []
+    local_today = local_today or {}
     for d in tracked_deadlines(session, today=today):
-        days = (d.due - today).days
-        if days not in OFFSETS:
+        day = local_today.get(d.user_id, today)
+        days = (d.due - day).days
+        threshold = threshold_due(days)
+        if threshold is None:
             continue
-        key = f"deadline:{d.user_id}:{d.scholarship.id}:{d.due.isoformat()}:{days}"
-        if session.exec(select(Notification.id).where(Notification.dedupe_key == key)).first():
+        # Sent already for this threshold, or a later (smaller) one: nothing to do.
+        keys = [reminder_key(d, t) for t in OFFSETS if t <= threshold]
+        if session.exec(
+            select(Notification.id).where(col(Notification.dedupe_key).in_(keys))
+        ).first():
             continue
-        when = "tomorrow" if days == 1 else f"in {days} days"
+        when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+        what = {
+            "application": "Finish your application",
+            "bookmark": "You bookmarked it",
+            "watch": "It is on your watchlist",
+        }[d.why]
         note = Notification(
             user_id=d.user_id,
-            dedupe_key=key,
-            kind="deadline",
-            title=f"{d.scholarship.name} is due {when}",
-            body=f"The deadline is {d.due.strftime('%B %-d, %Y')}. {'Finish your application' if d.why == 'application' else 'You bookmarked it'} — official site: {d.scholarship.url}",
+            dedupe_key=reminder_key(d, threshold),
+            kind="watch_deadline" if d.why == "watch" else "deadline",
+            title=f"{d.scholarship.name} is due {when}"[:200],
+            body=f"The deadline is {d.due.strftime('%B %-d, %Y')}. {what} — official site: {d.scholarship.url}",
             link=f"/scholarships/{d.scholarship.id}",
         )
         try:
@@ -104,43 +143,8 @@ def create_due_reminders(session: Session, *, today: date) -> list[Notification]
                 session.add(note)
         except IntegrityError:
             continue  # created concurrently by another process
-        created.append(note)
+        created.append((note, d))
     return created
-
-
-def send_pending_emails(session: Session, *, limit: int = 200) -> int:
-    """E-mail reminders not sent yet (only when SMTP_HOST is set)."""
-    settings = get_settings()
-    if not settings.smtp_host:
-        return 0
-    rows = session.exec(
-        select(Notification, User)
-        .join(User, col(User.id) == Notification.user_id)
-        .where(
-            Notification.kind == "deadline",
-            col(Notification.emailed_at).is_(None),
-            col(User.email).is_not(None),
-            User.is_active,
-        )
-        .limit(limit)
-    ).all()
-    if not rows:
-        return 0
-    sent = 0
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
-        for note, user in rows:
-            message = EmailMessage()
-            message["From"] = settings.smtp_from
-            message["To"] = user.email or ""
-            message["Subject"] = note.title
-            message.set_content(
-                f"Hi {user.display_name or 'there'},\n\n{note.body}\n\n— ScholarLink (we never sell your data)"
-            )
-            smtp.send_message(message)
-            note.emailed_at = utcnow()
-            session.add(note)
-            sent += 1
-    return sent
 
 
 def notifications(

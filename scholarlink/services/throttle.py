@@ -54,6 +54,8 @@ SIGN_IN_ACCOUNT_CLIENT = Policy("sign-in:account+client", tuple(parse_many("5/mi
 SIGN_IN_ACCOUNT = Policy("sign-in:account", tuple(parse_many("30/hour;100/day")))
 # Account creation per client (every attempt counts).
 SIGN_UP_CLIENT = Policy("sign-up:client", tuple(parse_many("30/minute;200/hour;500/day")))
+# Sign-up mail to one address (confirmation or "you already have an account"), whoever asks.
+SIGN_UP_ADDRESS = Policy("sign-up:address", tuple(parse_many("3/hour;10/day")))
 # Re-authentication before something irreversible (deleting the account), per account.
 PASSWORD_CHECK = Policy("password-check:account", tuple(parse_many("5/minute;20/hour")))
 

@@ -19,7 +19,7 @@ from reflex_base.event import EventSpec
 from scholarlink import routes
 from scholarlink.db import session_scope
 from scholarlink.models import User
-from scholarlink.services import auth, matches
+from scholarlink.services import auth, matches, notify
 from scholarlink.services.errors import ServiceError
 from scholarlink.state.guard import guard_handlers
 
@@ -42,6 +42,7 @@ def _navigate(url: str) -> EventSpec:
 class SessionState(rx.State):
     signed_in: bool = False
     user_name: str = ""
+    unread: int = 0  # unread notifications (the bell in the navigation bar)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # Before Reflex turns the functions into event handlers: check every call's arguments.
@@ -58,6 +59,7 @@ class SessionState(rx.State):
             if user_id is not None:
                 user = session.get(User, user_id)
                 self.user_name = (user.display_name or user.email or "") if user else ""
+                self.unread = notify.unread_count(session, user_id=user_id)
         self.signed_in = user_id is not None
         return user_id
 

@@ -44,11 +44,9 @@ def _origin(url: str) -> str:
 
 def _student(email: str) -> str:
     """A student with a live session; returns the session token (as a browser cookie holds it)."""
-    from scholarlink.db import session_scope
-    from scholarlink.services import auth
+    from tests.support import accounts
 
-    with session_scope() as s:
-        return auth.sign_up(s, email=email, password=PASSWORD, display_name="Sam").token
+    return accounts.student(email, PASSWORD, display_name="Sam").token
 
 
 def test_only_the_apps_own_origin_may_call_the_api_with_credentials(harness: AppHarness) -> None:

@@ -18,6 +18,7 @@ from scholarlink.services.catalogue import load_catalogue, parse_catalogue
 from scholarlink.services.credits import MILLI, post_entry
 from scholarlink.settings import reset_settings_cache
 from tests.support.agent_server import agent_asgi
+from tests.support.mailserver import inbox  # noqa: F401 - a fixture of the mail tests
 from tests.support.servers import serve
 
 SECRET = "s" * 40

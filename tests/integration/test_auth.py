@@ -4,17 +4,18 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import select
 
 from scholarlink.db import session_scope
-from scholarlink.models import LoginTicket, UserSession, utcnow
+from scholarlink.models import LoginTicket, OutboundMail, SignUpRequest, User, UserSession, utcnow
 from scholarlink.services import auth, throttle
-from scholarlink.services.errors import Conflict, ValidationFailed
+from scholarlink.services.errors import ValidationFailed
 from scholarlink.services.throttle import Throttled
+from tests.support import accounts
 
 
 def _sign_up(email: str = "ada@example.org") -> auth.SessionGrant:
-    with session_scope() as s:
-        return auth.sign_up(s, email=email, password="correct horse 42", display_name="Ada")
+    return accounts.student(email, display_name="Ada")
 
 
 def test_sign_up_sign_in_and_sessions(db: str) -> None:
@@ -36,12 +37,14 @@ def test_sign_up_sign_in_and_sessions(db: str) -> None:
         assert auth.resolve(s, second.token) is None
 
 
-def test_duplicate_and_weak_sign_up_are_refused(db: str) -> None:
-    _sign_up()
-    with pytest.raises(Conflict), session_scope() as s:
-        auth.sign_up(s, email="ada@example.org", password="another pass 99")
-    with pytest.raises(ValidationFailed), session_scope() as s:
-        auth.sign_up(s, email="bob@example.org", password="short")
+def test_weak_sign_up_is_refused_and_sends_nothing(db: str) -> None:
+    with pytest.raises(ValidationFailed):
+        accounts.request("bob@example.org", password="short")
+    with pytest.raises(ValidationFailed):
+        accounts.request("not an address")
+    with session_scope() as s:
+        assert s.exec(select(OutboundMail)).all() == []
+        assert s.exec(select(SignUpRequest)).all() == []
 
 
 def test_expired_session_is_refused(db: str) -> None:
@@ -78,20 +81,24 @@ def test_one_client_cannot_spray_passwords_across_accounts(db: str) -> None:
         auth.sign_in(email="s99@example.org", password="Summer2026!", client="10.0.0.8")
 
 
-def test_sign_up_is_throttled_per_client(db: str) -> None:
+def test_sign_up_is_throttled_per_client_and_per_address(db: str) -> None:
     for n in range(throttle.SIGN_UP_CLIENT.tiers[0].amount):
-        with session_scope() as s:
-            auth.sign_up(s, email=f"new{n}@example.org", password="correct horse 42", client="c1")
-    with pytest.raises(Throttled), session_scope() as s:
-        auth.sign_up(s, email="new9@example.org", password="correct horse 42", client="c1")
+        accounts.request(f"new{n}@example.org", client="c1")
+    with pytest.raises(Throttled):
+        accounts.request("new99@example.org", client="c1")
+    # Mail to one address is limited whoever asks (no mail-bombing through the form).
+    for n in range(throttle.SIGN_UP_ADDRESS.tiers[0].amount):
+        accounts.request("target@example.org", client=f"10.1.0.{n}")
+    with pytest.raises(Throttled):
+        accounts.request("target@example.org", client="10.1.0.99")
 
 
 @pytest.mark.parametrize(
     "weak", ["password12", "qwerty12345", "ada@example.org1", "Scholarship2026"]
 )
 def test_common_and_weak_passwords_are_refused(db: str, weak: str) -> None:
-    with pytest.raises(ValidationFailed, match="common or easily guessed"), session_scope() as s:
-        auth.sign_up(s, email="ada@example.org", password=weak)
+    with pytest.raises(ValidationFailed, match="common or easily guessed"):
+        accounts.request("ada@example.org", password=weak)
 
 
 def test_a_ticket_is_redeemed_once_and_expires(db: str) -> None:
@@ -119,3 +126,69 @@ def test_unknown_address_gets_the_same_error(db: str) -> None:
         auth.sign_in(email="nobody@example.org", password="whatever 123")
     with pytest.raises(auth.SignInFailed, match="Wrong e-mail or password"):
         auth.sign_in(email="not an email", password="whatever 123")
+
+
+def test_sign_up_answers_alike_for_new_and_existing_addresses(db: str) -> None:
+    """The form never says whether an address has an account: both get "check your inbox" and a
+    mail; only the mail differs, and only the address's owner reads it."""
+    existing = _sign_up("ada@example.org")
+    assert accounts.request("ada@example.org", password="another pass 99") is None
+    assert accounts.request("new@example.org") is None
+    with session_scope() as s:
+        mails = {m.to_address: m for m in s.exec(select(OutboundMail))}
+        users = s.exec(select(User).where(User.email == "ada@example.org")).all()
+    assert mails["ada@example.org"].kind == "account_exists"
+    assert "you already have one" in " ".join(mails["ada@example.org"].text_body.split())
+    assert mails["new@example.org"].kind == "confirm_sign_up"
+    # Nothing about the existing account changed: same user, same password.
+    assert [u.id for u in users] == [existing.user_id]
+    assert (
+        auth.sign_in(email="ada@example.org", password="correct horse 42").user_id
+        == existing.user_id
+    )
+    with pytest.raises(auth.SignInFailed):
+        auth.sign_in(email="ada@example.org", password="another pass 99")
+    # No account exists for the new address until its link is used.
+    with pytest.raises(auth.SignInFailed):
+        auth.sign_in(email="new@example.org", password="correct horse 42")
+
+
+def test_a_confirmation_link_creates_the_account_once(db: str) -> None:
+    accounts.request("new@example.org", display_name="Nia")
+    token = accounts.confirmation_token("new@example.org")
+    with session_scope() as s:
+        user_id = auth.confirm_sign_up(s, token=token)
+    with pytest.raises(ValidationFailed, match="expired or was used"), session_scope() as s:
+        auth.confirm_sign_up(s, token=token)
+    with pytest.raises(ValidationFailed), session_scope() as s:
+        auth.confirm_sign_up(s, token="forged-token")
+    assert auth.sign_in(email="new@example.org", password="correct horse 42").user_id == user_id
+    with session_scope() as s:
+        user = s.get(User, user_id)
+        assert user is not None and user.display_name == "Nia"
+        # The password was hashed when the form was sent; no plaintext is stored anywhere.
+        assert all(
+            "correct horse" not in (r.password_hash or "") for r in s.exec(select(SignUpRequest))
+        )
+
+
+def test_an_expired_link_and_a_second_request_for_a_confirmed_address(db: str) -> None:
+    accounts.request("late@example.org")
+    first = accounts.confirmation_token("late@example.org")
+    with session_scope() as s:
+        for row in s.exec(select(SignUpRequest)):
+            row.expires_at = utcnow() - timedelta(seconds=1)
+            s.add(row)
+    with pytest.raises(ValidationFailed), session_scope() as s:
+        auth.confirm_sign_up(s, token=first)
+    # Two requests, both links mailed: the first used wins, the other is spent.
+    accounts.request("twice@example.org", client="a")
+    one = accounts.confirmation_token("twice@example.org")
+    with session_scope() as s:
+        s.exec(sa.delete(OutboundMail))  # type: ignore[call-overload]
+    accounts.request("twice@example.org", client="b")
+    two = accounts.confirmation_token("twice@example.org")
+    with session_scope() as s:
+        auth.confirm_sign_up(s, token=two)
+    with pytest.raises(ValidationFailed), session_scope() as s:
+        auth.confirm_sign_up(s, token=one)

@@ -36,6 +36,7 @@ from scholarlink.services.catalogue import row_values
 from scholarlink.services.errors import ValidationFailed
 from scholarlink.services.profiles import parse_profile_input, update_profile
 from scholarlink.settings import reset_settings_cache
+from tests.support import accounts
 from tests.support.processes import free_port
 
 TODAY = date(2026, 11, 25)
@@ -66,8 +67,7 @@ def _scholarship(slug: str, due: date) -> int:
 
 
 def _student(email: str = "rem@example.org") -> auth.SessionGrant:
-    with session_scope() as s:
-        return auth.sign_up(s, email=email, password="correct horse 42", display_name="Rem")
+    return accounts.student(email, display_name="Rem")
 
 
 def test_reminders_at_21_7_and_1_days_created_once(db: str) -> None:
@@ -89,7 +89,7 @@ def test_reminders_at_21_7_and_1_days_created_once(db: str) -> None:
         )
     with session_scope() as s:
         created = reminders.create_due_reminders(s, today=TODAY)
-    assert sorted(n.title for n in created) == [
+    assert sorted(n.title for n, _ in created) == [
         "Award s1 is due tomorrow",
         "Award s21 is due in 21 days",
         "Award s7 is due in 7 days",
@@ -135,9 +135,12 @@ def test_reminder_emails_sent_once_by_the_job(db: str, smtp: _Inbox) -> None:
     sid = _scholarship("mailme", date.today() + timedelta(days=7))
     with session_scope() as s:
         applications.create_application(s, user_id=grant.user_id, scholarship=sid)
-    assert run_reminders("worker-a") == (1, 1)
-    assert run_reminders("worker-b") == (0, 0)  # another process: the lease is held
-    assert run_reminders("worker-a") == (0, 0)  # nothing new
+    smtp.messages.clear()  # the sign-up confirmation
+    first = run_reminders("worker-a")
+    assert first is not None and first["reminders"] == 1 and first["mail"]["sent"] == 1
+    assert run_reminders("worker-b") is None  # another process: the lease is held
+    again = run_reminders("worker-a")
+    assert again is not None and again["reminders"] == 0 and again["mail"]["sent"] == 0
     [raw] = smtp.messages
     message = message_from_bytes(raw)
     assert message["To"] == "mail@example.org"

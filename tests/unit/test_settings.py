@@ -28,6 +28,7 @@ def test_production_needs_an_https_app_url_and_secure_cookies() -> None:
         secret_key="s" * 40,
         database_url="postgresql://x/y",
         app_url="https://app.example.org",
+        smtp_host="mail.example.org",
     )
     assert prod.secure_cookies and prod.origins == frozenset({"https://app.example.org"})
     dev = Settings(allowed_origins="https://partner.example.org:8443/some/path")
@@ -68,3 +69,13 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     s = Settings()
     assert s.agent_rate_limit_per_minute == 42
     assert s.essay_max_chars == 5000
+
+
+def test_production_needs_a_mail_server() -> None:
+    with pytest.raises(ValidationError, match="SMTP_HOST"):
+        Settings(
+            environment="production",
+            secret_key="s" * 40,
+            database_url="postgresql://x/y",
+            app_url="https://app.example.org",
+        )
