@@ -195,7 +195,7 @@ def _preferences() -> rx.Component:
                     padding="0",
                     margin="0",
                 ),
-                rx.text.label(
+                rx.el.label(
                     rx.hstack(
                         rx.checkbox(
                             name="deadline_mail", default_checked=NotificationsState.deadline_mail
@@ -205,7 +205,7 @@ def _preferences() -> rx.Component:
                         align="center",
                     ),
                 ),
-                rx.text.label(
+                rx.el.label(
                     rx.hstack(
                         rx.checkbox(
                             name="watchlist_mail", default_checked=NotificationsState.watchlist_mail
@@ -218,7 +218,7 @@ def _preferences() -> rx.Component:
                 field(
                     "Your time zone (for what “today” means in reminders)",
                     rx.el.select(
-                        rx.foreach(TIMEZONES, lambda z: rx.el.option(z, value=z)),
+                        *[rx.el.option(z, value=z) for z in TIMEZONES],
                         name="timezone",
                         id="timezone",
                         value=NotificationsState.timezone,

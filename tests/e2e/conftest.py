@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from scholarlink.settings import PROJECT_ROOT
 
@@ -16,11 +20,13 @@ _bun = PROJECT_ROOT / ".tools" / "bun" / "node_modules" / ".bin" / "bun"
 if _bun.exists():
     os.environ.setdefault("REFLEX_BUN_PATH", str(_bun))
 
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 from reflex.testing import AppHarness, AppHarnessProd  # noqa: E402
 from reflex_base.constants.installer import PackageJson  # noqa: E402
 
 from tests.conftest import use_database  # noqa: E402
+from tests.support.mailserver import Inbox  # noqa: E402
+from tests.support.processes import free_port  # noqa: E402
 
 PackageJson.Commands.DEV = "react-router dev --host 127.0.0.1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -35,8 +41,60 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 
 
+# One real SMTP server (aiosmtpd) for the browser tests: sign-up confirmations arrive there and
+# the tests follow their links, as a student does. Started before any app (the harnesses and the
+# scaled-out processes inherit SMTP_HOST/SMTP_PORT).
+INBOX = Inbox()
+
+
 @pytest.fixture(scope="session")
-def e2e_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+def e2e_mail() -> Iterator[Inbox]:
+    from scholarlink.settings import reset_settings_cache
+
+    controller = Controller(INBOX, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    saved = {k: os.environ.get(k) for k in ("SMTP_HOST", "SMTP_PORT")}
+    os.environ["SMTP_HOST"] = "127.0.0.1"
+    os.environ["SMTP_PORT"] = str(controller.port)
+    reset_settings_cache()
+    try:
+        yield INBOX
+    finally:
+        controller.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        reset_settings_cache()
+
+
+def mailed_link(email: str, path: str, timeout: float = 30.0) -> str:
+    """The first link to `path` in the newest mail to `email` (waits for it to arrive)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in reversed(INBOX.to(email)):
+            body = message.get_body(("plain",))
+            text = body.get_content() if body is not None else ""
+            found = re.search(rf"https?://[^\s]+{re.escape(path)}\?[^\s]+", text)
+            if found:
+                return found.group()
+        time.sleep(0.2)
+    raise AssertionError(f"no mail with a {path} link reached {email}")
+
+
+def confirm_sign_up(page: Page, base: str, email: str) -> None:
+    """After the sign-up form: "check your inbox", then the mailed link, as a student does."""
+    expect(page.get_by_text("Check your inbox.")).to_be_visible(timeout=30_000)
+    link = urlsplit(mailed_link(email, "/sign-up/confirm"))
+    assert link.path.rstrip("/") == "/sign-up/confirm"
+    page.goto(f"{base}{link.path}?{link.query}")
+    page.get_by_role("button", name="Create my account").click()
+    expect(page).to_have_url(re.compile(r"/profile/?$"), timeout=30_000)
+
+
+@pytest.fixture(scope="session")
+def e2e_database(tmp_path_factory: pytest.TempPathFactory, e2e_mail: Inbox) -> str:
     """A migrated SQLite database with the real catalogue, shared by the browser tests."""
     from scholarlink.db import session_scope
     from scholarlink.migrations import upgrade_to_head
