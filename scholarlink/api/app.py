@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from scholarlink.agent import routes as agent_routes
-from scholarlink.api import account, catalogue, documents, mail, session
+from scholarlink.api import account, catalogue, documents, mail, session, sharing
 from scholarlink.api import payments as payments_api
 from scholarlink.api.errors import ErrorBody, install_error_handlers
 from scholarlink.observability import exposition, health, operations
@@ -33,6 +33,7 @@ def create_api() -> FastAPI:
     api.include_router(account.router)
     api.include_router(session.router)
     api.include_router(mail.router)
+    api.include_router(sharing.router)
     api.include_router(agent_routes.router)
     api.include_router(payments_api.router)
     _document_error_envelope(api)

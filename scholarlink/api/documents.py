@@ -15,7 +15,7 @@ SIGNED_URL_TTL_SECONDS = 300
 router = APIRouter(prefix="/api/documents", tags=["documents"])
 
 # Never let a browser guess a different type, render the file as part of the app, or cache it.
-_SAFE_HEADERS = {
+SAFE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; sandbox",
     "Cache-Control": "private, no-store",
@@ -38,15 +38,15 @@ def download_document(document_id: RowId, request: Request, preview: bool = Fals
     user_id = current_student(request)
     if user_id is None:
         return error_response(
-            401, "unauthenticated", "Sign in to download documents.", headers=_SAFE_HEADERS
+            401, "unauthenticated", "Sign in to download documents.", headers=SAFE_HEADERS
         )
     # Ownership is checked before any URL or byte leaves the store (NotFound -> 404).
     url = docs.download_url(user_id=user_id, document_id=document_id, ttl=SIGNED_URL_TTL_SECONDS)
     if url is not None:
-        return RedirectResponse(url, status_code=302, headers=_SAFE_HEADERS)
+        return RedirectResponse(url, status_code=302, headers=SAFE_HEADERS)
     doc, data = docs.read(user_id=user_id, document_id=document_id)
     inline = preview and doc.content_type in docs.PREVIEWABLE
-    headers = dict(_SAFE_HEADERS)
+    headers = dict(SAFE_HEADERS)
     if inline and doc.content_type == "application/pdf":
         # The browser's PDF viewer cannot run inside a sandboxed document.
         headers.pop("Content-Security-Policy")

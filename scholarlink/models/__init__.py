@@ -24,6 +24,14 @@ from scholarlink.models.notify import (
     NotificationPrefs,
     OutboundMail,
 )
+from scholarlink.models.sharing import (
+    AccessGrant,
+    AccessLog,
+    Invitation,
+    LetterRequest,
+    LetterUse,
+    SharedItem,
+)
 from scholarlink.models.student import (
     Application,
     ApplicationDocument,
@@ -38,6 +46,8 @@ from scholarlink.models.student import (
 
 __all__ = [
     "AIUsage",
+    "AccessGrant",
+    "AccessLog",
     "AgentTask",
     "Application",
     "ApplicationDocument",
@@ -49,6 +59,9 @@ __all__ = [
     "Document",
     "Essay",
     "EssayVersion",
+    "Invitation",
+    "LetterRequest",
+    "LetterUse",
     "LoginTicket",
     "MailSuppression",
     "Match",
@@ -62,6 +75,7 @@ __all__ = [
     "RateCard",
     "SchedulerLease",
     "Scholarship",
+    "SharedItem",
     "SignUpRequest",
     "StudentAnswer",
     "StudentProfile",

@@ -52,8 +52,12 @@ class Scholarship(SQLModel, table=True):
     entry: dict[str, Any] = Field(
         default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
     )
-    # Where the row came from: the shipped catalogue or a synthetic benchmark set.
+    # Where the row came from: the shipped catalogue, a synthetic benchmark set, or "student": a
+    # programme a student found elsewhere and tracks (visible to that student only).
     source: str = Field(default="catalogue", max_length=20, index=True)
+    owner_user_id: int | None = Field(
+        default=None, foreign_key="users.id", index=True, ondelete="CASCADE"
+    )
     catalogue_version: str = Field(default="", max_length=40)
     is_active: bool = Field(default=True, index=True)
     created_at: datetime = now_field()

@@ -316,7 +316,11 @@ class DetailState(SessionState):
         sid = self._sid()
         day = today()
         with session_scope() as session:
-            row = catalogue.get_scholarship(session, sid) if sid is not None else None
+            row = (
+                catalogue.get_scholarship(session, sid, viewer_id=user_id)
+                if sid is not None
+                else None
+            )
             if row is None or not row.is_active:
                 self.found, self.s, self.criteria = False, {}, []
                 return

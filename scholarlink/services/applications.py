@@ -3,13 +3,16 @@ transitions, with progress, notes, outcome and amount won."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import urlparse
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from scholarlink.domain.rules import CatalogueEntry
 from scholarlink.models import Application, Scholarship, utcnow
 from scholarlink.models.base import MAX_DB_INT
 from scholarlink.services.deadlines import days_until, deadline_kind, next_deadline
@@ -205,3 +208,83 @@ def application_dict(app: Application, sch: Scholarship, today: date) -> dict[st
         "createdAt": app.created_at.isoformat(),
         "updatedAt": app.updated_at.isoformat(),
     }
+
+
+# -- a student's own finds ---------------------------------------------------------------------
+
+
+def add_own_find(
+    session: Session,
+    *,
+    user_id: int,
+    name: str,
+    url: str,
+    deadline: date | None,
+    amount: int | None,
+    today: date,
+) -> Application:
+    """Track a scholarship the student found elsewhere: it is visible to them only, gets
+    reminders like any other (a fixed deadline, or none: "varies") and the credibility check."""
+    problems = []
+    name = " ".join(name.split())
+    if not 3 <= len(name) <= 200:
+        problems.append({"field": "name", "message": "3–200 characters"})
+    url = url.strip()
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or len(url) > 500:
+        problems.append({"field": "url", "message": "a web address starting with https://"})
+    if deadline is not None and not today <= deadline <= today.replace(year=today.year + 3):
+        problems.append({"field": "deadline", "message": "today or later (within three years)"})
+    if amount is not None and not 0 < amount <= 1_000_000:
+        problems.append({"field": "amount", "message": "between $1 and $1,000,000"})
+    if problems:
+        raise ValidationFailed("Check the highlighted fields", details=problems)
+    host = (parsed.hostname or "").removeprefix("www.")
+    entry: dict[str, Any] = {
+        "slug": f"own-{user_id}-{uuid.uuid4().hex[:10]}",
+        "name": name,
+        "provider": host,
+        "kind": "private",
+        "status": "active",
+        "url": url,
+        # What the student told us, from the page they found; not verified by ScholarLink.
+        "sources": [
+            {
+                "url": url,
+                "publisher": "added by the student",
+                "facts": ["name", "deadline", "amount"],
+            }
+        ],
+        "verified_on": today.isoformat(),
+        "amount": {"min": amount, "max": amount, "period": "one_time"}
+        if amount
+        else {"period": "varies"},
+        "cycles": [
+            {"read_for": f"{today.year}", "deadline": deadline.isoformat(), "kind": "fixed"}
+            if deadline
+            else {"read_for": f"{today.year}", "kind": "varies"}
+        ],
+        "rules": [],
+        "description": "Added by you; not reviewed by ScholarLink.",
+    }
+    CatalogueEntry.model_validate(entry)  # the same shape as every programme (reminders read it)
+    sch = Scholarship(
+        slug=entry["slug"],
+        name=name,
+        provider=host,
+        url=url,
+        description=entry["description"],
+        amount_min=amount,
+        amount_max=amount,
+        deadline_month=deadline.month if deadline else None,
+        deadline_day=deadline.day if deadline else None,
+        entry=entry,
+        source="student",
+        owner_user_id=user_id,
+    )
+    session.add(sch)
+    session.flush()
+    app = Application(user_id=user_id, scholarship_id=sch.id or 0)
+    session.add(app)
+    session.flush()
+    return app

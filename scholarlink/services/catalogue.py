@@ -397,11 +397,18 @@ def search_scholarships(session: Session, filters: ScholarshipFilters, *, today:
     return Page(items=list(items), total=total, page=filters.page, page_size=filters.page_size)
 
 
-def get_scholarship(session: Session, scholarship_id: int) -> Scholarship | None:
+def get_scholarship(
+    session: Session, scholarship_id: int, *, viewer_id: int | None = None
+) -> Scholarship | None:
+    """A catalogue programme, or one the viewer added themselves (own finds are theirs only)."""
     row = session.get(Scholarship, scholarship_id)
-    if row is None or row.source != "catalogue":
+    if row is None:
         return None
-    return row
+    if row.source == "catalogue":
+        return row
+    if row.source == "student" and viewer_id is not None and row.owner_user_id == viewer_id:
+        return row
+    return None
 
 
 # --- reports from students ------------------------------------------------------------------

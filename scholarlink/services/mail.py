@@ -60,7 +60,15 @@ KIND_CATEGORY = {
     "watch_open": "watchlist_mail",
     "watch_deadline": "watchlist_mail",
 }
-TRANSACTIONAL = {"confirm_sign_up", "account_exists"}
+# Sent once on a person's own request, or to someone who is not a ScholarLink student (an
+# invitee, a recommender, who can decline from the letter page).
+TRANSACTIONAL = {
+    "confirm_sign_up",
+    "account_exists",
+    "share_invite",
+    "letter_request",
+    "letter_reminder",
+}
 KINDS = set(KIND_CATEGORY) | TRANSACTIONAL
 
 

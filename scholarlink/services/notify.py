@@ -10,7 +10,8 @@ message:
 2. watchlist: a bookmarked or opens-later programme whose cycle has opened is announced once;
 3. reminders for the most recent 21/7/1-day threshold not yet sent (services.reminders);
 4. new-match mail, at once or in the weekly digest, as each student chose;
-5. the outbox sends what is due (services.mail).
+5. recommenders are reminded 14, 7 and 2 days before a letter is due (services.letters);
+6. the outbox sends what is due (services.mail).
 """
 
 from __future__ import annotations
@@ -37,12 +38,13 @@ from scholarlink.models import (
     User,
     utcnow,
 )
-from scholarlink.services import mail, matches, reminders
+from scholarlink.services import letters, mail, matches, reminders
 from scholarlink.services.errors import ValidationFailed
 from scholarlink.settings import get_settings
 
 log = logging.getLogger(__name__)
 DIGEST_EVERY = timedelta(days=7)
+LETTER_UPLOAD_PATH = "/letters/upload"  # the recommender's page (routes.LETTER_UPLOAD)
 NEW_MATCH_CHOICES = ("immediate", "weekly", "off")
 
 
@@ -52,6 +54,7 @@ class PassReport:
     new_matches: int = 0
     watch_opened: int = 0
     reminders: int = 0
+    letter_reminders: int = 0
     mails_queued: int = 0
     mail: dict[str, int] = field(default_factory=dict)
 
@@ -61,6 +64,7 @@ class PassReport:
             "newMatches": self.new_matches,
             "watchOpened": self.watch_opened,
             "reminders": self.reminders,
+            "letterReminders": self.letter_reminders,
             "mailsQueued": self.mails_queued,
             "mail": self.mail,
         }
@@ -393,5 +397,12 @@ def run_pass(*, now: datetime | None = None) -> PassReport:
         report.mails_queued += mails
     with session_scope() as session:
         report.mails_queued += new_match_mail(session, now=now)
+    with session_scope() as session:
+        report.letter_reminders = letters.due_letter_reminders(
+            session,
+            today=now.astimezone(UTC).date(),
+            upload_url=get_settings().app_url.rstrip("/") + LETTER_UPLOAD_PATH,
+        )
+        report.mails_queued += report.letter_reminders
     report.mail = mail.deliver_due()
     return report

@@ -9,10 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select
 
 from scholarlink.db import session_scope
 from scholarlink.models import (
+    AccessGrant,
+    AccessLog,
     AIUsage,
     Application,
     ApplicationDocument,
@@ -21,6 +24,9 @@ from scholarlink.models import (
     Document,
     Essay,
     EssayVersion,
+    Invitation,
+    LetterRequest,
+    LetterUse,
     Match,
     MatchAnnouncement,
     MatchRun,
@@ -29,12 +35,13 @@ from scholarlink.models import (
     OutboundMail,
     Purchase,
     Scholarship,
+    SharedItem,
     SignUpRequest,
     StudentProfile,
     User,
     UserSession,
 )
-from scholarlink.services import auth, documents, throttle
+from scholarlink.services import auth, documents, letters, throttle
 from scholarlink.services.accounts import verify_password
 from scholarlink.services.errors import NotFound, ValidationFailed
 from scholarlink.services.profiles import profile_dict
@@ -187,6 +194,31 @@ def export_data(*, user_id: int) -> dict[str, Any]:
                 }
                 for p in _rows(session, NotificationPrefs, user_id)
             ],
+            "followers": [
+                {
+                    "viewer_id": g.viewer_id,
+                    "role": g.role,
+                    "since": g.created_at.isoformat(),
+                    "revoked_at": g.revoked_at.isoformat() if g.revoked_at else None,
+                }
+                for g in session.exec(select(AccessGrant).where(AccessGrant.student_id == user_id))
+            ],
+            "access_log": [
+                {"viewer": e.viewer_name, "what": e.what, "at": e.at.isoformat()}
+                for e in session.exec(select(AccessLog).where(AccessLog.student_id == user_id))
+            ],
+            "letters": [
+                {
+                    "recommender": r.recommender_name,
+                    "email": r.recommender_email,
+                    "due_on": r.due_on.isoformat(),
+                    "status": letters.status_of(r),
+                    "waived": r.waived,
+                }
+                for r in session.exec(
+                    select(LetterRequest).where(LetterRequest.student_id == user_id)
+                )
+            ],
             "emails": [
                 {
                     "kind": m.kind,
@@ -227,6 +259,7 @@ def delete_account(
                 )
     # Blobs first (each removed with its row); a failure here leaves the account intact.
     documents.delete_all_for_student(user_id=user_id)
+    letters.delete_all_for_student(student_id=user_id)
     with session_scope() as session:
         auth.end_all_sessions(session, user_id=user_id)
         essay_ids = [e.id for e in _rows(session, Essay, user_id)]
@@ -235,6 +268,30 @@ def delete_account(
         for statement in (
             delete(Essay).where(col(Essay.user_id) == user_id),
             delete(Application).where(col(Application.user_id) == user_id),
+            delete(Scholarship).where(col(Scholarship.owner_user_id) == user_id),
+            delete(LetterUse).where(
+                col(LetterUse.application_id).in_(
+                    select(Application.id).where(col(Application.user_id) == user_id)
+                )
+            ),
+            delete(LetterRequest).where(col(LetterRequest.student_id) == user_id),
+            delete(SharedItem).where(
+                col(SharedItem.grant_id).in_(
+                    select(AccessGrant.id).where(
+                        sa.or_(
+                            col(AccessGrant.student_id) == user_id,
+                            col(AccessGrant.viewer_id) == user_id,
+                        )
+                    )
+                )
+            ),
+            delete(AccessGrant).where(
+                sa.or_(
+                    col(AccessGrant.student_id) == user_id, col(AccessGrant.viewer_id) == user_id
+                )
+            ),
+            delete(Invitation).where(col(Invitation.student_id) == user_id),
+            delete(AccessLog).where(col(AccessLog.student_id) == user_id),
             delete(MatchAnnouncement).where(col(MatchAnnouncement.user_id) == user_id),
             delete(MatchRun).where(col(MatchRun.user_id) == user_id),
             delete(NotificationPrefs).where(col(NotificationPrefs.user_id) == user_id),
