@@ -20,11 +20,13 @@ from scholarlink.pages import (
     documents,
     essays,
     landing,
+    letters,
     matches,
     notifications,
     privacy,
     profile,
     scholarships,
+    sharing,
 )
 from scholarlink.settings import load_settings_or_exit
 from scholarlink.state.guard import default_exception_handler
@@ -69,6 +71,12 @@ app.add_page(
     on_load=essays.EssayEditorState.load,
 )
 app.add_page(
+    sharing.followed_student_page,
+    route=f"{routes.SHARED}/[gid]",
+    title="Following · ScholarLink",
+    on_load=sharing.FollowState.load,
+)
+app.add_page(
     landing.landing,
     route=routes.HOME,
     title="ScholarLink — scholarships you qualify for",
@@ -97,6 +105,36 @@ app.add_page(
     route=routes.NOTIFICATIONS,
     title="Notifications · ScholarLink",
     on_load=notifications.NotificationsState.load,
+)
+app.add_page(
+    letters.letters_page,
+    route=routes.LETTERS,
+    title="Recommendation letters · ScholarLink",
+    on_load=letters.LettersState.load,
+)
+app.add_page(
+    letters.letter_upload_page,
+    route=routes.LETTER_UPLOAD,
+    title="Upload a recommendation letter · ScholarLink",
+    on_load=letters.LetterUploadState.load,
+)
+app.add_page(
+    sharing.sharing_page,
+    route=routes.SHARING,
+    title="Sharing · ScholarLink",
+    on_load=sharing.SharingState.load,
+)
+app.add_page(
+    sharing.accept_page,
+    route=routes.SHARED_ACCEPT,
+    title="Accept an invitation · ScholarLink",
+    on_load=sharing.AcceptState.load,
+)
+app.add_page(
+    sharing.following_page,
+    route=routes.SHARED,
+    title="Students you follow · ScholarLink",
+    on_load=sharing.FollowState.load_list,
 )
 app.add_page(
     auth.oidc_callback_page,

@@ -87,6 +87,9 @@ def _account_menu() -> rx.Component:
             rx.menu.content(
                 rx.menu.item("Profile", on_click=rx.redirect(routes.PROFILE)),
                 rx.menu.item("Credits", on_click=rx.redirect(routes.CREDITS)),
+                rx.menu.item("Recommendation letters", on_click=rx.redirect(routes.LETTERS)),
+                rx.menu.item("Sharing", on_click=rx.redirect(routes.SHARING)),
+                rx.menu.item("Students you follow", on_click=rx.redirect(routes.SHARED)),
                 rx.menu.item("Privacy & data", on_click=rx.redirect(routes.PRIVACY)),
                 rx.menu.separator(),
                 rx.menu.item("Sign out", on_click=SessionState.sign_out),
@@ -130,6 +133,8 @@ def navbar() -> rx.Component:
                             rx.menu.item(
                                 "Notifications", on_click=rx.redirect(routes.NOTIFICATIONS)
                             ),
+                            rx.menu.item("Letters", on_click=rx.redirect(routes.LETTERS)),
+                            rx.menu.item("Sharing", on_click=rx.redirect(routes.SHARING)),
                             rx.menu.separator(),
                             rx.menu.item("Sign out", on_click=SessionState.sign_out),
                         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import reflex as rx
@@ -13,6 +14,7 @@ from scholarlink.components.layout import page
 from scholarlink.components.ui import (
     empty_state,
     error_callout,
+    field,
     info_callout,
     page_header,
     status_badge,
@@ -62,6 +64,8 @@ class ApplicationsState(SessionState):
     edit_amount: str = ""
     edit_status: str = ""
     edit_errors: dict[str, str] = {}
+    adding: bool = False
+    find_errors: dict[str, str] = {}
 
     def _reload(self, user_id: int) -> None:
         with session_scope() as session:
@@ -80,6 +84,51 @@ class ApplicationsState(SessionState):
         self.error, self.notice, self.editing = "", "", -1
         self._reload(user_id)
         return None
+
+    @rx.event
+    def add_own_find(self, form: dict[str, Any]) -> None:
+        """Track a scholarship found elsewhere (visible to this student only)."""
+        user_id = self._user_id()
+        if user_id is None:
+            return
+        self.error, self.notice, self.find_errors = "", "", {}
+        raw_deadline = str(form.get("deadline") or "").strip()
+        raw_amount = str(form.get("amount") or "").replace(",", "").replace("$", "").strip()
+        errors = {}
+        try:
+            deadline = date.fromisoformat(raw_deadline) if raw_deadline else None
+        except ValueError:
+            deadline, errors["deadline"] = None, "a date"
+        amount = int(raw_amount) if raw_amount.isdigit() and len(raw_amount) < 9 else None
+        if raw_amount and amount is None:
+            errors["amount"] = "a whole number of dollars"
+        if errors:
+            self.find_errors = errors
+            return
+        try:
+            with session_scope() as session:
+                svc.add_own_find(
+                    session,
+                    user_id=user_id,
+                    name=str(form.get("name") or ""),
+                    url=str(form.get("url") or ""),
+                    deadline=deadline,
+                    amount=amount,
+                    today=today(),
+                )
+        except ServiceError as exc:
+            self.error = exc.message
+            self.find_errors = {
+                d["field"]: d["message"] for d in (exc.details or []) if isinstance(d, dict)
+            }
+            return
+        self.adding = False
+        self.notice = "Added to your tracker. Reminders come as for any other application."
+        self._reload(user_id)
+
+    @rx.event
+    def set_adding(self, value: bool) -> None:
+        self.adding, self.find_errors = bool(value), {}
 
     @rx.event
     def move(self, application_id: int, status: str) -> None:
@@ -333,12 +382,70 @@ def _edit_dialog() -> rx.Component:
     )
 
 
+def _own_find_dialog() -> rx.Component:
+    def _field(label: str, name: str, **props: Any) -> rx.Component:
+        return field(
+            label,
+            rx.input(name=name, id=f"find-{name}", width="100%", **props),
+            error=ApplicationsState.find_errors.get(name, ""),
+            html_for=f"find-{name}",
+        )
+
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Add a scholarship you found"),
+            rx.dialog.description(
+                "Track a programme from your school, a local club or anywhere else. Only you see "
+                "it; we check its link like any other and remind you of its deadline.",
+                size="2",
+            ),
+            rx.form(
+                rx.vstack(
+                    _field("Name", "name", required=True),
+                    _field(
+                        "Link to its official page",
+                        "url",
+                        type="url",
+                        required=True,
+                        placeholder="https://",
+                    ),
+                    _field("Deadline (leave empty if it varies)", "deadline", type="date"),
+                    _field("Amount in dollars (optional)", "amount", input_mode="numeric"),
+                    rx.hstack(
+                        rx.dialog.close(
+                            rx.button("Cancel", variant="soft", color_scheme="gray", type="button")
+                        ),
+                        rx.button("Add to my tracker", type="submit"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=ApplicationsState.add_own_find,
+                reset_on_submit=False,
+            ),
+        ),
+        open=ApplicationsState.adding,
+        on_open_change=ApplicationsState.set_adding,
+    )
+
+
 def applications_page() -> rx.Component:
     return page(
         page_header(
             "Applications",
             f"{ApplicationsState.count} tracked",
             rx.link(rx.button(rx.icon("plus", size=16), "Find more"), href=routes.SCHOLARSHIPS),
+            rx.button(
+                rx.icon("link", size=16),
+                "Add one you found",
+                variant="soft",
+                on_click=ApplicationsState.set_adding(True),
+            ),
+            rx.link(
+                rx.button(rx.icon("mail", size=16), "Letters", variant="soft"), href=routes.LETTERS
+            ),
         ),
         error_callout(ApplicationsState.error),
         info_callout(ApplicationsState.notice),
@@ -362,5 +469,6 @@ def applications_page() -> rx.Component:
             ),
         ),
         _edit_dialog(),
+        _own_find_dialog(),
         max_width="90rem",
     )

@@ -104,6 +104,7 @@ class AuthState(SessionState):
                 client=self._client(),
                 confirm_url=base + routes.SIGN_UP_CONFIRM,
                 sign_in_url=base + routes.SIGN_IN,
+                next_path=self._next_path(),
             )
         except ServiceError as exc:
             self.error = exc.message
@@ -128,7 +129,12 @@ class AuthState(SessionState):
             self.error = exc.message
             self.confirming = False
             return None
-        return self._hand_over(ticket, routes.PROFILE)
+        return self._hand_over(ticket, self._next_path() or routes.PROFILE)
+
+    def _next_path(self) -> str:
+        """The page to go on to (an invitation, say), when it is a same-site path."""
+        raw = self.router.url.query_parameters.get("next")
+        return routes.safe_next(raw, default="") if raw else ""
 
     @rx.event
     def sign_in(self, form: dict[str, Any]) -> list[EventSpec] | EventSpec:

@@ -147,10 +147,12 @@ def request_sign_up(
     client: str = "",
     confirm_url: str,
     sign_in_url: str,
+    next_path: str = "",
 ) -> None:
     """Check the form and send the confirmation (or "you already have an account") mail.
     `confirm_url` is the page the link opens (its token is added), `sign_in_url` the sign-in
-    page: absolute URLs of the frontend the student uses."""
+    page: absolute URLs of the frontend the student uses; `next_path` (a same-site path, already
+    checked by the caller) is where the link leads after the account is created."""
     throttle.check(throttle.SIGN_UP_CLIENT, client)
     throttle.hit(throttle.SIGN_UP_CLIENT, client)
     email = normalise_email(email)
@@ -194,7 +196,8 @@ def request_sign_up(
                 kind="confirm_sign_up",
                 context={
                     "name": display_name.strip(),
-                    "link": f"{confirm_url}?{urlencode({'token': token})}",
+                    "link": f"{confirm_url}?"
+                    + urlencode({"token": token, **({"next": next_path} if next_path else {})}),
                     "hours": int(CONFIRM_TTL.total_seconds() // 3600),
                 },
             )

@@ -130,7 +130,9 @@ def test_a_parent_follows_along_until_the_student_revokes(db: str) -> None:
         essay = essays.create_essay(
             s, user_id=ana, title="Why nursing", content="I care for people."
         )
-        private = essays.create_essay(s, user_id=ana, title="Secret draft", content="Not for anyone.")
+        private = essays.create_essay(
+            s, user_id=ana, title="Secret draft", content="Not for anyone."
+        )
     doc = documents.upload(user_id=ana, filename="transcript.pdf", data=PDF)
     token = _invite(ana, "mum@example.org")
     mum = accounts.student("mum@example.org", display_name="Mum").user_id
