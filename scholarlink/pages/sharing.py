@@ -361,6 +361,8 @@ class AcceptState(SessionState):
     role: str = ""
     invited: str = ""
     error: str = ""
+    # This page's address, encoded for a ?next= parameter (sign in or up, then come back).
+    here: str = ""
 
     def _token(self) -> str:
         return str(self.router.url.query_parameters.get("token") or "")[:200]
@@ -369,6 +371,7 @@ class AcceptState(SessionState):
     def load(self) -> None:
         self._user_id()
         self.error = ""
+        self.here = quote(routes.SHARED_ACCEPT + "?" + urlencode({"token": self._token()}), safe="")
         with session_scope() as session:
             info = sharing.describe_invitation(session, self._token())
         self.valid = info is not None
@@ -389,11 +392,6 @@ class AcceptState(SessionState):
             self.error = exc.message
             return None
         return rx.redirect(f"{routes.SHARED}/{grant}")
-
-    @rx.var
-    def here(self) -> str:
-        token = str(self.router.url.query_parameters.get("token", ""))
-        return quote(routes.SHARED_ACCEPT + "?" + urlencode({"token": token}), safe="")
 
 
 def accept_page() -> rx.Component:
@@ -427,7 +425,7 @@ def accept_page() -> rx.Component:
                             " · ",
                             rx.link(
                                 "Create an account",
-                                href=routes.SIGN_UP,
+                                href=routes.SIGN_UP + "?next=" + AcceptState.here,
                                 text_decoration="underline",
                             ),
                             size="2",
