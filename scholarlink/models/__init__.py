@@ -19,6 +19,7 @@ from scholarlink.models.student import (
     EssayVersion,
     Match,
     Notification,
+    SpellingIgnore,
     StudentAnswer,
     StudentProfile,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "RateCard",
     "SchedulerLease",
     "Scholarship",
+    "SpellingIgnore",
     "StudentAnswer",
     "StudentProfile",
     "UsedJti",

@@ -25,6 +25,7 @@ from scholarlink.models import (
     Notification,
     Purchase,
     Scholarship,
+    SpellingIgnore,
     StudentProfile,
     User,
     UserSession,
@@ -111,6 +112,7 @@ def export_data(*, user_id: int) -> dict[str, Any]:
                     "title": e.title,
                     "prompt": e.prompt,
                     "type": e.essay_type,
+                    "word_limit": e.word_limit,
                     "content": e.content,
                     "versions": [
                         {
@@ -124,6 +126,9 @@ def export_data(*, user_id: int) -> dict[str, Any]:
                 }
                 for e in essays
             ],
+            "spelling_ignored_words": sorted(
+                w.word for w in _rows(session, SpellingIgnore, user_id)
+            ),
             "documents": [
                 {
                     "id": d.id,
@@ -211,6 +216,7 @@ def delete_account(
             session.exec(delete(EssayVersion).where(col(EssayVersion.essay_id).in_(essay_ids)))
         for statement in (
             delete(Essay).where(col(Essay.user_id) == user_id),
+            delete(SpellingIgnore).where(col(SpellingIgnore.user_id) == user_id),
             delete(Application).where(col(Application.user_id) == user_id),
             delete(Match).where(col(Match.user_id) == user_id),
             delete(StudentProfile).where(col(StudentProfile.user_id) == user_id),
