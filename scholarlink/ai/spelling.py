@@ -15,9 +15,12 @@ from spellchecker import SpellChecker
 
 from scholarlink.ai.types import SpellingIssue
 
-# Letters with inner apostrophes or hyphens; words with digits or all-capital acronyms are
-# never checked (2023, STEM, NAACP).
-_TOKEN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
+# Words of letters (any alphabet: Michoacán) with inner apostrophes; a hyphenated compound is
+# checked part by part, leaving out parts under four letters (pre-, co-, re-, non-). Words with
+# digits or all-capital acronyms are never checked (2023, STEM, NAACP).
+_WORD = r"[^\W\d_]+(?:['’][^\W\d_]+)*"
+_TOKEN = re.compile(rf"{_WORD}(?:-{_WORD})*")
+_PART = re.compile(_WORD)
 MAX_SUGGESTIONS = 3
 MAX_ISSUES = 50
 
@@ -44,7 +47,10 @@ def _match_case(template: str, word: str) -> str:
 def spelling_issues(text: str, ignore: Collection[str] = ()) -> list[SpellingIssue]:
     """Unknown words in order of first appearance, each with up to three suggestions."""
     ignored = {normalise(w) for w in ignore}
-    tokens = [t for t in _TOKEN.findall(text) if _checkable(t)]
+    tokens = []
+    for token in _TOKEN.findall(text):
+        parts = token.split("-")
+        tokens.extend(p for p in parts if _checkable(p) and (len(parts) == 1 or len(p) >= 4))
     first: dict[str, str] = {}
     counts: Counter[str] = Counter()
     for token in tokens:
@@ -93,6 +99,6 @@ def correct_spelling(text: str, ignore: Collection[str] = ()) -> tuple[str, list
         done[key] += 1
         return _match_case(token, fixes[key].lower())
 
-    fixed = _TOKEN.sub(sub, text)
+    fixed = _PART.sub(sub, text)
     lines = [f"Spelling: “{w}” → “{fixes[w].lower()}” ({n}×)" for w, n in done.items()]
     return fixed, lines
