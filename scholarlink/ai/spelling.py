@@ -47,7 +47,7 @@ def _match_case(template: str, word: str) -> str:
 def spelling_issues(text: str, ignore: Collection[str] = ()) -> list[SpellingIssue]:
     """Unknown words in order of first appearance, each with up to three suggestions."""
     ignored = {normalise(w) for w in ignore}
-    tokens = []
+    tokens: list[str] = []
     for token in _TOKEN.findall(text):
         parts = token.split("-")
         tokens.extend(p for p in parts if _checkable(p) and (len(parts) == 1 or len(p) >= 4))
