@@ -1,5 +1,8 @@
 """Offline spelling: pyspellchecker's English word-frequency dictionary (shipped inside the
-package, no download) with Norvig-style candidates up to two edits away, most frequent first.
+package, no download) with Norvig-style candidates one edit away (a letter deleted, inserted,
+changed or two swapped), most frequent first. Two edits would find a few more corrections but
+cost about a second per unknown word (hundreds of thousands of strings to look up), and the
+unknown words of an essay are mostly names, which have no correction anyway.
 
 A student's ignore list (names, places, words of their field) is passed in by the caller.
 """
@@ -28,6 +31,13 @@ MAX_ISSUES = 50
 @lru_cache(maxsize=1)
 def _checker() -> SpellChecker:
     return SpellChecker(language="en")
+
+
+@lru_cache(maxsize=4096)
+def _suggestions(key: str) -> tuple[str, ...]:
+    checker = _checker()
+    found = checker.known(checker.edit_distance_1(key))
+    return tuple(sorted(found, key=lambda c: (-checker[c], c))[:MAX_SUGGESTIONS])
 
 
 def normalise(word: str) -> str:
@@ -65,8 +75,7 @@ def spelling_issues(text: str, ignore: Collection[str] = ()) -> list[SpellingIss
     for key, token in first.items():
         if key not in unknown:
             continue
-        candidates = checker.candidates(key) or set()
-        ranked = sorted(candidates, key=lambda c: (-checker[c], c))[:MAX_SUGGESTIONS]
+        ranked = _suggestions(key)
         issues.append(
             SpellingIssue(
                 word=token,
@@ -94,7 +103,7 @@ def correct_spelling(text: str, ignore: Collection[str] = ()) -> tuple[str, list
     def sub(m: re.Match[str]) -> str:
         token = m.group(0)
         key = normalise(token)
-        if key not in fixes or not _checkable(token):
+        if key not in fixes or not _checkable(token) or token[:1].isupper():
             return token
         done[key] += 1
         return _match_case(token, fixes[key].lower())

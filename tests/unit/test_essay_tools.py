@@ -71,10 +71,12 @@ def test_clean_essays_flag_only_names_and_rare_words(name: str, unknown: set[str
     assert {i.word for i in spelling_issues(sample(name))} == unknown
 
 
-def test_correct_spelling_keeps_capitals_and_reports_each_fix() -> None:
-    fixed, lines = correct_spelling("Freind of mine, my freind.", [])
-    assert fixed == "Friend of mine, my friend."
+def test_correct_spelling_fixes_lower_case_words_and_lists_names() -> None:
+    text = "Mateo is a freind of mine, my best freind."
+    fixed, lines = correct_spelling(text, [])
+    assert fixed == "Mateo is a friend of mine, my best friend."  # not "Mate"
     assert lines == ["Spelling: “freind” → “friend” (2×)"]
+    assert [i.word for i in spelling_issues(fixed)] == ["Mateo"]
 
 
 # -- analyse -------------------------------------------------------------------------------
