@@ -9,9 +9,9 @@ from sqlmodel import col, func, select
 
 from scholarlink.ai.providers import reset_providers
 from scholarlink.db import session_scope
-from scholarlink.models import AIUsage, CreditEntry, User
+from scholarlink.models import AIUsage, CreditEntry, SpellingIgnore, User
 from scholarlink.observability.breakers import breaker
-from scholarlink.services import essays
+from scholarlink.services import essays, privacy
 from scholarlink.services.credits import MILLI, balance, post_entry
 from scholarlink.services.errors import InsufficientCredits, NotFound, Unavailable, ValidationFailed
 from scholarlink.settings import reset_settings_cache
@@ -284,6 +284,14 @@ def test_ignore_list_is_per_student_and_used_by_spelling(db: str) -> None:
         assert essays.ignored_words(s, a) == ["priyanka"]
     with pytest.raises(NotFound), session_scope() as s:
         essays.unignore_word(s, user_id=a, word="Okonkwo")
+    # The list is the student's data: in their export, gone with their account.
+    assert privacy.export_data(user_id=a)["spelling_ignored_words"] == ["priyanka"]
+    with session_scope() as s:
+        essays.ignore_word(s, user_id=b, word="Okonkwo")
+    privacy.delete_account(user_id=a, confirm_email="a@example.org")
+    with session_scope() as s:
+        rows = s.exec(select(SpellingIgnore.user_id, SpellingIgnore.word)).all()
+        assert [tuple(r) for r in rows] == [(b, "okonkwo")]
 
 
 def test_word_limit_stored_and_enforced_by_tailor(db: str) -> None:
