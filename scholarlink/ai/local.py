@@ -145,6 +145,11 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Where each word of `words(text)` starts and ends."""
+    return [m.span() for m in _WORD.finditer(text)]
+
+
 def keywords(text: str, limit: int = 8) -> list[str]:
     counts = Counter(w.lower() for w in words(text) if len(w) > 3 and w.lower() not in STOP)
     return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]

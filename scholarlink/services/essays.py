@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
-from scholarlink.ai.local import words
+from scholarlink.ai.local import word_spans, words
 from scholarlink.ai.openai_provider import ProviderError
 from scholarlink.ai.providers import EssayAssistant, essay_assistant
 from scholarlink.ai.spelling import normalise, spelling_issues
@@ -273,15 +273,10 @@ def fit_to_limit(text: str, limit: int) -> str:
     boundary when the first sentence alone is longer)."""
     if word_count(text) <= limit:
         return text
-    spans = [m.span() for m in words_iter(text)]
-    cut = spans[limit - 1][1]
+    cut = word_spans(text)[limit - 1][1]
     head = text[:cut]
     end = max(head.rfind(". "), head.rfind("! "), head.rfind("? "), head.rfind(".\n"))
     return (head[: end + 1] if end > 0 else head).rstrip()
-
-
-def words_iter(text: str) -> list[re.Match[str]]:
-    return list(re.finditer(r"[A-Za-z0-9][A-Za-z0-9'’&-]*", text))
 
 
 # -- spelling ignore list ---------------------------------------------------------------------
