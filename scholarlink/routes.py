@@ -20,6 +20,7 @@ ESSAYS = "/essays"
 DOCUMENTS = "/documents"
 CREDITS = "/credits"
 PRIVACY = "/privacy"
+PRICING = "/pricing"
 
 # Backend routes the browser is sent to (the session cookie is set and cleared there).
 SESSION_START = "/api/session/start"

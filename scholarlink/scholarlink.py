@@ -23,6 +23,7 @@ from scholarlink.pages import (
     letters,
     matches,
     notifications,
+    pricing,
     privacy,
     profile,
     scholarships,
@@ -201,5 +202,11 @@ app.add_page(
     route=routes.PRIVACY,
     title="Privacy · ScholarLink",
     on_load=privacy.PrivacyState.load,
+)
+app.add_page(
+    pricing.pricing_page,
+    route=routes.PRICING,
+    title="Pricing · ScholarLink",
+    on_load=pricing.PricingState.load,
 )
 app.add_page(landing.not_found, route="404", title="Page not found · ScholarLink", on_load=PUBLIC)

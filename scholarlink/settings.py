@@ -70,8 +70,9 @@ class Settings(BaseSettings):
     # AI providers.
     ai_provider: Literal["auto", "local", "openai"] = "auto"
     openai_api_key: SecretStr | None = None
+    # Any OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 (Ollama), with its model name.
     openai_base_url: str | None = None
-    openai_model: str = "gpt-4o-mini"
+    openai_model: str = Field(default="gpt-4o-mini", min_length=1, max_length=200)
     openai_timeout_seconds: float = Field(default=20.0, gt=0)
     openai_max_retries: int = Field(default=2, ge=0)
     match_top_k: int = Field(default=20, ge=1, le=200)
@@ -202,7 +203,8 @@ class Settings(BaseSettings):
     def uses_openai(self) -> bool:
         if self.ai_provider == "local":
             return False
-        return self.openai_api_key is not None
+        # A local OpenAI-compatible server (llama.cpp, Ollama, vLLM) needs only its URL.
+        return self.openai_api_key is not None or bool(self.openai_base_url)
 
     @property
     def allowed_callback_endpoints(self) -> frozenset[tuple[str, int]]:

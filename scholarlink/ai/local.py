@@ -14,6 +14,8 @@ from statistics import pstdev
 
 import textstat
 
+from scholarlink.ai import similarity
+from scholarlink.ai.spelling import correct_spelling
 from scholarlink.ai.types import (
     ESSAY_TYPES,
     EssayAnalysis,
@@ -24,10 +26,10 @@ from scholarlink.ai.types import (
     OutlineSection,
     Readability,
     RubricItem,
+    StudentFacts,
     TailoredEssay,
+    Usage,
 )
-from scholarlink.services.eligibility import ProfileFacts
-from scholarlink.services.vocabulary import ACADEMIC_LEVELS, INTERESTS
 
 ASSISTANT = (
     "ScholarLink offline assistant: rubric checks and text statistics, not a language model."
@@ -143,25 +145,30 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Where each word of `words(text)` starts and ends."""
+    return [m.span() for m in _WORD.finditer(text)]
+
+
 def keywords(text: str, limit: int = 8) -> list[str]:
     counts = Counter(w.lower() for w in words(text) if len(w) > 3 and w.lower() not in STOP)
     return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
 
 
-def _word_limit(prompt: str | None) -> int | None:
-    if not prompt:
-        return None
-    m = re.search(r"(\d{3,4})\s*(?:-|to)?\s*(?:\d{3,4}\s*)?words?", prompt, re.I)
-    return int(m.group(1)) if m else None
+LOCAL_USAGE = Usage(provider="local")
 
 
 class LocalProvider:
+    """Implements `EssayAssistant`; every call is local work, so its usage has no tokens."""
+
     name = "local"
-    model = None
+    model: str | None = None
 
     # -- analyse --------------------------------------------------------------------------
 
-    def analyze(self, content: str, prompt: str | None = None) -> EssayAnalysis:
+    def analyze(
+        self, content: str, prompt: str | None = None, word_limit: int | None = None
+    ) -> tuple[EssayAnalysis, Usage]:
         word_list = words(content)
         wc = len(word_list)
         sents = sentences(content)
@@ -178,7 +185,7 @@ class LocalProvider:
         weaknesses: list[str] = []
         suggestions: list[str] = []
 
-        limit = _word_limit(prompt)
+        limit = word_limit
         low, high = (int(limit * 0.8), limit) if limit else (250, 650)
         if low <= wc <= high:
             rubric.append(
@@ -192,15 +199,21 @@ class LocalProvider:
             strengths.append(f"Length fits ({wc} words).")
         elif wc > high:
             over = wc - high
+            # A stated limit is a rule of the application: over it scores nothing.
             rubric.append(
                 RubricItem(
                     criterion="Length",
-                    points=1 if over < high * 0.2 else 0,
+                    points=0 if limit or over >= high * 0.2 else 1,
                     max_points=2,
-                    comment=f"{wc} words, {over} over {high}.",
+                    comment=f"{wc} words, {over} over {high}"
+                    + (" (the prompt's limit)." if limit else "."),
                 )
             )
-            weaknesses.append(f"{over} words over the {high}-word target.")
+            weaknesses.append(
+                f"{over} words over the {high}-word limit."
+                if limit
+                else f"{over} words over the {high}-word target."
+            )
             suggestions.append("Cut sentences that repeat a point or describe instead of showing.")
         else:
             short = low - wc
@@ -318,7 +331,7 @@ class LocalProvider:
             strengths.append("Clear, readable sentences.")
 
         score = round(sum(r.points for r in rubric), 1)
-        return EssayAnalysis(
+        analysis = EssayAnalysis(
             score=score,
             rubric=rubric,
             strengths=strengths,
@@ -334,10 +347,13 @@ class LocalProvider:
             ),
             assistant=ASSISTANT,
         )
+        return analysis, LOCAL_USAGE
 
     # -- outline --------------------------------------------------------------------------
 
-    def outline(self, prompt: str, essay_type: str = "personal_statement") -> EssayOutline:
+    def outline(
+        self, prompt: str, essay_type: str = "personal_statement"
+    ) -> tuple[EssayOutline, Usage]:
         terms = keywords(prompt, 4)
         focus = ", ".join(terms) if terms else "the prompt"
         label = ESSAY_TYPES.get(essay_type, "Essay")
@@ -420,7 +436,7 @@ class LocalProvider:
                 ),
             ],
         )
-        return EssayOutline(
+        outline = EssayOutline(
             title=f"{label}: {focus}",
             sections=[
                 OutlineSection(
@@ -445,12 +461,14 @@ class LocalProvider:
             ],
             assistant=ASSISTANT,
         )
+        return outline, LOCAL_USAGE
 
     # -- improve --------------------------------------------------------------------------
 
-    def improve(self, content: str, focus_area: str = "clarity") -> EssayImprovement:
-        text = content
-        changes: list[str] = []
+    def improve(
+        self, content: str, focus_area: str = "clarity", ignore: frozenset[str] = frozenset()
+    ) -> tuple[EssayImprovement, Usage]:
+        text, changes = correct_spelling(content, ignore)
         for weak, strong in WEAK_PHRASES.items():
             pattern = re.compile(rf"\b{re.escape(weak)}\b", re.I)
             n = len(pattern.findall(text))
@@ -482,18 +500,18 @@ class LocalProvider:
             changes.append("Removed spaces before punctuation")
         if not changes:
             changes.append("No mechanical edits needed; see the analysis for content suggestions")
-        return EssayImprovement(improved_content=text.strip(), changes=changes, assistant=ASSISTANT)
+        improved = EssayImprovement(
+            improved_content=text.strip(), changes=changes, assistant=ASSISTANT
+        )
+        return improved, LOCAL_USAGE
 
     # -- ideas ----------------------------------------------------------------------------
 
     def ideas(
-        self,
-        profile: ProfileFacts,
-        extras: dict[str, list[str]],
-        essay_type: str = "personal_statement",
-    ) -> EssayIdeas:
+        self, facts: StudentFacts, essay_type: str = "personal_statement"
+    ) -> tuple[EssayIdeas, Usage]:
         ideas: list[EssayIdea] = []
-        for activity in extras.get("extracurriculars", [])[:3]:
+        for activity in facts.extracurriculars[:3]:
             ideas.append(
                 EssayIdea(
                     title=f"What {activity} taught me",
@@ -501,7 +519,7 @@ class LocalProvider:
                     why="Committees remember a specific scene from a real activity more than a list of roles.",
                 )
             )
-        for achievement in extras.get("achievements", [])[:2]:
+        for achievement in facts.achievements[:2]:
             ideas.append(
                 EssayIdea(
                     title=f"Behind “{achievement}”",
@@ -509,16 +527,15 @@ class LocalProvider:
                     why="Turning an award into a story of effort shows character, not just results.",
                 )
             )
-        if profile.major:
+        if facts.major:
             ideas.append(
                 EssayIdea(
-                    title=f"Why {profile.major}",
-                    angle=f"The first problem that made you want to study {profile.major}, and the one you want to solve.",
+                    title=f"Why {facts.major}",
+                    angle=f"The first problem that made you want to study {facts.major}, and the one you want to solve.",
                     why="Connects your past to your plan — what career-goal prompts ask for.",
                 )
             )
-        for key in sorted(profile.interests)[:2]:
-            label = INTERESTS.get(key, key)
+        for label in facts.interests[:2]:
             ideas.append(
                 EssayIdea(
                     title=f"{label} beyond the classroom",
@@ -526,7 +543,7 @@ class LocalProvider:
                     why="Shows what drives you when nobody is grading.",
                 )
             )
-        if profile.financial_need:
+        if facts.financial_need:
             ideas.append(
                 EssayIdea(
                     title="Resourcefulness",
@@ -534,12 +551,11 @@ class LocalProvider:
                     why="Need-based committees value resilience shown through action.",
                 )
             )
-        if profile.academic_level:
-            level = ACADEMIC_LEVELS[profile.academic_level].lower()
+        if facts.level:
             ideas.append(
                 EssayIdea(
                     title="The next step",
-                    angle=f"What you want from the next stage as a {level}, and what you bring to it.",
+                    angle=f"What you want from the next stage as a {facts.level.lower()}, and what you bring to it.",
                     why="Every committee asks why now and why you.",
                 )
             )
@@ -551,37 +567,87 @@ class LocalProvider:
                     why="Reflection and openness are what essay readers look for; add activities to your profile for ideas from your own story.",
                 )
             )
-        return EssayIdeas(ideas=ideas[:8], assistant=ASSISTANT)
+        return EssayIdeas(ideas=ideas[:8], assistant=ASSISTANT), LOCAL_USAGE
 
     # -- tailor ---------------------------------------------------------------------------
 
-    def tailor(self, content: str, new_prompt: str) -> TailoredEssay:
+    def tailor(
+        self, content: str, new_prompt: str, word_limit: int | None = None
+    ) -> tuple[TailoredEssay, Usage]:
+        """Fit an existing essay to a new prompt without writing words for the student: rank its
+        paragraphs (then sentences) by TF-IDF similarity to the prompt, keep the opening, and
+        drop the least related parts until the essay fits the word limit."""
         paras = paragraphs(content)
-        terms = keywords(new_prompt, 4)
-        focus = ", ".join(terms) if terms else "this prompt"
-        limit = _word_limit(new_prompt)
-        changes = []
-        opening = (
-            f"This prompt asks about {focus}; my answer starts with an experience that shaped me."
+        scores = similarity.rank(new_prompt, paras)
+        changes: list[str] = []
+        best = max(range(len(paras)), key=lambda i: (scores[i].score, -i))
+        if scores[best].score > 0:
+            changes.append(
+                f"Paragraph {best + 1} answers the prompt best (shares: "
+                + ", ".join(scores[best].shared_terms)
+                + "); consider opening with it"
+            )
+        kept = list(range(len(paras)))
+
+        def total(indices: list[int]) -> int:
+            return sum(len(words(paras[i])) for i in indices)
+
+        if word_limit:
+            while total(kept) > word_limit and len(kept) > 2:
+                body = kept[1:]
+                drop = min(body, key=lambda i: (scores[i].score, -i))
+                kept.remove(drop)
+                changes.append(
+                    f"Dropped paragraph {drop + 1}: it shares the least with the prompt "
+                    f"(similarity {scores[drop].score:.2f})"
+                )
+        texts = [paras[i] for i in kept]
+        if word_limit and sum(len(words(t)) for t in texts) > word_limit:
+            texts, cut = _trim_sentences(texts, new_prompt, word_limit)
+            changes.append(
+                f"Removed {cut} sentence(s) least related to the prompt to fit {word_limit} words"
+            )
+        draft = "\n\n".join(texts)
+        prompt_terms = [t for t in keywords(new_prompt, 8) if t not in draft.lower()]
+        if prompt_terms:
+            changes.append(
+                "The prompt asks about "
+                + ", ".join(prompt_terms[:5])
+                + ", which the essay does not mention yet: add them in your own words"
+            )
+        if word_limit:
+            changes.append(f"{len(words(draft))} of {word_limit} words")
+        return (
+            TailoredEssay(tailored_content=draft, changes=changes, assistant=ASSISTANT),
+            LOCAL_USAGE,
         )
-        body = paras[1:-1] if len(paras) > 2 else paras
-        changes.append(
-            "Added an opening that names the new prompt's focus — rewrite it in your own voice"
-        )
-        closing = f"That is why {focus} matters to me, and what I will carry into what comes next."
-        changes.append("Added a closing that ties the essay back to the new prompt")
-        if len(paras) > 2:
-            changes.append("Kept the body paragraphs; replaced the original opening and closing")
-        draft = "\n\n".join([opening, *body, closing])
-        if limit and len(words(draft)) > limit:
-            kept: list[str] = []
-            for para in body:
-                if len(words("\n\n".join([opening, *kept, para, closing]))) > limit:
-                    break
-                kept.append(para)
-            draft = "\n\n".join([opening, *kept, closing])
-            changes.append(f"Dropped body paragraphs to fit the {limit}-word limit")
-        return TailoredEssay(tailored_content=draft, changes=changes, assistant=ASSISTANT)
+
+
+def _trim_sentences(texts: list[str], prompt: str, limit: int) -> tuple[list[str], int]:
+    """Drop the sentences least similar to the prompt (never the essay's first sentence) until
+    the text fits; a single remaining sentence over the limit is cut at a word boundary."""
+    units = [(p, s) for p, text in enumerate(texts) for s in sentences(text)]
+    scores = similarity.rank(prompt, [s for _, s in units])
+    alive = list(range(len(units)))
+    cut = 0
+
+    def count() -> int:
+        return sum(len(words(units[i][1])) for i in alive)
+
+    while count() > limit and len(alive) > 1:
+        drop = min(alive[1:], key=lambda i: (scores[i].score, -i))
+        alive.remove(drop)
+        cut += 1
+    out: list[str] = []
+    for p in range(len(texts)):
+        kept = [units[i][1] for i in alive if units[i][0] == p]
+        if kept:
+            out.append(" ".join(kept))
+    if count() > limit:
+        only = out[0].split()
+        out = [" ".join(only[:limit])]
+        cut += 1
+    return out, cut
 
 
 def _case_keeping(replacement: str) -> Callable[[re.Match[str]], str]:

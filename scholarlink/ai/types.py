@@ -5,10 +5,34 @@ Fields are snake_case in Python and camelCase on the wire, like the predecessor'
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+
+@dataclass
+class Usage:
+    """What a provider reports about one call (a model's token counts; zero for local work)."""
+
+    provider: str
+    model: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class StudentFacts:
+    """What the assistant may use about a student, already in words (the caller builds it from
+    the profile, so the AI layer needs no access to the domain or the database)."""
+
+    major: str | None = None
+    level: str | None = None
+    interests: tuple[str, ...] = ()
+    financial_need: bool = False
+    extracurriculars: tuple[str, ...] = ()
+    achievements: tuple[str, ...] = ()
 
 
 class WireModel(BaseModel):
@@ -70,6 +94,14 @@ class EssayIdea(WireModel):
 class EssayIdeas(WireModel):
     ideas: list[EssayIdea]
     assistant: str
+
+
+class SpellingIssue(WireModel):
+    """A word the dictionary does not know, how often it appears, and likely corrections."""
+
+    word: str
+    count: int
+    suggestions: list[str]
 
 
 class TailoredEssay(WireModel):

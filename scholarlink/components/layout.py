@@ -7,7 +7,10 @@ import reflex as rx
 from scholarlink import routes
 from scholarlink.state.session import SessionState
 
-PUBLIC_LINKS: tuple[tuple[str, str], ...] = (("Scholarships", routes.SCHOLARSHIPS),)
+PUBLIC_LINKS: tuple[tuple[str, str], ...] = (
+    ("Scholarships", routes.SCHOLARSHIPS),
+    ("Pricing", routes.PRICING),
+)
 STUDENT_LINKS: tuple[tuple[str, str], ...] = (
     ("Dashboard", routes.DASHBOARD),
     ("Matches", routes.MATCHES),

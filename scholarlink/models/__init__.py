@@ -40,6 +40,7 @@ from scholarlink.models.student import (
     EssayVersion,
     Match,
     Notification,
+    SpellingIgnore,
     StudentAnswer,
     StudentProfile,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "Scholarship",
     "SharedItem",
     "SignUpRequest",
+    "SpellingIgnore",
     "StudentAnswer",
     "StudentProfile",
     "UsedJti",

@@ -66,7 +66,7 @@ class Purchase(SQLModel, table=True):
 
 
 class RateCard(SQLModel, table=True):
-    """Prices in millicredits: per operation for the local provider, per 1k tokens for models."""
+    """Prices in millicredits per 1k tokens of a model (work that calls no model is free)."""
 
     __tablename__ = "rate_card"
     __table_args__ = (sa.CheckConstraint("millicredits >= 0", name="ck_rate_card_price"),)

@@ -118,6 +118,8 @@ class Essay(SQLModel, table=True):
     prompt: str = Field(default="", max_length=5_000)
     essay_type: str = Field(default="personal_statement", max_length=40)
     content: str = Field(default="", sa_type=sa.Text)
+    # The prompt's word limit where one is stated (a catalogue prompt's, or read from the text).
+    word_limit: int | None = None
     version: int = 1
     created_at: datetime = now_field()
     updated_at: datetime = now_field()
@@ -132,6 +134,18 @@ class EssayVersion(SQLModel, table=True):
     version: int
     content: str = Field(sa_type=sa.Text)
     note: str = Field(default="", max_length=200)
+    created_at: datetime = now_field()
+
+
+class SpellingIgnore(SQLModel, table=True):
+    """A word a student's spell check leaves alone (a name, a place, a term of their field)."""
+
+    __tablename__ = "spelling_ignores"
+    __table_args__ = (sa.UniqueConstraint("user_id", "word", name="uq_spelling_ignore_word"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    word: str = Field(max_length=60)
     created_at: datetime = now_field()
 
 

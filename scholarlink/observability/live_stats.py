@@ -36,9 +36,9 @@ MAX_SAMPLES = 10_000
 # 100 ms.
 DB_UNHEALTHY_FAILURE_RATIO = 0.2
 DB_P95_TARGET_MS = 100.0
-# An AI operation is "efficient" when it costs on average no more than the product's dearest
-# flat price (essay analysis, 500 credits): token-priced OpenAI calls should not cost more than
-# what the local provider charges for its most expensive tool.
+# An AI operation is "efficient" when it costs on average no more than 500 credits, the flat
+# price an essay analysis once had (offline tools are free now): a token-priced model call
+# should not cost more than that.
 AI_EFFICIENT_AVG_COST = 500.0
 # CPU usage is measured between snapshots at least this far apart, so that two requests a few
 # microseconds apart do not divide by almost nothing.

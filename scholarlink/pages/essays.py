@@ -1,5 +1,7 @@
-"""The essay library and editor: autosave, versions, word count, and the five tools with their
-cost shown before running and the balance after."""
+"""The essay library (with the reuse map: which essay fits which match's prompt) and the editor:
+autosave, versions, the word count against the prompt's limit, the five tools with their price
+shown before running (free when no model is called), spelling with the student's ignore list,
+and each suggested change accepted or rejected on its own."""
 
 from __future__ import annotations
 
@@ -16,11 +18,34 @@ from scholarlink.components.layout import page
 from scholarlink.components.ui import empty_state, error_callout, field, page_header
 from scholarlink.db import session_scope
 from scholarlink.services import credits as ledger
+from scholarlink.services import essay_reuse as reuse
 from scholarlink.services import essays as svc
 from scholarlink.services.errors import ServiceError
 from scholarlink.state.session import SessionState
 
 FOCUS = {"clarity": "Clarity", "concision": "Concision", "grammar": "Grammar", "impact": "Impact"}
+
+
+def _reuse_rows(found: reuse.ReuseMap) -> list[dict[str, Any]]:
+    rows = []
+    for p in found.prompts:
+        best = p.best
+        rows.append(
+            {
+                "scholarship": p.scholarship,
+                "scholarship_id": p.scholarship_id,
+                "prompt_index": p.prompt_index,
+                "prompt": p.prompt,
+                "limit": f"{p.word_limit} words at most" if p.word_limit else "No word limit",
+                "has_best": best is not None,
+                "best_id": best.essay_id if best else 0,
+                "best_title": best.title if best else "",
+                "best_score": f"{best.score:.2f}" if best else "",
+                "best_terms": ", ".join(best.shared_terms) if best else "",
+                "best_words": (svc.WordLimitStatus(best.words, p.word_limit).text if best else ""),
+            }
+        )
+    return rows
 
 
 class EssayLibraryState(SessionState):
@@ -29,6 +54,9 @@ class EssayLibraryState(SessionState):
     new_prompt: str = ""
     new_type: str = "personal_statement"
     error: str = ""
+    reach: list[str] = []
+    reuse_prompts: list[dict[str, Any]] = []
+    without_prompt: int = 0
 
     @rx.event
     def load(self) -> EventSpec | None:
@@ -48,7 +76,33 @@ class EssayLibraryState(SessionState):
                 }
                 for e in svc.list_essays(session, user_id)
             ]
+            found = reuse.reuse_map(session, user_id=user_id)
+        self.reach = [r.text for r in found.essays]
+        self.reuse_prompts = _reuse_rows(found)
+        self.without_prompt = found.matches_without_prompt
         return None
+
+    @rx.event
+    def tailor_from(
+        self, essay_id: int, scholarship_id: int, prompt_index: int
+    ) -> EventSpec | None:
+        """A copy of the best-fitting essay for that match's prompt, opened ready to tailor."""
+        user_id = self._user_id()
+        if user_id is None:
+            return self._sign_in_redirect()
+        try:
+            with session_scope() as session:
+                essay = reuse.start_tailoring(
+                    session,
+                    user_id=user_id,
+                    essay_id=essay_id,
+                    scholarship_id=scholarship_id,
+                    prompt_index=prompt_index,
+                )
+        except ServiceError as exc:
+            self.error = exc.message
+            return None
+        return rx.redirect(f"{routes.ESSAYS}/{essay.id}?tool=tailor")
 
     @rx.event
     def set_field(self, name: str, value: str) -> None:
@@ -76,10 +130,83 @@ class EssayLibraryState(SessionState):
         return rx.redirect(f"{routes.ESSAYS}/{essay.id}")
 
 
+def _reuse_row(r: Any) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(rx.text.strong(r["scholarship"]), " · ", r["limit"], size="2"),
+            rx.text("“", r["prompt"], "”", size="2", color=rx.color("gray", 11)),
+            rx.cond(
+                r["has_best"],
+                rx.vstack(
+                    rx.text(
+                        "Best fit: ",
+                        rx.text.strong(r["best_title"]),
+                        " (similarity ",
+                        r["best_score"],
+                        "; shares ",
+                        r["best_terms"],
+                        ") · ",
+                        r["best_words"],
+                        size="2",
+                    ),
+                    rx.button(
+                        "Tailor a copy for this prompt",
+                        size="1",
+                        variant="soft",
+                        on_click=EssayLibraryState.tailor_from(
+                            r["best_id"].to(int),
+                            r["scholarship_id"].to(int),
+                            r["prompt_index"].to(int),
+                        ),
+                    ),
+                    spacing="1",
+                    align="start",
+                ),
+                rx.text(
+                    "None of your essays fits this prompt yet.",
+                    size="2",
+                    color=rx.color("gray", 10),
+                ),
+            ),
+            spacing="1",
+            align="start",
+        ),
+        width="100%",
+    )
+
+
+def _reuse_map() -> rx.Component:
+    return rx.cond(
+        EssayLibraryState.reuse_prompts.length() > 0,
+        rx.card(
+            rx.vstack(
+                rx.heading("Essay reuse", size="4", as_="h2"),
+                rx.text(
+                    "The prompts your matches publish, with your essay that fits each best "
+                    "(TF-IDF similarity of the words you share with the prompt).",
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+                rx.foreach(
+                    EssayLibraryState.reach,
+                    lambda line: rx.text(line, weight="bold", size="2", class_name="reach"),
+                ),
+                rx.foreach(EssayLibraryState.reuse_prompts, _reuse_row),
+                spacing="2",
+                width="100%",
+                id="reuse-map",
+            ),
+            width="100%",
+        ),
+        rx.fragment(),
+    )
+
+
 def essays_page() -> rx.Component:
     return page(
         page_header("Essays", "Your drafts, with versions and the writing assistant."),
         error_callout(EssayLibraryState.error),
+        _reuse_map(),
         rx.grid(
             rx.vstack(
                 rx.cond(
@@ -195,6 +322,7 @@ class EssayEditorState(SessionState):
     prompt: str = ""
     essay_type: str = "personal_statement"
     content: str = ""
+    word_limit: int = 0  # 0: the prompt states none
     saved_at: str = ""
     version: int = 1
     versions: list[dict[str, Any]] = []
@@ -204,9 +332,16 @@ class EssayEditorState(SessionState):
     new_prompt: str = ""
     running: bool = False
     price_text: str = ""
+    price_free: bool = True
     balance_text: str = ""
     result_tool: str = ""
     result: dict[str, Any] = {}
+    # The changes of the last improve/tailor, each pending, accepted or rejected.
+    changes: list[dict[str, Any]] = []
+    accepted: list[int] = []
+    spelling: list[dict[str, Any]] = []
+    ignored: list[str] = []
+    ignore_input: str = ""
 
     def _eid(self) -> int | None:
         raw = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
@@ -224,15 +359,21 @@ class EssayEditorState(SessionState):
                 for v in svc.list_versions(session, user_id=user_id, essay_id=self.essay_id)
             ]
             self.balance_text = ledger.credits(ledger.balance(session, user_id))
-        _, price = svc.tool_quote(self.tool, self.content)  # type: ignore[arg-type]
-        self.price_text = ledger.credits(price)
+            self.ignored = svc.ignored_words(session, user_id)
+        quote = svc.tool_quote(self.tool, self.content)  # type: ignore[arg-type]
+        self.price_text, self.price_free = quote.text, quote.free
+
+    def _clear_result(self) -> None:
+        self.result, self.result_tool = {}, ""
+        self.changes, self.accepted, self.spelling = [], [], []
 
     @rx.event
     def load(self) -> EventSpec | None:
         user_id = self._user_id()
         if user_id is None:
             return self._sign_in_redirect()
-        self.error, self.result, self.result_tool, self.running = "", {}, "", False
+        self.error, self.running = "", False
+        self._clear_result()
         eid = self._eid()
         try:
             with session_scope() as session:
@@ -244,16 +385,28 @@ class EssayEditorState(SessionState):
                     essay.essay_type,
                 )
                 self.content, self.version = essay.content, essay.version
+                self.word_limit = svc.essay_word_limit(essay) or 0
                 self.saved_at = essay.updated_at.strftime("%H:%M:%S")
         except ServiceError:
             self.found = False
             return None
+        if self.router.url.query_parameters.get("tool") == "tailor":
+            # Opened from the reuse map: a copy that carries the match's prompt, to tailor.
+            self.tool, self.new_prompt = "tailor", self.prompt
         self._refresh_meta(user_id)
         return None
 
     @rx.var
     def words(self) -> int:
         return svc.word_count(self.content)
+
+    @rx.var
+    def limit_text(self) -> str:
+        return svc.word_limit_status(self.content, self.word_limit or None).text
+
+    @rx.var
+    def over_limit(self) -> bool:
+        return svc.word_limit_status(self.content, self.word_limit or None).over > 0
 
     def _save(self, *, new_version: bool, note: str = "") -> bool:
         user_id = self._user_id()
@@ -272,6 +425,7 @@ class EssayEditorState(SessionState):
                     note=note,
                 )
                 self.version = essay.version
+                self.word_limit = svc.essay_word_limit(essay) or 0
                 self.saved_at = essay.updated_at.strftime("%H:%M:%S")
         except ServiceError as exc:
             self.error = exc.message
@@ -317,14 +471,14 @@ class EssayEditorState(SessionState):
     def set_tool(self, value: str) -> None:
         if value in svc.TOOLS:
             self.tool = value
-            self.result, self.result_tool = {}, ""
+            self._clear_result()
             user_id = self._user_id()
             if user_id is not None:
                 self._refresh_meta(user_id)
 
     @rx.event
     def set_option(self, name: str, value: str) -> None:
-        if name in ("focus", "new_prompt"):
+        if name in ("focus", "new_prompt", "ignore_input"):
             setattr(self, name, value)
 
     @rx.event(background=True)
@@ -341,6 +495,10 @@ class EssayEditorState(SessionState):
                 essay_type=self.essay_type,
                 focus_area=self.focus,
                 new_prompt=self.new_prompt,
+                # The essay's own limit, unless tailoring to a prompt typed in by hand.
+                word_limit=(self.word_limit or None)
+                if self.tool != "tailor" or self.new_prompt == self.prompt
+                else None,
             )
             self._save(
                 new_version=self.tool in ("improve", "tailor"),
@@ -357,16 +515,93 @@ class EssayEditorState(SessionState):
         async with self:
             self.running = False
             self.error = failure
+            self._clear_result()
             self.result, self.result_tool = result, (request.tool if result else "")
+            self.changes = [{**c, "status": "pending"} for c in result.get("diff", [])]
+            self.spelling = list(result.get("spelling", []))
             self._refresh_meta(user_id)
 
+    def _revision(self) -> tuple[str, str] | None:
+        original = self.result.get("original")
+        revised = self.result.get("improvedContent") or self.result.get("tailoredContent")
+        if isinstance(original, str) and isinstance(revised, str):
+            return original, revised
+        return None
+
+    def _mark(self, index: int, status: str) -> None:
+        self.changes = [{**c, "status": status} if c["index"] == index else c for c in self.changes]
+
     @rx.event
-    def use_text(self) -> None:
-        """Put the improved or tailored text into the editor (the previous text stays a version)."""
-        text = self.result.get("improvedContent") or self.result.get("tailoredContent")
-        if isinstance(text, str) and text:
-            self.content = text
-            self.save_version()
+    def accept(self, index: int) -> None:
+        """Apply one suggested change to the essay and save it as a new version."""
+        user_id = self._user_id()
+        revision = self._revision()
+        if user_id is None or revision is None:
+            return
+        original, revised = revision
+        try:
+            with session_scope() as session:
+                essay = svc.accept_change(
+                    session,
+                    user_id=user_id,
+                    essay_id=self.essay_id,
+                    original=original,
+                    revised=revised,
+                    accepted_before=self.accepted,
+                    accept=index,
+                    note=f"Accepted change {index + 1} from {svc.TOOLS[self.result_tool].lower()}",
+                )
+                self.content, self.version = essay.content, essay.version
+                self.saved_at = essay.updated_at.strftime("%H:%M:%S")
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self.error = ""
+        self.accepted = [*self.accepted, index]
+        self._mark(index, "accepted")
+        self._refresh_meta(user_id)
+
+    @rx.event
+    def reject(self, index: int) -> None:
+        """Leave the essay as it is for this change."""
+        if any(c["index"] == index and c["status"] == "pending" for c in self.changes):
+            self._mark(index, "rejected")
+
+    def _ignore(self, word: str) -> None:
+        user_id = self._user_id()
+        if user_id is None:
+            return
+        try:
+            with session_scope() as session:
+                key = svc.ignore_word(session, user_id=user_id, word=word)
+                self.ignored = svc.ignored_words(session, user_id)
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self.error = ""
+        self.spelling = [s for s in self.spelling if str(s["word"]).lower() != key]
+
+    @rx.event
+    def ignore(self, word: str) -> None:
+        self._ignore(word)
+
+    @rx.event
+    def add_ignored(self) -> None:
+        self._ignore(self.ignore_input)
+        if not self.error:
+            self.ignore_input = ""
+
+    @rx.event
+    def unignore(self, word: str) -> None:
+        user_id = self._user_id()
+        if user_id is None:
+            return
+        try:
+            with session_scope() as session:
+                svc.unignore_word(session, user_id=user_id, word=word)
+                self.ignored = svc.ignored_words(session, user_id)
+        except ServiceError as exc:
+            self.error = exc.message
 
 
 def _result_list(title: str, key: str, color: str) -> rx.Component:
@@ -381,6 +616,141 @@ def _result_list(title: str, key: str, color: str) -> rx.Component:
             align="start",
         ),
         rx.fragment(),
+    )
+
+
+def _change(c: Any) -> rx.Component:
+    n = (c["index"].to(int) + 1).to(str)
+    return rx.card(
+        rx.vstack(
+            rx.text(
+                "…",
+                c["contextBefore"],
+                rx.el.del_(c["before"], style={"color": rx.color("red", 11)}),
+                rx.el.ins(c["after"], style={"color": rx.color("green", 11)}),
+                c["contextAfter"],
+                "…",
+                size="2",
+                white_space="pre-wrap",
+            ),
+            rx.match(
+                c["status"],
+                ("accepted", rx.badge("Accepted", color_scheme="green")),
+                ("rejected", rx.badge("Rejected", color_scheme="gray")),
+                rx.hstack(
+                    rx.button(
+                        "Accept",
+                        size="1",
+                        aria_label="Accept change " + n,
+                        on_click=EssayEditorState.accept(c["index"].to(int)),
+                    ),
+                    rx.button(
+                        "Reject",
+                        size="1",
+                        variant="soft",
+                        color_scheme="gray",
+                        aria_label="Reject change " + n,
+                        on_click=EssayEditorState.reject(c["index"].to(int)),
+                    ),
+                    spacing="2",
+                ),
+            ),
+            spacing="1",
+            align="start",
+        ),
+        width="100%",
+        class_name="essay-change",
+    )
+
+
+def _changes() -> rx.Component:
+    return rx.cond(
+        EssayEditorState.changes.length() > 0,
+        rx.vstack(
+            rx.text(
+                "Suggested changes: accept each one you want (each saves a new version).",
+                weight="bold",
+                size="2",
+            ),
+            rx.foreach(EssayEditorState.changes, _change),
+            spacing="2",
+            width="100%",
+        ),
+        rx.text("The revision is the same as your essay.", size="2"),
+    )
+
+
+def _spelling() -> rx.Component:
+    return rx.cond(
+        EssayEditorState.spelling.length() > 0,
+        rx.vstack(
+            rx.text("Spelling", weight="bold", size="2", color=rx.color("orange", 11)),
+            rx.foreach(
+                EssayEditorState.spelling,
+                lambda w: rx.hstack(
+                    rx.text(
+                        rx.text.strong(w["word"]),
+                        rx.cond(
+                            w["suggestions"].to(list[str]).length() > 0,
+                            rx.text.span(" → ", w["suggestions"].to(list[str]).join(", ")),
+                            rx.text.span(" (no suggestion)"),
+                        ),
+                        size="2",
+                    ),
+                    rx.button(
+                        "Ignore",
+                        size="1",
+                        variant="ghost",
+                        aria_label="Ignore " + w["word"].to(str),
+                        on_click=EssayEditorState.ignore(w["word"].to(str)),
+                    ),
+                    align="center",
+                ),
+            ),
+            spacing="1",
+            align="start",
+            id="spelling",
+        ),
+        rx.fragment(),
+    )
+
+
+def _ignore_list() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Words the spell check ignores", size="3", as_="h2"),
+            field(
+                "Word to ignore",
+                rx.input(
+                    id="ignore-word",
+                    value=EssayEditorState.ignore_input,
+                    on_change=lambda v: EssayEditorState.set_option("ignore_input", v),
+                    width="100%",
+                ),
+                html_for="ignore-word",
+                hint="Names, places, terms of your field.",
+            ),
+            rx.button("Add word", size="2", variant="soft", on_click=EssayEditorState.add_ignored),
+            rx.foreach(
+                EssayEditorState.ignored,
+                lambda w: rx.hstack(
+                    rx.text(w, size="2"),
+                    rx.spacer(),
+                    rx.button(
+                        "Remove",
+                        size="1",
+                        variant="ghost",
+                        aria_label="Remove " + w,
+                        on_click=EssayEditorState.unignore(w),
+                    ),
+                    width="100%",
+                    align="center",
+                ),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
     )
 
 
@@ -424,6 +794,7 @@ def _result() -> rx.Component:
                             _result_list("Strengths", "strengths", "green"),
                             _result_list("Weaknesses", "weaknesses", "red"),
                             _result_list("Suggestions", "suggestions", "blue"),
+                            _spelling(),
                             spacing="2",
                             align="start",
                         ),
@@ -467,19 +838,18 @@ def _result() -> rx.Component:
                     ),
                     rx.vstack(
                         _result_list("Changes", "changes", "blue"),
-                        rx.text_area(
-                            value=rx.cond(
-                                r.contains("improvedContent"),
-                                r["improvedContent"].to(str),
-                                r["tailoredContent"].to(str),
+                        rx.text(
+                            r["wordCount"].to(str),
+                            " words in the revision",
+                            rx.cond(
+                                r["wordLimit"].to(int) > 0,
+                                rx.text.span(" (limit ", r["wordLimit"].to(str), ")"),
+                                rx.fragment(),
                             ),
-                            read_only=True,
-                            rows="10",
-                            width="100%",
+                            size="2",
                         ),
-                        rx.button(
-                            "Use this text", on_click=EssayEditorState.use_text, variant="soft"
-                        ),
+                        _changes(),
+                        _spelling(),
                         spacing="2",
                         width="100%",
                     ),
@@ -532,10 +902,15 @@ def _tools() -> rx.Component:
                 rx.fragment(),
             ),
             rx.text(
-                "Cost: ",
-                rx.text.strong(EssayEditorState.price_text),
-                " credits · your balance: ",
+                rx.cond(EssayEditorState.price_free, rx.badge("Free", color_scheme="green"), ""),
+                " ",
+                rx.text.span(EssayEditorState.price_text, id="price"),
+                size="2",
+            ),
+            rx.text(
+                "Your balance: ",
                 rx.text.strong(EssayEditorState.balance_text, id="balance"),
+                " credits",
                 size="2",
             ),
             rx.button(
@@ -549,7 +924,11 @@ def _tools() -> rx.Component:
                 disabled=EssayEditorState.running,
                 width="100%",
             ),
-            rx.link("Buy credits", href=routes.CREDITS, size="1"),
+            rx.hstack(
+                rx.link("Buy credits", href=routes.CREDITS, size="1"),
+                rx.link("What costs credits", href=routes.PRICING, size="1"),
+                spacing="3",
+            ),
             spacing="3",
             width="100%",
         ),
@@ -602,7 +981,14 @@ def editor_page() -> rx.Component:
                             aria_label="Essay text",
                         ),
                         rx.hstack(
-                            rx.text(EssayEditorState.words, " words", size="2", id="word-count"),
+                            rx.text(
+                                EssayEditorState.limit_text,
+                                size="2",
+                                id="word-count",
+                                color=rx.cond(
+                                    EssayEditorState.over_limit, rx.color("red", 11), "inherit"
+                                ),
+                            ),
                             rx.text(
                                 "· saved ",
                                 EssayEditorState.saved_at,
@@ -627,6 +1013,7 @@ def editor_page() -> rx.Component:
                     ),
                     rx.vstack(
                         _tools(),
+                        _ignore_list(),
                         rx.card(
                             rx.vstack(
                                 rx.heading("Versions", size="3", as_="h2"),

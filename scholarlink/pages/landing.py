@@ -17,8 +17,9 @@ FEATURES: tuple[tuple[str, str, str], ...] = (
     (
         "pen-line",
         "Help with the essays",
-        "Analyse a draft against a rubric, get an outline, improve a passage, find ideas drawn "
-        "from your own story, and tailor one essay to another prompt.",
+        "Analyse a draft against a rubric, check its spelling, accept or reject each suggested "
+        "change, see which essay already fits which scholarship, and tailor it to the word "
+        "limit. The offline assistant is free; credits pay for model calls only.",
     ),
     (
         "calendar-clock",
@@ -72,6 +73,10 @@ def landing() -> rx.Component:
                 rx.link(
                     rx.button("Browse scholarships", size="3", variant="outline"),
                     href=routes.SCHOLARSHIPS,
+                ),
+                rx.link(
+                    rx.button("Pricing", size="3", variant="ghost"),
+                    href=routes.PRICING,
                 ),
                 spacing="3",
                 wrap="wrap",

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from scholarlink.ai.types import Usage
 from scholarlink.db import session_scope
 from scholarlink.models import AIUsage, CreditAccount, CreditEntry, RateCard, utcnow
 from scholarlink.observability.metrics import AI_COST, AI_DURATION, AI_OPERATIONS, AI_TOKENS
@@ -25,15 +26,11 @@ from scholarlink.services.errors import InsufficientCredits, ValidationFailed
 
 MILLI = 1000
 
-# Default prices in millicredits (product.md): local provider per operation; local ranking is
-# catalogue search and costs nothing. OpenAI: per 1k tokens at 4x OpenAI's list price.
+# Default prices in millicredits. Credits pay for model calls only, per 1k tokens at 4x OpenAI's
+# list price; work that calls no model (ranking, the offline essay assistant, spelling) is free
+# and has no price here. A model missing from the card (a local server's) is priced as
+# FALLBACK_MODEL until an operator adds its own `openai:<model>:input|output` rows.
 DEFAULT_RATE_CARD: dict[str, tuple[int, str]] = {
-    "local:match": (0, "Ranking the catalogue locally"),
-    "local:analyze": (500 * MILLI, "Essay analysis"),
-    "local:outline": (300 * MILLI, "Essay outline"),
-    "local:improve": (400 * MILLI, "Essay improvement"),
-    "local:ideas": (300 * MILLI, "Essay ideas"),
-    "local:tailor": (400 * MILLI, "Tailoring an essay to a new prompt"),
     "openai:gpt-4o-mini:input": (600, "4x $0.15 per 1M input tokens, per 1k tokens"),
     "openai:gpt-4o-mini:output": (2_400, "4x $0.60 per 1M output tokens, per 1k tokens"),
     "openai:gpt-4o:input": (10_000, "4x $2.50 per 1M input tokens, per 1k tokens"),
@@ -147,13 +144,6 @@ def _rate(session: Session, key: str) -> int | None:
     return default[0] if default else None
 
 
-def operation_price(session: Session, *, operation: str, provider: str) -> int:
-    """The flat price of a local operation (an estimate floor for model providers)."""
-    if provider != "local":
-        return 0
-    return _rate(session, f"local:{operation}") or 0
-
-
 def token_price(session: Session, *, model: str, input_tokens: int, output_tokens: int) -> int:
     rate_in = _rate(session, f"openai:{model}:input")
     rate_out = _rate(session, f"openai:{model}:output")
@@ -164,19 +154,34 @@ def token_price(session: Session, *, model: str, input_tokens: int, output_token
     return -(-(input_tokens * rate_in + output_tokens * rate_out) // 1000)
 
 
+@dataclass(frozen=True)
+class ModelPrice:
+    """A model's price in millicredits per 1,000 tokens."""
+
+    model: str
+    input_per_1k: int
+    output_per_1k: int
+
+
+def model_prices(session: Session) -> list[ModelPrice]:
+    """Every model on the rate card (the operator's rows over the defaults), by model name."""
+    keys = set(session.exec(select(RateCard.key))) | set(DEFAULT_RATE_CARD)
+    models = sorted(
+        {k.split(":")[1] for k in keys if k.startswith("openai:") and k.count(":") == 2}
+    )
+    return [
+        ModelPrice(
+            m,
+            _rate(session, f"openai:{m}:input") or 0,
+            _rate(session, f"openai:{m}:output") or 0,
+        )
+        for m in models
+    ]
+
+
 # -- exactly-once AI operations ----------------------------------------------------------------
 
 T = TypeVar("T")
-
-
-@dataclass
-class Usage:
-    """What a provider reports about one call."""
-
-    provider: str
-    model: str | None = None
-    input_tokens: int = 0
-    output_tokens: int = 0
 
 
 # A monotonic deadline for the operation running in this context (agent tasks set it from

@@ -1,28 +1,34 @@
-"""The essay library (essays with versions) and the five essay tools, charged exactly once."""
+"""The essay library (essays with versions), the five essay tools, spelling with a per-student
+ignore list, and changes a student accepts one by one.
+
+Pricing: a tool that calls no model (the offline assistant) is free — no charge, no ledger
+entry. With a model configured, a tool is charged once, from the tokens the server reports, at
+the rate card.
+"""
 
 from __future__ import annotations
 
+import difflib
+import re
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
+from scholarlink.ai.local import word_spans, words
 from scholarlink.ai.openai_provider import ProviderError
-from scholarlink.ai.providers import LOCAL, model_provider
-from scholarlink.ai.types import ESSAY_TYPES
+from scholarlink.ai.providers import EssayAssistant, essay_assistant
+from scholarlink.ai.spelling import normalise, spelling_issues
+from scholarlink.ai.types import ESSAY_TYPES, StudentFacts, Usage, WireModel
 from scholarlink.db import session_scope
-from scholarlink.models import Essay, EssayVersion, StudentProfile, utcnow
+from scholarlink.models import Essay, EssayVersion, SpellingIgnore, StudentProfile, utcnow
 from scholarlink.observability.breakers import CircuitOpen
-from scholarlink.services.credits import (
-    ChargedResult,
-    Usage,
-    operation_price,
-    run_charged_operation,
-    token_price,
-)
+from scholarlink.services.credits import ChargedResult, credits, run_charged_operation, token_price
 from scholarlink.services.eligibility import ProfileFacts
 from scholarlink.services.errors import NotFound, Unavailable, ValidationFailed
+from scholarlink.services.vocabulary import ACADEMIC_LEVELS, INTERESTS
 from scholarlink.settings import get_settings
 
 Tool = Literal["analyze", "outline", "improve", "ideas", "tailor"]
@@ -35,6 +41,7 @@ TOOLS: dict[str, str] = {
 }
 FOCUS_AREAS = ("clarity", "concision", "grammar", "impact")
 MAX_PROMPT = 5_000
+MAX_WORD_LIMIT = 10_000
 
 
 # -- library ----------------------------------------------------------------------------------
@@ -61,6 +68,14 @@ def _check_text(content: str, *, field: str = "content", allow_empty: bool = Fal
     return content
 
 
+def _check_limit(word_limit: int | None) -> None:
+    if word_limit is not None and not 1 <= word_limit <= MAX_WORD_LIMIT:
+        raise ValidationFailed(
+            f"A word limit is between 1 and {MAX_WORD_LIMIT:,}",
+            details=[{"field": "word_limit", "message": f"1 to {MAX_WORD_LIMIT:,}"}],
+        )
+
+
 def create_essay(
     session: Session,
     *,
@@ -69,6 +84,8 @@ def create_essay(
     prompt: str = "",
     essay_type: str = "personal_statement",
     content: str = "",
+    word_limit: int | None = None,
+    note: str = "Created",
 ) -> Essay:
     title = title.strip()
     if not title or len(title) > 200:
@@ -87,18 +104,20 @@ def create_essay(
             details=[{"field": "prompt", "message": f"At most {MAX_PROMPT} characters"}],
         )
     _check_text(content, allow_empty=True)
+    _check_limit(word_limit)
     essay = Essay(
         user_id=user_id,
         title=title,
         prompt=prompt.strip(),
         essay_type=essay_type,
         content=content,
+        word_limit=word_limit,
         version=1,
     )
     session.add(essay)
     session.flush()
     assert essay.id is not None
-    session.add(EssayVersion(essay_id=essay.id, version=1, content=content, note="Created"))
+    session.add(EssayVersion(essay_id=essay.id, version=1, content=content, note=note[:200]))
     session.flush()
     return essay
 
@@ -194,7 +213,208 @@ def delete_essay(session: Session, *, user_id: int, essay_id: int) -> None:
 
 
 def word_count(text: str) -> int:
-    return len(text.split())
+    """Words as a word limit counts them: runs of letters or digits (with inner apostrophes and
+    hyphens), so a dash or a bullet is not a word."""
+    return len(words(text))
+
+
+_LIMIT_RANGE = re.compile(
+    r"(\d{1,2},?\d{3}|\d{2,4})\s*(?:-|–|to)\s*(\d{1,2},?\d{3}|\d{2,4})\s*words", re.I
+)
+_LIMIT_MAX = re.compile(
+    r"(?:up to|at most|no more than|maximum of|max\.?|not (?:to )?exceed(?:ing)?|limit(?:ed)? "
+    r"(?:of|to)|in)\s*(\d{1,2},?\d{3}|\d{2,4})\s*words",
+    re.I,
+)
+_LIMIT_PLAIN = re.compile(r"(?<!least )(\d{1,2},?\d{3}|\d{2,4})[- ]words?\b", re.I)
+
+
+def stated_word_limit(prompt: str | None) -> int | None:
+    """The word limit a prompt states: "700-800 words" → 800, "up to 500 words" → 500,
+    "a 250-word essay" → 250; "at least 300 words" states no limit."""
+    if not prompt:
+        return None
+    for pattern in (_LIMIT_RANGE, _LIMIT_MAX, _LIMIT_PLAIN):
+        m = pattern.search(prompt)
+        if m:
+            value = int(m.group(m.lastindex or 1).replace(",", ""))
+            return value if 1 <= value <= MAX_WORD_LIMIT else None
+    return None
+
+
+def essay_word_limit(essay: Essay) -> int | None:
+    return essay.word_limit or stated_word_limit(essay.prompt)
+
+
+@dataclass(frozen=True)
+class WordLimitStatus:
+    words: int
+    limit: int | None
+
+    @property
+    def over(self) -> int:
+        return max(0, self.words - self.limit) if self.limit else 0
+
+    @property
+    def text(self) -> str:
+        if not self.limit:
+            return f"{self.words} words"
+        if self.over:
+            return f"{self.words} / {self.limit} words — {self.over} over the limit"
+        return f"{self.words} / {self.limit} words"
+
+
+def word_limit_status(text: str, limit: int | None) -> WordLimitStatus:
+    return WordLimitStatus(word_count(text), limit)
+
+
+def fit_to_limit(text: str, limit: int) -> str:
+    """Cut text to at most `limit` words at the last sentence end inside the limit (at a word
+    boundary when the first sentence alone is longer)."""
+    if word_count(text) <= limit:
+        return text
+    cut = word_spans(text)[limit - 1][1]
+    head = text[:cut]
+    end = max(head.rfind(". "), head.rfind("! "), head.rfind("? "), head.rfind(".\n"))
+    return (head[: end + 1] if end > 0 else head).rstrip()
+
+
+# -- spelling ignore list ---------------------------------------------------------------------
+
+MAX_IGNORED = 500
+_IGNORABLE = re.compile(r"[A-Za-z][A-Za-z'’-]{0,59}")
+
+
+def ignored_words(session: Session, user_id: int) -> list[str]:
+    return sorted(
+        session.exec(select(SpellingIgnore.word).where(SpellingIgnore.user_id == user_id))
+    )
+
+
+def ignore_word(session: Session, *, user_id: int, word: str) -> str:
+    """Add a word to the student's ignore list (stored lower-case; adding it twice is fine)."""
+    cleaned = word.strip()
+    if not _IGNORABLE.fullmatch(cleaned):
+        raise ValidationFailed(
+            "Add one word: letters, apostrophes or hyphens, up to 60 characters",
+            details=[{"field": "word", "message": "One word, letters only"}],
+        )
+    key = normalise(cleaned)
+    present = ignored_words(session, user_id)
+    if key in present:
+        return key
+    if len(present) >= MAX_IGNORED:
+        raise ValidationFailed(f"The ignore list holds at most {MAX_IGNORED} words")
+    session.add(SpellingIgnore(user_id=user_id, word=key))
+    session.flush()
+    return key
+
+
+def unignore_word(session: Session, *, user_id: int, word: str) -> None:
+    row = session.exec(
+        select(SpellingIgnore).where(
+            SpellingIgnore.user_id == user_id, SpellingIgnore.word == normalise(word.strip())
+        )
+    ).first()
+    if row is None:
+        raise NotFound("That word is not on your ignore list")
+    session.delete(row)
+    session.flush()
+
+
+# -- changes a student accepts one by one ------------------------------------------------------
+
+_TOKENS = re.compile(r"\s+|[^\s]+")
+CONTEXT = 40
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between the essay and a revision (word-level, from difflib)."""
+
+    index: int
+    before: str
+    after: str
+    context_before: str
+    context_after: str
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "before": self.before,
+            "after": self.after,
+            "contextBefore": self.context_before,
+            "contextAfter": self.context_after,
+        }
+
+
+def _hunks(original: str, revised: str) -> tuple[list[str], list[str], list[tuple[int, ...]]]:
+    a, b = _TOKENS.findall(original), _TOKENS.findall(revised)
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    return a, b, [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in ops if tag != "equal"]
+
+
+def proposed_changes(original: str, revised: str) -> list[Change]:
+    a, b, hunks = _hunks(original, revised)
+    out = []
+    for n, (i1, i2, j1, j2) in enumerate(hunks):
+        out.append(
+            Change(
+                index=n,
+                before="".join(a[i1:i2]),
+                after="".join(b[j1:j2]),
+                context_before="".join(a[:i1])[-CONTEXT:],
+                context_after="".join(a[i2:])[:CONTEXT],
+            )
+        )
+    return out
+
+
+def apply_changes(original: str, revised: str, accepted: Collection[int]) -> str:
+    """The original with only the accepted changes (by index) applied."""
+    a, b, hunks = _hunks(original, revised)
+    out: list[str] = []
+    pos = 0
+    for n, (i1, i2, j1, j2) in enumerate(hunks):
+        out.extend(a[pos:i1])
+        out.extend(b[j1:j2] if n in accepted else a[i1:i2])
+        pos = i2
+    out.extend(a[pos:])
+    return "".join(out)
+
+
+def accept_change(
+    session: Session,
+    *,
+    user_id: int,
+    essay_id: int,
+    original: str,
+    revised: str,
+    accepted_before: Collection[int],
+    accept: int,
+    note: str = "",
+) -> Essay:
+    """Apply one more proposed change and save the result as a new version.
+
+    The essay must still be the original with the earlier accepted changes applied; if the
+    student edited it since, nothing is saved and they are asked to run the tool again."""
+    essay = _owned(session, user_id, essay_id)
+    count = len(_hunks(original, revised)[2])
+    chosen = set(accepted_before)
+    if not 0 <= accept < count or any(not 0 <= i < count for i in chosen) or accept in chosen:
+        raise ValidationFailed("No such change to accept")
+    if essay.content != apply_changes(original, revised, chosen):
+        raise ValidationFailed(
+            "The essay has changed since these suggestions were made; run the tool again"
+        )
+    return save_essay(
+        session,
+        user_id=user_id,
+        essay_id=essay_id,
+        content=apply_changes(original, revised, chosen | {accept}),
+        new_version=True,
+        note=note or f"Accepted change {accept + 1}",
+    )
 
 
 # -- tools ------------------------------------------------------------------------------------
@@ -208,6 +428,13 @@ class ToolRequest:
     essay_type: str = "personal_statement"
     focus_area: str = "clarity"
     new_prompt: str = ""
+    # A limit given with the request (a catalogue prompt's); else the one the prompt states.
+    word_limit: int | None = None
+
+    @property
+    def limit(self) -> int | None:
+        stated = self.new_prompt if self.tool == "tailor" else self.prompt
+        return self.word_limit or stated_word_limit(stated)
 
 
 def validate_request(req: ToolRequest) -> ToolRequest:
@@ -246,41 +473,124 @@ def validate_request(req: ToolRequest) -> ToolRequest:
                 {"field": "focus_area", "message": "Choose one of: " + ", ".join(FOCUS_AREAS)}
             ],
         )
+    _check_limit(req.word_limit)
     return req
 
 
-def _profile_parts(
-    user_id: int | None, profile_data: Any
-) -> tuple[ProfileFacts, dict[str, list[str]]]:
+def _facts(profile: Any, extras: dict[str, list[str]]) -> StudentFacts:
+    facts = ProfileFacts.of(profile)
+    return StudentFacts(
+        major=facts.major,
+        level=ACADEMIC_LEVELS.get(facts.academic_level or ""),
+        interests=tuple(INTERESTS.get(k, k) for k in sorted(facts.interests)),
+        financial_need=bool(facts.financial_need),
+        extracurriculars=tuple(extras.get("extracurriculars", [])),
+        achievements=tuple(extras.get("achievements", [])),
+    )
+
+
+def student_facts(user_id: int | None, profile_data: Any = None) -> StudentFacts:
+    """What the ideas tool may use: the agent's profileData, else the stored profile."""
     if profile_data is not None:
-        return ProfileFacts.of(profile_data), {
-            "extracurriculars": list(getattr(profile_data, "extracurriculars", None) or []),
-            "achievements": list(getattr(profile_data, "achievements", None) or []),
-        }
+        return _facts(
+            profile_data,
+            {
+                "extracurriculars": list(getattr(profile_data, "extracurriculars", None) or []),
+                "achievements": list(getattr(profile_data, "achievements", None) or []),
+            },
+        )
     if user_id is None:
-        return ProfileFacts(), {}
+        return StudentFacts()
     with session_scope() as session:
         profile = session.exec(
             select(StudentProfile).where(StudentProfile.user_id == user_id)
         ).first()
         if profile is None:
-            return ProfileFacts(), {}
-        return ProfileFacts.of(profile), {
-            "extracurriculars": list(profile.extracurriculars),
-            "achievements": list(profile.achievements),
-        }
-
-
-def tool_quote(tool: Tool, content: str = "") -> tuple[str, int]:
-    """(provider name, price or estimate in millicredits) shown before a tool runs."""
-    model = model_provider()
-    with session_scope() as session:
-        if model is None:
-            return "local", operation_price(session, operation=tool, provider="local")
-        tokens_in = len(content) // 4 + 600
-        return "openai", token_price(
-            session, model=model.model, input_tokens=tokens_in, output_tokens=4000
+            return StudentFacts()
+        return _facts(
+            profile,
+            {
+                "extracurriculars": list(profile.extracurriculars),
+                "achievements": list(profile.achievements),
+            },
         )
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a tool will cost, shown before it runs."""
+
+    provider: str
+    model: str | None
+    millicredits: int
+
+    @property
+    def free(self) -> bool:
+        return self.millicredits == 0
+
+    @property
+    def text(self) -> str:
+        if self.free:
+            return "Free: the offline assistant calls no model"
+        return (
+            f"About {credits(self.millicredits)} credits: {self.model} is charged by the "
+            "tokens it uses"
+        )
+
+
+def tool_quote(tool: Tool, content: str = "") -> Quote:
+    """Free for the offline assistant; for a model, a token estimate at the rate card (the
+    charge follows the tokens the server reports)."""
+    assistant = essay_assistant()
+    if assistant.model is None:
+        return Quote(assistant.name, None, 0)
+    tokens_in = len(content) // 4 + 600
+    tokens_out = 4000 if tool in ("improve", "tailor") else 1500
+    with session_scope() as session:
+        price = token_price(
+            session, model=assistant.model, input_tokens=tokens_in, output_tokens=tokens_out
+        )
+    return Quote(assistant.name, assistant.model, price)
+
+
+def _dispatch(
+    assistant: EssayAssistant,
+    req: ToolRequest,
+    *,
+    facts: StudentFacts,
+    ignore: frozenset[str],
+) -> tuple[WireModel, Usage]:
+    if req.tool == "analyze":
+        return assistant.analyze(req.content, req.prompt or None, req.limit)
+    if req.tool == "outline":
+        return assistant.outline(req.prompt, req.essay_type)
+    if req.tool == "improve":
+        return assistant.improve(req.content, req.focus_area, ignore)
+    if req.tool == "ideas":
+        return assistant.ideas(facts, req.essay_type)
+    return assistant.tailor(req.content, req.new_prompt, req.limit)
+
+
+def _complete(req: ToolRequest, wire: dict[str, Any], ignore: frozenset[str]) -> dict[str, Any]:
+    """What every provider's result gets here, the same way: offline spelling, the word limit,
+    and the changes of a revision one by one."""
+    limit = req.limit
+    if req.tool in ("analyze", "improve"):
+        wire["spelling"] = [i.wire() for i in spelling_issues(req.content, ignore)]
+    if req.tool == "analyze":
+        wire["wordLimit"] = limit
+    if req.tool in ("improve", "tailor"):
+        key = "improvedContent" if req.tool == "improve" else "tailoredContent"
+        revised = str(wire[key])
+        if req.tool == "tailor" and limit and word_count(revised) > limit:
+            revised = fit_to_limit(revised, limit)
+            wire["changes"] = [*wire["changes"], f"Cut to the prompt's {limit}-word limit"]
+        wire[key] = revised
+        wire["original"] = req.content
+        wire["diff"] = [c.wire() for c in proposed_changes(req.content, revised)]
+        wire["wordCount"] = word_count(revised)
+        wire["wordLimit"] = limit
+    return wire
 
 
 def run_tool(
@@ -293,26 +603,29 @@ def run_tool(
     """Run one essay tool for a student (charged to them) or for the agent account."""
     validate_request(req)
     operation_id = operation_id or f"essay:{uuid.uuid4()}"
-    model = model_provider()
-    _, estimate = tool_quote(req.tool, req.content)
+    assistant = essay_assistant()
+    quote = tool_quote(req.tool, req.content)
+    ignore: frozenset[str] = frozenset()
+    if user_id is not None:
+        with session_scope() as session:
+            ignore = frozenset(ignored_words(session, user_id))
+    facts = student_facts(user_id, profile_data) if req.tool == "ideas" else StudentFacts()
 
     def work() -> tuple[dict[str, Any], Usage]:
-        if model is not None:
-            try:
-                result, usage = _run_model(model, req, user_id, profile_data)
-                return result.wire(), usage
-            except (ProviderError, CircuitOpen) as exc:
-                raise Unavailable(
-                    f"The AI assistant is unavailable right now; nothing was charged. ({exc})"
-                ) from exc
-        return _run_local(req, user_id, profile_data).wire(), Usage(provider="local")
+        try:
+            result, usage = _dispatch(assistant, req, facts=facts, ignore=ignore)
+        except (ProviderError, CircuitOpen) as exc:
+            raise Unavailable(
+                f"The AI assistant is unavailable right now; nothing was charged. ({exc})"
+            ) from exc
+        return _complete(req, result.wire(), ignore), usage
 
     def price(session: Session, usage: Usage) -> int:
-        if usage.provider == "local":
-            return operation_price(session, operation=req.tool, provider="local")
+        if usage.model is None:
+            return 0  # no model was called: free
         return token_price(
             session,
-            model=usage.model or "",
+            model=usage.model,
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
         )
@@ -321,35 +634,7 @@ def run_tool(
         operation_id=operation_id,
         user_id=user_id,
         operation=req.tool,
-        estimate=estimate,
+        estimate=quote.millicredits,
         work=work,
         price=price,
     )
-
-
-def _run_local(req: ToolRequest, user_id: int | None, profile_data: Any) -> Any:
-    if req.tool == "analyze":
-        return LOCAL.analyze(req.content, req.prompt or None)
-    if req.tool == "outline":
-        return LOCAL.outline(req.prompt, req.essay_type)
-    if req.tool == "improve":
-        return LOCAL.improve(req.content, req.focus_area)
-    if req.tool == "ideas":
-        facts, extras = _profile_parts(user_id, profile_data)
-        return LOCAL.ideas(facts, extras, req.essay_type)
-    return LOCAL.tailor(req.content, req.new_prompt)
-
-
-def _run_model(
-    model: Any, req: ToolRequest, user_id: int | None, profile_data: Any
-) -> tuple[Any, Usage]:
-    if req.tool == "analyze":
-        return model.analyze(req.content, req.prompt or None)
-    if req.tool == "outline":
-        return model.outline(req.prompt, req.essay_type)
-    if req.tool == "improve":
-        return model.improve(req.content, req.focus_area)
-    if req.tool == "ideas":
-        facts, extras = _profile_parts(user_id, profile_data)
-        return model.ideas(facts, extras, req.essay_type)
-    return model.tailor(req.content, req.new_prompt)

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, func, select
 
 from scholarlink.ai.openai_provider import ProviderError
 from scholarlink.ai.providers import model_provider
+from scholarlink.ai.types import Usage
 from scholarlink.db import session_scope
 from scholarlink.domain.cycles import student_cycle
 from scholarlink.domain.eligibility import Profile, question_key
@@ -26,11 +27,7 @@ from scholarlink.domain.rules import CatalogueEntry
 from scholarlink.models import Match, Scholarship, StudentAnswer, utcnow
 from scholarlink.observability.breakers import CircuitOpen
 from scholarlink.services.announcements import record_matches
-from scholarlink.services.credits import (
-    Usage,
-    run_charged_operation,
-    token_price,
-)
+from scholarlink.services.credits import run_charged_operation, token_price
 from scholarlink.services.deadlines import entry_of, next_deadline
 from scholarlink.services.errors import InsufficientCredits, NotFound, ValidationFailed
 from scholarlink.services.profiles import engine_profile, get_profile

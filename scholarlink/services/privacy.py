@@ -37,6 +37,7 @@ from scholarlink.models import (
     Scholarship,
     SharedItem,
     SignUpRequest,
+    SpellingIgnore,
     StudentProfile,
     User,
     UserSession,
@@ -123,6 +124,7 @@ def export_data(*, user_id: int) -> dict[str, Any]:
                     "title": e.title,
                     "prompt": e.prompt,
                     "type": e.essay_type,
+                    "word_limit": e.word_limit,
                     "content": e.content,
                     "versions": [
                         {
@@ -136,6 +138,9 @@ def export_data(*, user_id: int) -> dict[str, Any]:
                 }
                 for e in essays
             ],
+            "spelling_ignored_words": sorted(
+                w.word for w in _rows(session, SpellingIgnore, user_id)
+            ),
             "documents": [
                 {
                     "id": d.id,
@@ -267,6 +272,7 @@ def delete_account(
             session.exec(delete(EssayVersion).where(col(EssayVersion.essay_id).in_(essay_ids)))
         for statement in (
             delete(Essay).where(col(Essay.user_id) == user_id),
+            delete(SpellingIgnore).where(col(SpellingIgnore.user_id) == user_id),
             delete(Application).where(col(Application.user_id) == user_id),
             delete(Scholarship).where(col(Scholarship.owner_user_id) == user_id),
             delete(LetterUse).where(

@@ -146,6 +146,6 @@ def test_journey_survives_moving_between_workers(scaled_out: str, browser: Brows
     )
     page.get_by_role("button", name="Run").click()
     expect(page.get_by_text("Strengths")).to_be_visible(timeout=30_000)
-    expect(page.locator("#balance")).to_have_text("500", timeout=30_000)
+    expect(page.locator("#balance")).to_have_text("1,000", timeout=30_000)  # offline: free
     assert redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).dbsize() > 0
     context.close()

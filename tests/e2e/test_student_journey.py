@@ -125,7 +125,7 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
     expect(page.get_by_text("Moved to In progress.")).to_be_visible()
     screenshot(page, f"applications-{mode}")
 
-    # An essay, analysed; the balance changes by the shown price.
+    # An essay, analysed by the offline assistant: free, and the balance does not change.
     page.goto(base + "/essays")
     page.get_by_label("Title").fill("Why engineering")
     page.get_by_label("Prompt").fill("Describe a challenge you overcame and what you learned.")
@@ -135,10 +135,10 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
     page.get_by_label("Essay text").fill(ESSAY)
     expect(page.locator("#word-count")).to_contain_text(f"{len(ESSAY.split())} words")
     expect(page.locator("#balance")).to_have_text("1,000")
-    expect(page.get_by_text("Cost: 500 credits")).to_be_visible()
+    expect(page.locator("#price")).to_have_text("Free: the offline assistant calls no model")
     page.get_by_role("button", name="Run").click()
     expect(page.get_by_text("Strengths")).to_be_visible(timeout=SLOW)
-    expect(page.locator("#balance")).to_have_text("500")
+    expect(page.locator("#balance")).to_have_text("1,000")
     screenshot(page, f"essay-{mode}")
 
     page.goto(base + "/dashboard")
@@ -146,8 +146,9 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
     expect(page.get_by_text("1 bookmarked")).to_be_visible()
     screenshot(page, f"dashboard-{mode}")
     page.goto(base + "/credits")
-    expect(page.get_by_role("cell", name="AI use")).to_be_visible(timeout=SLOW)
-    expect(page.get_by_role("cell", name="Welcome credits")).to_be_visible()
+    expect(page.get_by_role("cell", name="Welcome credits")).to_be_visible(timeout=SLOW)
+    # The offline analysis was free: it left no entry in the ledger.
+    expect(page.get_by_role("cell", name="AI use")).to_have_count(0)
     screenshot(page, f"credits-{mode}")
 
     # Dark mode and a phone.

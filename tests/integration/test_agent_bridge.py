@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 from sqlmodel import func, select
 
 from scholarlink.agent.simulator import sign_task_token
+from scholarlink.ai.providers import reset_providers
 from scholarlink.capabilities import CAPABILITIES
 from scholarlink.db import session_scope
-from scholarlink.models import AgentTask, AIUsage
+from scholarlink.models import AgentTask, AIUsage, CreditEntry
+from scholarlink.observability.breakers import breaker
 from scholarlink.services.credits import MILLI, balance
+from scholarlink.settings import reset_settings_cache
 from tests.integration.conftest import SECRET, Bridge, confirm_everything, make_student
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.servers import serve
 
 PROFILE = {
     "gpa": 3.8,
@@ -146,7 +153,22 @@ def test_match_task_with_profile_data_only(bridge: Bridge) -> None:
     assert all(item["opens"] for item in result["opensLater"])
 
 
-def test_essay_analysis_charges_the_student_once(bridge: Bridge) -> None:
+@pytest.fixture
+def model(bridge: Bridge, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
+    fake = FakeOpenAI()
+    with serve(fake.app()) as url:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", url + "/v1")
+        reset_settings_cache()
+        reset_providers()
+        breaker("openai").reset()
+        yield fake
+    monkeypatch.delenv("OPENAI_API_KEY")
+    reset_settings_cache()
+    reset_providers()
+
+
+def test_offline_essay_analysis_is_free_and_runs_once(bridge: Bridge) -> None:
     uid = make_student("s-essay", credits=1000)
     body = bridge.task(
         "student_pilot.analyze_essay",
@@ -160,20 +182,26 @@ def test_essay_analysis_charges_the_student_once(bridge: Bridge) -> None:
     again = bridge.dispatch(body)
     assert again.status_code == 202 and again.json()["status"] == "succeeded"
     with session_scope() as s:
-        assert balance(s, uid) == 500 * MILLI
+        # The offline assistant calls no model: no charge and no ledger entry beyond the grant.
+        assert balance(s, uid) == 1000 * MILLI
         assert s.exec(select(func.count()).select_from(AIUsage)).one() == 1
+        kinds = s.exec(select(CreditEntry.kind).where(CreditEntry.user_id == uid)).all()
+        assert list(kinds) == ["grant"]
     assert [e["type"] for e in bridge.cc.wait_for(lambda: bridge.cc.events_for(body["task_id"]))][
         :1
     ] == ["essay_analyzed"]
 
 
-def test_insufficient_credits_is_rejected(bridge: Bridge) -> None:
-    make_student("s-poor", credits=10)
+def test_insufficient_credits_for_a_model_call_is_rejected(
+    bridge: Bridge, model: FakeOpenAI
+) -> None:
+    make_student("s-poor", credits=1)
     body = bridge.task("student_pilot.analyze_essay", {"studentId": "s-poor", "content": ESSAY})
     bridge.dispatch(body)
     callback = bridge.result(body["task_id"])
     assert callback["status"] == "rejected"
     assert callback["error"]["code"] == "insufficient_credits"
+    assert model.requests == []  # refused before the model was called
     failed = bridge.cc.wait_for(lambda: bridge.cc.events_for(body["task_id"]))
     assert [e["type"] for e in failed] == ["task_failed"]
 

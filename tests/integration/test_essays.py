@@ -1,21 +1,26 @@
 """Essay library and tools: validated before any charge, charged once, local and OpenAI."""
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from scholarlink.ai.providers import reset_providers
 from scholarlink.db import session_scope
-from scholarlink.models import AIUsage, User
+from scholarlink.models import AIUsage, CreditEntry, SpellingIgnore, User
 from scholarlink.observability.breakers import breaker
-from scholarlink.services import essays
+from scholarlink.services import essays, privacy
 from scholarlink.services.credits import MILLI, balance, post_entry
 from scholarlink.services.errors import InsufficientCredits, NotFound, Unavailable, ValidationFailed
 from scholarlink.settings import reset_settings_cache
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.servers import serve
 
+SAMPLES = Path(__file__).parents[1] / "data" / "essays"
+TYPOS = SAMPLES / "typos.txt"
+TEACHING = SAMPLES / "teaching.txt"
 ESSAY = (
     "When our robotics team lost at regionals in 2023, I was the one who had wired the drive "
     "train. I learned that testing matters more than speed.\n\nI wrote a checklist and taught "
@@ -111,37 +116,53 @@ def test_bad_input_refused_before_any_charge(
         assert s.exec(select(func.count()).select_from(AIUsage)).one() == 0
 
 
-def test_local_tools_charge_the_rate_card_once(db: str) -> None:
-    uid = _student(credits=2000)
+def test_offline_tools_are_free_with_no_ledger_entry(db: str) -> None:
+    uid = _student(credits=0)
+    quote = essays.tool_quote("analyze", ESSAY)
+    assert quote.free and quote.text.startswith("Free")
     result = essays.run_tool(
         essays.ToolRequest(tool="analyze", content=ESSAY), user_id=uid, operation_id="an-1"
     )
-    assert result.cost == 500 * MILLI and result.balance_after == 1500 * MILLI
+    assert result.cost == 0 and result.balance_after is None
     assert 0 <= result.result["score"] <= 10
-    assert result.result["wordCount"] == len(ESSAY.split())
+    assert result.result["wordCount"] == essays.word_count(ESSAY)
     assert "offline assistant" in result.result["assistant"]
     again = essays.run_tool(
         essays.ToolRequest(tool="analyze", content=ESSAY), user_id=uid, operation_id="an-1"
     )
     assert again.replayed and again.result == result.result
-    outline = essays.run_tool(
-        essays.ToolRequest(
-            tool="outline", prompt="Describe a challenge", essay_type="overcoming_challenge"
-        ),
-        user_id=uid,
-    )
-    assert outline.result["sections"] and outline.result["title"]
+    for tool in ("outline", "improve", "ideas", "tailor"):
+        charged = essays.run_tool(
+            essays.ToolRequest(
+                tool=tool,  # type: ignore[arg-type]
+                content=ESSAY,
+                prompt="Describe a challenge",
+                new_prompt="Why engineering? (250 words)",
+                essay_type="overcoming_challenge",
+            ),
+            user_id=uid,
+        )
+        assert charged.cost == 0
     with session_scope() as s:
-        assert balance(s, uid) == 1200 * MILLI
+        assert balance(s, uid) == 0
+        assert s.exec(select(func.count()).select_from(CreditEntry)).one() == 0
+        assert s.exec(select(func.count()).select_from(AIUsage)).one() == 5
 
 
-def test_not_enough_credits_is_refused(db: str) -> None:
-    uid = _student(credits=100)
-    with pytest.raises(InsufficientCredits, match="needs 500 credits; your balance is 100"):
+def test_not_enough_credits_for_a_model_call_is_refused(db: str, openai_fake: FakeOpenAI) -> None:
+    uid = _student(credits=1)
+    quote = essays.tool_quote("analyze", ESSAY)
+    assert not quote.free and "gpt-4o-mini is charged by the tokens" in quote.text
+    with pytest.raises(InsufficientCredits, match="your balance is 1"):
         essays.run_tool(essays.ToolRequest(tool="analyze", content=ESSAY), user_id=uid)
+    assert openai_fake.requests == []
 
 
-def test_openai_structured_output_priced_by_tokens(db: str, openai_fake: FakeOpenAI) -> None:
+@pytest.mark.parametrize("mode", ["ok", "json_object_only"])
+def test_openai_compatible_server_charge_follows_reported_tokens(
+    db: str, openai_fake: FakeOpenAI, mode: str
+) -> None:
+    openai_fake.mode = mode
     uid = _student(credits=100)
     res = essays.run_tool(
         essays.ToolRequest(tool="analyze", content=ESSAY, prompt="Why?"), user_id=uid
@@ -149,9 +170,154 @@ def test_openai_structured_output_priced_by_tokens(db: str, openai_fake: FakeOpe
     assert res.result["assistant"].startswith("OpenAI gpt-4o-mini")
     # 1200 input tokens x 600 + 300 output x 2400 per 1k = 1,440 millicredits
     assert res.cost == 1440
-    sent = openai_fake.requests[-1]
-    assert sent["response_format"]["type"] == "json_schema"
-    assert sent["response_format"]["json_schema"]["name"] == "EssayAnalysis"
+    openai_fake.prompt_tokens, openai_fake.completion_tokens = 2000, 500
+    res = essays.run_tool(essays.ToolRequest(tool="improve", content=ESSAY), user_id=uid)
+    assert res.cost == 2000 * 600 // 1000 + 500 * 2400 // 1000
+    with session_scope() as s:
+        assert balance(s, uid) == 100 * MILLI - 1440 - 2400
+        usage = s.exec(select(AIUsage).order_by(col(AIUsage.id))).all()
+        assert [(u.input_tokens, u.output_tokens) for u in usage] == [(1200, 300), (2000, 500)]
+    formats = [r["response_format"]["type"] for r in openai_fake.requests]
+    if mode == "ok":
+        assert formats == ["json_schema", "json_schema"]
+        assert openai_fake.requests[0]["response_format"]["json_schema"]["name"] == "EssayAnalysis"
+    else:
+        # Refused once, then JSON mode (validated with pydantic) for this and every later call.
+        assert formats == ["json_schema", "json_object", "json_object"]
+        assert "JSON schema" in openai_fake.requests[1]["messages"][0]["content"]
+    # Whichever mode, the result is completed the same way here (offline spelling, the diff).
+    assert "diff" in res.result and "spelling" in res.result
+
+
+def test_a_local_server_needs_no_key(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeOpenAI(mode="json_object_only")
+    with serve(fake.app()) as url:
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        monkeypatch.setenv("OPENAI_BASE_URL", url + "/v1")
+        monkeypatch.setenv("OPENAI_MODEL", "llama3.2:3b")
+        reset_settings_cache()
+        reset_providers()
+        breaker("openai").reset()
+        try:
+            uid = _student(credits=100)
+            res = essays.run_tool(
+                essays.ToolRequest(tool="outline", prompt="Describe a challenge"), user_id=uid
+            )
+            assert res.result["assistant"] == "OpenAI llama3.2:3b via ScholarLink"
+            assert fake.requests[-1]["model"] == "llama3.2:3b"
+            # A model missing from the rate card is priced as gpt-4o: 1200 x 10 + 300 x 40.
+            assert res.cost == 1200 * 10_000 // 1000 + 300 * 40_000 // 1000
+        finally:
+            monkeypatch.delenv("OPENAI_BASE_URL")
+            monkeypatch.delenv("OPENAI_MODEL")
+            reset_settings_cache()
+            reset_providers()
+
+
+def _accept(uid: int, eid: int, original: str, revised: str, before: list[int], n: int) -> Any:
+    with session_scope() as s:
+        return essays.accept_change(
+            s,
+            user_id=uid,
+            essay_id=eid,
+            original=original,
+            revised=revised,
+            accepted_before=before,
+            accept=n,
+        )
+
+
+def test_accepting_changes_one_by_one_saves_versions(db: str) -> None:
+    uid = _student()
+    text = TYPOS.read_text().strip()
+    with session_scope() as s:
+        eid = essays.create_essay(s, user_id=uid, title="Nature center", content=text).id
+        assert eid is not None
+    improved = essays.run_tool(essays.ToolRequest(tool="improve", content=text), user_id=uid)
+    diff = improved.result["diff"]
+    assert len(diff) >= 5
+    original, revised = improved.result["original"], improved.result["improvedContent"]
+    _accept(uid, eid, original, revised, [], 0)
+    second = _accept(uid, eid, original, revised, [0], 2)
+    assert second.version == 3
+    assert second.content == essays.apply_changes(original, revised, {0, 2})
+    assert diff[0]["after"] in second.content and diff[1]["before"] in second.content
+    # Accepting against a stale base (the essay changed meanwhile) saves nothing.
+    with pytest.raises(ValidationFailed, match="has changed"):
+        _accept(uid, eid, original, revised, [], 1)
+    for bad in (-1, len(diff), 0):
+        with pytest.raises(ValidationFailed, match="No such change"):
+            _accept(uid, eid, original, revised, [0, 2], bad)
+    other = _student(email="other@example.org")
+    with pytest.raises(NotFound):
+        _accept(other, eid, original, revised, [0, 2], 1)
+    with session_scope() as s:
+        assert [v.version for v in essays.list_versions(s, user_id=uid, essay_id=eid)] == [3, 2, 1]
+
+
+def test_ignore_list_is_per_student_and_used_by_spelling(db: str) -> None:
+    a, b = _student(email="a@example.org"), _student(email="b@example.org")
+    text = TYPOS.read_text()
+    first = essays.run_tool(essays.ToolRequest(tool="analyze", content=text), user_id=a)
+    flagged = {i["word"] for i in first.result["spelling"]}
+    assert {"Priyanka", "Okonkwo", "volunterred"} <= flagged
+    with session_scope() as s:
+        assert essays.ignore_word(s, user_id=a, word=" Priyanka ") == "priyanka"
+        assert essays.ignore_word(s, user_id=a, word="priyanka") == "priyanka"  # once
+        essays.ignore_word(s, user_id=a, word="Okonkwo")
+    for bad in ("", "two words", "x" * 61, "<script>", "42"):
+        with pytest.raises(ValidationFailed), session_scope() as s:
+            essays.ignore_word(s, user_id=a, word=bad)
+    with session_scope() as s:
+        assert essays.ignored_words(s, a) == ["okonkwo", "priyanka"]
+        assert essays.ignored_words(s, b) == []
+    mine = essays.run_tool(essays.ToolRequest(tool="analyze", content=text), user_id=a)
+    theirs = essays.run_tool(essays.ToolRequest(tool="analyze", content=text), user_id=b)
+    assert {i["word"] for i in mine.result["spelling"]} == flagged - {"Priyanka", "Okonkwo"}
+    assert {i["word"] for i in theirs.result["spelling"]} == flagged
+    # Improve leaves ignored words alone and corrects the others.
+    improved = essays.run_tool(essays.ToolRequest(tool="improve", content=text), user_id=a)
+    assert "Priyanka" in improved.result["improvedContent"]
+    assert "volunteered" in improved.result["improvedContent"]
+    with session_scope() as s:
+        essays.unignore_word(s, user_id=a, word="Okonkwo")
+        assert essays.ignored_words(s, a) == ["priyanka"]
+    with pytest.raises(NotFound), session_scope() as s:
+        essays.unignore_word(s, user_id=a, word="Okonkwo")
+    # The list is the student's data: in their export, gone with their account.
+    assert privacy.export_data(user_id=a)["spelling_ignored_words"] == ["priyanka"]
+    with session_scope() as s:
+        essays.ignore_word(s, user_id=b, word="Okonkwo")
+    privacy.delete_account(user_id=a, confirm_email="a@example.org")
+    with session_scope() as s:
+        rows = s.exec(select(SpellingIgnore.user_id, SpellingIgnore.word)).all()
+        assert [tuple(r) for r in rows] == [(b, "okonkwo")]
+
+
+def test_word_limit_stored_and_enforced_by_tailor(db: str) -> None:
+    uid = _student()
+    long_text = TEACHING.read_text()
+    with pytest.raises(ValidationFailed, match="word limit"), session_scope() as s:
+        essays.create_essay(s, user_id=uid, title="T", content=long_text, word_limit=0)
+    with session_scope() as s:
+        essay = essays.create_essay(
+            s, user_id=uid, title="T", prompt="Why teaching?", content=long_text, word_limit=250
+        )
+        assert essays.essay_word_limit(essay) == 250
+    res = essays.run_tool(
+        essays.ToolRequest(
+            tool="tailor", content=long_text, new_prompt="Why teaching?", word_limit=250
+        ),
+        user_id=uid,
+    )
+    assert res.result["wordCount"] <= 250 and res.result["wordLimit"] == 250
+    assert essays.word_count(res.result["tailoredContent"]) <= 250
+    analysis = essays.run_tool(
+        essays.ToolRequest(tool="analyze", content=long_text, prompt="In 250 words: why?"),
+        user_id=uid,
+    )
+    length = next(r for r in analysis.result["rubric"] if r["criterion"] == "Length")
+    assert length["points"] == 0 and analysis.result["wordLimit"] == 250
 
 
 @pytest.mark.parametrize("mode", ["malformed", "slow", "429", "500", "refusal"])

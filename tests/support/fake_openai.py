@@ -2,6 +2,11 @@
 
 It answers with a minimal instance of the requested schema, and can be told to misbehave
 (malformed output, slowness, 429, 500, refusal) so the real client's error paths run.
+
+Mode `json_object_only` behaves like a local server without structured outputs: a
+`json_schema` response format is refused with a 400, `json_object` is answered with an
+instance of the schema found in the instructions (as llama.cpp or Ollama would, guided only by
+the prompt).
 """
 
 from __future__ import annotations
@@ -42,9 +47,20 @@ def instance(schema: dict[str, Any], defs: dict[str, Any]) -> Any:
     return "model text"
 
 
+def _schema_in_instructions(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The JSON schema a JSON-mode request spells out in its system message."""
+    for message in messages:
+        text = message.get("content") or ""
+        start = text.find("JSON schema:\n")
+        if message.get("role") == "system" and start >= 0:
+            parsed: dict[str, Any] = json.loads(text[start + len("JSON schema:\n") :])
+            return parsed
+    return {}
+
+
 @dataclass
 class FakeOpenAI:
-    mode: str = "ok"  # ok | malformed | slow | 429 | 500 | refusal
+    mode: str = "ok"  # ok | json_object_only | malformed | slow | 429 | 500 | refusal
     delay: float = 5.0
     requests: list[dict[str, Any]] = field(default_factory=list)
     prompt_tokens: int = 1200
@@ -68,8 +84,24 @@ class FakeOpenAI:
             )
         if self.mode == "slow":
             await asyncio.sleep(self.delay)
-        fmt = body.get("response_format", {}).get("json_schema", {})
+        response_format = body.get("response_format", {})
+        fmt = response_format.get("json_schema", {})
         schema = fmt.get("schema", {})
+        if self.mode == "json_object_only":
+            if response_format.get("type") == "json_schema":
+                return JSONResponse(
+                    {
+                        "error": {
+                            "message": "response_format type json_schema is not supported",
+                            "type": "invalid_request_error",
+                        }
+                    },
+                    status_code=400,
+                )
+            if response_format.get("type") != "json_object":
+                return JSONResponse({"error": {"message": "no format"}}, status_code=400)
+            schema = _schema_in_instructions(body["messages"])
+            fmt = {"name": schema.get("title", "")}
         content: str | None
         refusal = None
         if self.mode == "malformed":

@@ -63,6 +63,18 @@ def test_bridge_modes() -> None:
     assert ("cc.example.org", 443) in connected.allowed_callback_endpoints
 
 
+def test_a_model_runs_with_a_key_or_a_compatible_server() -> None:
+    assert not Settings(openai_api_key=None, openai_base_url=None).uses_openai
+    assert Settings(openai_api_key="sk-test").uses_openai
+    # A local OpenAI-compatible server needs only its URL (and its model name).
+    local = Settings(openai_base_url="http://127.0.0.1:11434/v1", openai_model="llama3.2:3b")
+    assert local.uses_openai and local.openai_model == "llama3.2:3b"
+    assert not Settings(openai_base_url="", openai_api_key=None).uses_openai
+    assert not Settings(ai_provider="local", openai_api_key="sk-test").uses_openai
+    with pytest.raises(ValidationError):
+        Settings(openai_model="")
+
+
 def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AGENT_RATE_LIMIT_PER_MINUTE", "42")
     monkeypatch.setenv("ESSAY_MAX_CHARS", "5000")
