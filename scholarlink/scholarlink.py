@@ -23,6 +23,7 @@ from scholarlink.pages import (
     letters,
     matches,
     notifications,
+    organisations,
     pricing,
     privacy,
     profile,
@@ -136,6 +137,18 @@ app.add_page(
     route=routes.SHARED,
     title="Students you follow · ScholarLink",
     on_load=sharing.FollowState.load_list,
+)
+app.add_page(
+    organisations.counsellor_page,
+    route=routes.ORGANISATION,
+    title="Organisation · ScholarLink",
+    on_load=organisations.CounsellorState.load,
+)
+app.add_page(
+    organisations.join_page,
+    route=routes.ORGANISATION_JOIN,
+    title="Your school or foundation · ScholarLink",
+    on_load=organisations.JoinState.load,
 )
 app.add_page(
     auth.oidc_callback_page,

@@ -93,6 +93,10 @@ def _account_menu() -> rx.Component:
                 rx.menu.item("Recommendation letters", on_click=rx.redirect(routes.LETTERS)),
                 rx.menu.item("Sharing", on_click=rx.redirect(routes.SHARING)),
                 rx.menu.item("Students you follow", on_click=rx.redirect(routes.SHARED)),
+                rx.menu.item(
+                    "Your school or foundation", on_click=rx.redirect(routes.ORGANISATION_JOIN)
+                ),
+                rx.menu.item("Counsellor: organisation", on_click=rx.redirect(routes.ORGANISATION)),
                 rx.menu.item("Privacy & data", on_click=rx.redirect(routes.PRIVACY)),
                 rx.menu.separator(),
                 rx.menu.item("Sign out", on_click=SessionState.sign_out),

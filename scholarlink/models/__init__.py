@@ -30,6 +30,9 @@ from scholarlink.models.sharing import (
     Invitation,
     LetterRequest,
     LetterUse,
+    Organisation,
+    OrganisationMember,
+    OrganisationStudent,
     SharedItem,
 )
 from scholarlink.models.student import (
@@ -70,6 +73,9 @@ __all__ = [
     "MatchRun",
     "Notification",
     "NotificationPrefs",
+    "Organisation",
+    "OrganisationMember",
+    "OrganisationStudent",
     "OutboundMail",
     "OutboxMessage",
     "Purchase",

@@ -58,6 +58,12 @@ class Scholarship(SQLModel, table=True):
     owner_user_id: int | None = Field(
         default=None, foreign_key="users.id", index=True, ondelete="CASCADE"
     )
+    # "local": posted by an organisation, for its students ("members") or also for students
+    # living in its state ("area").
+    organisation_id: int | None = Field(
+        default=None, foreign_key="organisations.id", index=True, ondelete="CASCADE"
+    )
+    audience: str | None = Field(default=None, max_length=20)
     catalogue_version: str = Field(default="", max_length=40)
     is_active: bool = Field(default=True, index=True)
     created_at: datetime = now_field()

@@ -113,3 +113,46 @@ class LetterUse(SQLModel, table=True):
     letter_id: int = Field(foreign_key="letter_requests.id", primary_key=True, ondelete="CASCADE")
     application_id: int = Field(foreign_key="applications.id", primary_key=True, ondelete="CASCADE")
     created_at: datetime = now_field()
+
+
+class Organisation(SQLModel, table=True):
+    """A school or community foundation: its counsellors follow the students who join it (with
+    their consent) and post local scholarships. Students join with a code stored only hashed."""
+
+    __tablename__ = "organisations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=20)  # school | foundation
+    # Local scholarships with audience "area" are shown to students living in this state too.
+    area_state: str | None = Field(default=None, max_length=2)
+    join_code_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = now_field()
+
+
+class OrganisationMember(SQLModel, table=True):
+    """A counsellor of an organisation."""
+
+    __tablename__ = "organisation_members"
+
+    organisation_id: int = Field(
+        foreign_key="organisations.id", primary_key=True, ondelete="CASCADE"
+    )
+    user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    role: str = Field(default="counsellor", max_length=20)
+    created_at: datetime = now_field()
+
+
+class OrganisationStudent(SQLModel, table=True):
+    """A student who joined an organisation, and what its counsellors may see."""
+
+    __tablename__ = "organisation_students"
+
+    organisation_id: int = Field(
+        foreign_key="organisations.id", primary_key=True, ondelete="CASCADE"
+    )
+    student_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    share_tracker: bool = False
+    share_matches: bool = False
+    joined_at: datetime = now_field()
+    left_at: datetime | None = None

@@ -27,6 +27,7 @@ from scholarlink.domain.rules import (
     ResidenceStateRule,
 )
 from scholarlink.models import CatalogueReport, Scholarship, utcnow
+from scholarlink.services import local
 from scholarlink.services.errors import NotFound, ValidationFailed
 from scholarlink.services.vocabulary import (
     ACADEMIC_LEVELS,
@@ -400,13 +401,16 @@ def search_scholarships(session: Session, filters: ScholarshipFilters, *, today:
 def get_scholarship(
     session: Session, scholarship_id: int, *, viewer_id: int | None = None
 ) -> Scholarship | None:
-    """A catalogue programme, or one the viewer added themselves (own finds are theirs only)."""
+    """A catalogue programme; one the viewer added themselves (own finds are theirs only); or a
+    local one of an organisation the viewer belongs to (services.local)."""
     row = session.get(Scholarship, scholarship_id)
     if row is None:
         return None
     if row.source == "catalogue":
         return row
     if row.source == "student" and viewer_id is not None and row.owner_user_id == viewer_id:
+        return row
+    if row.source == "local" and local.may_see(session, row, viewer_id):
         return row
     return None
 

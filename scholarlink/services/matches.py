@@ -26,6 +26,7 @@ from scholarlink.domain.engine import Judged, match_all
 from scholarlink.domain.rules import CatalogueEntry
 from scholarlink.models import Match, Scholarship, StudentAnswer, utcnow
 from scholarlink.observability.breakers import CircuitOpen
+from scholarlink.services import local
 from scholarlink.services.announcements import record_matches
 from scholarlink.services.credits import run_charged_operation, token_price
 from scholarlink.services.deadlines import entry_of, next_deadline
@@ -117,9 +118,14 @@ def rank_profile(
     limit: int,
     exclude_ids: list[int] | None = None,
     no_essay_first: bool = False,
+    user_id: int | None = None,
 ) -> dict[str, list[MatchView]]:
-    """Each group's views, best first, `limit` each, without the excluded (dismissed) ones."""
-    result = match_all(active_entries(session), profile, today(), no_essay_first=no_essay_first)
+    """Each group's views, best first, `limit` each, without the excluded (dismissed) ones; with
+    `user_id`, the local scholarships of the student's organisations and area too."""
+    entries = active_entries(session)
+    if user_id is not None:
+        entries += local.visible_entries(session, user_id=user_id)
+    result = match_all(entries, profile, today(), no_essay_first=no_essay_first)
     skip = set(exclude_ids or [])
     return {
         "match": [_view(j) for j in result.matches if j.key not in skip][:limit],
@@ -322,6 +328,7 @@ def refresh_matches(
             limit=STORED_PER_GROUP,
             exclude_ids=dismissed,
             no_essay_first=no_essay_first,
+            user_id=user_id,
         )
     if use_model:
         groups["match"], _ = refine_with_model(
