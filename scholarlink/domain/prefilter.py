@@ -32,7 +32,16 @@ import numpy.typing as npt
 from scholarlink.domain.cycles import HORIZON_YEARS, cycle_candidates
 from scholarlink.domain.eligibility import Profile, judge
 from scholarlink.domain.ranking import amount_of, award_probability, effort_factor
-from scholarlink.domain.rules import AgeRule, AnyOfRule, CatalogueEntry, GpaRule, LevelRule, walk
+from scholarlink.domain.rules import (
+    AgeRule,
+    AnyOfRule,
+    CatalogueEntry,
+    ConfirmRule,
+    GpaRule,
+    LevelRule,
+    UnrecordedRule,
+    walk,
+)
 from scholarlink.domain.standing import SCHOOL_YEAR_STARTS, age_on, school_year_end
 
 # How a rule's verdict depends on the day it is judged on.
@@ -80,7 +89,7 @@ class RuleVerdicts:
 
     code: npt.NDArray[np.int8]  # (rules, years)
     question_field: IntArray  # (rules, years): id of the field an unknown asks, -1 for none
-    fields: list[str]
+    field_count: int
     ruled_out: BoolArray  # (rules,): unmet on every day of the window
 
 
@@ -121,6 +130,11 @@ class CompiledCatalogue:
     rule_dependence: npt.NDArray[np.int8]
     rule_hard: BoolArray
     rule_is_level: BoolArray
+    # Requirements to confirm (confirm, unrecorded): the id of the answer that settles each
+    # (-1 for other rules), the ids by answer field, the rules by question key.
+    rule_answer_field: IntArray
+    answer_ids: dict[str, int]
+    answer_rules: dict[str, list[int]]
     age_min: FloatArray  # per rule; NaN when none (or not an age rule)
     age_max: FloatArray
     pair_entry: IntArray
@@ -143,9 +157,26 @@ class CompiledCatalogue:
         first, last = judging_window(today)
         code = np.zeros((len(self.rules), len(years)), dtype=np.int8)
         asks = np.full((len(self.rules), len(years)), -1, dtype=np.int64)
-        fields: dict[str, int] = {_AGE_FIELD: 0}
+        # Questions answered by a stored answer have ids fixed at compile time; the others
+        # (profile fields) are numbered after them.
+        answer_ids = self.answer_ids
+        fields: dict[str, int] = {_AGE_FIELD: len(answer_ids)}
+
+        def field_id(name: str) -> int:
+            known = answer_ids.get(name)
+            return (
+                known
+                if known is not None
+                else fields.setdefault(name, len(answer_ids) + len(fields))
+            )
+
         ruled_out = np.zeros(len(self.rules), dtype=np.bool_)
-        for i, rule in enumerate(self.rules):
+        # A requirement to confirm is unknown until answered: only the answered ones are judged.
+        only = self.rule_answer_field >= 0
+        code[only], asks[only] = UNKNOWN, self.rule_answer_field[only, None]
+        answered = [i for key in profile.answers for i in self.answer_rules.get(key, ())]
+        for i in [*np.flatnonzero(~only).tolist(), *answered]:
+            rule = self.rules[i]
             kind = self.rule_dependence[i]
             if kind in (DAY_FREE, SCHOOL_YEAR):
                 on = [today] if kind == DAY_FREE else days
@@ -153,7 +184,9 @@ class CompiledCatalogue:
                     v = judge(rule, profile, day, today)
                     code[i, y] = _CODE[v.status]
                     if v.status == "unknown" and v.field and v.question:
-                        asks[i, y] = fields.setdefault(v.field, len(fields))
+                        asks[i, y] = field_id(v.field)
+                    else:
+                        asks[i, y] = -1
                 if kind == DAY_FREE:
                     code[i, 1:], asks[i, 1:] = code[i, 0], asks[i, 0]
                 ruled_out[i] = bool((code[i] == UNMET).all())
@@ -165,7 +198,7 @@ class CompiledCatalogue:
                 ruled_out[i] = (rule.min is not None and oldest < rule.min) or (
                     rule.max is not None and youngest > rule.max
                 )
-        return RuleVerdicts(code, asks, list(fields), ruled_out)
+        return RuleVerdicts(code, asks, len(answer_ids) + len(fields), ruled_out)
 
     def survivors(self, profile: Profile, today: date) -> IntArray:
         """Indices (into `entries`, ascending) that are not ruled out for this student."""
@@ -241,8 +274,8 @@ class CompiledCatalogue:
         ask = asks[at, np.arange(len(pr))]
         unknown = np.bincount(pe[hard & (code == UNKNOWN)], minlength=m) > 0
         asked = hard & (code == UNKNOWN) & (ask >= 0)
-        pairs = np.unique(pe[asked] * len(rv.fields) + ask[asked])
-        questions = np.bincount(pairs // len(rv.fields), minlength=m)
+        pairs = np.unique(pe[asked] * rv.field_count + ask[asked])
+        questions = np.bincount(pairs // rv.field_count, minlength=m)
         soft_met = np.bincount(pe[~hard & (code <= CONFIRMED)], minlength=m)
         # A level not reached today: without a published opening, the school year it is for.
         level_now = self.rule_is_level[pr] & (rv.code[pr, 0] == UNMET)
@@ -306,6 +339,15 @@ def compile_catalogue(entries: Sequence[tuple[Any, CatalogueEntry]]) -> Compiled
             cycle_sets.append(list(entry.cycles))
         cycle_set.append(set_ids[ckey])
     dep = np.array([dependence(r) for r in rules], dtype=np.int8)
+    answer_ids: dict[str, int] = {}
+    answer_rules: dict[str, list[int]] = {}
+    answer_field = np.full(len(rules), -1, dtype=np.int64)
+    blank, day = Profile(), date(2000, 1, 1)
+    for i, rule in enumerate(rules):
+        if isinstance(rule, ConfirmRule | UnrecordedRule):
+            asked = judge(rule, blank, day, day).field or ""  # "answer:<question key>"
+            answer_field[i] = answer_ids.setdefault(asked, len(answer_ids))
+            answer_rules.setdefault(asked.removeprefix("answer:"), []).append(i)
     p_entry = np.array(pair_entry, dtype=np.int64)
     p_rule = np.array(pair_rule, dtype=np.int64)
     undecided = np.zeros(len(entries), dtype=np.bool_)
@@ -320,6 +362,9 @@ def compile_catalogue(entries: Sequence[tuple[Any, CatalogueEntry]]) -> Compiled
         rule_dependence=dep,
         rule_hard=np.array([bool(r.hard) for r in rules], dtype=np.bool_),
         rule_is_level=np.array([isinstance(r, LevelRule) for r in rules], dtype=np.bool_),
+        rule_answer_field=answer_field,
+        answer_ids=answer_ids,
+        answer_rules=answer_rules,
         age_min=np.array(
             [r.min if isinstance(r, AgeRule) and r.min is not None else nan for r in rules],
             dtype=np.float64,
