@@ -133,6 +133,8 @@ class CompiledCatalogue:
     # Requirements to confirm (confirm, unrecorded): the id of the answer that settles each
     # (-1 for other rules), the ids by answer field, the rules by question key.
     rule_answer_field: IntArray
+    blank_code: npt.NDArray[np.int8]  # UNKNOWN for requirements to confirm, else MET
+    judged_rules: IntArray  # the others, judged for each student
     answer_ids: dict[str, int]
     answer_rules: dict[str, list[int]]
     age_min: FloatArray  # per rule; NaN when none (or not an age rule)
@@ -155,8 +157,9 @@ class CompiledCatalogue:
         # One day in each school year stands for all of it.
         days = [date(y - 1, SCHOOL_YEAR_STARTS, 1) for y in years]
         first, last = judging_window(today)
-        code = np.zeros((len(self.rules), len(years)), dtype=np.int8)
-        asks = np.full((len(self.rules), len(years)), -1, dtype=np.int64)
+        # Requirements to confirm start unknown, asking their answer; the rest is filled below.
+        code = np.repeat(self.blank_code[:, None], len(years), axis=1)
+        asks = np.repeat(self.rule_answer_field[:, None], len(years), axis=1)
         # Questions answered by a stored answer have ids fixed at compile time; the others
         # (profile fields) are numbered after them.
         answer_ids = self.answer_ids
@@ -172,10 +175,8 @@ class CompiledCatalogue:
 
         ruled_out = np.zeros(len(self.rules), dtype=np.bool_)
         # A requirement to confirm is unknown until answered: only the answered ones are judged.
-        only = self.rule_answer_field >= 0
-        code[only], asks[only] = UNKNOWN, self.rule_answer_field[only, None]
         answered = [i for key in profile.answers for i in self.answer_rules.get(key, ())]
-        for i in [*np.flatnonzero(~only).tolist(), *answered]:
+        for i in [*self.judged_rules.tolist(), *answered]:
             rule = self.rules[i]
             kind = self.rule_dependence[i]
             if kind in (DAY_FREE, SCHOOL_YEAR):
@@ -253,30 +254,47 @@ class CompiledCatalogue:
         sets = self.cycle_set[idx]
         k = cand.valid.shape[1]
 
-        codes = np.empty((k, len(pr)), dtype=np.int8)
-        asks = np.empty((k, len(pr)), dtype=np.int64)
-        open_at = np.zeros((k, m), dtype=np.bool_)
+        # The first candidate with no hard rule unmet: most entries open on their first, so
+        # each round judges only the pairs of entries still without one.
+        code = np.full(len(pr), MET, dtype=np.int8)
+        ask = np.full(len(pr), -1, dtype=np.int64)
+        chosen = np.full(m, -1, dtype=np.int64)
+        pending = np.ones(m, dtype=np.bool_)
         for j in range(k):
-            y = cand.year[sets, j][pe]
-            codes[j], asks[j] = rv.code[pr, y], rv.question_field[pr, y]
-            if is_age.any():
-                codes[j][is_age], asks[j][is_age] = self._age_codes(
-                    pr[is_age], profile, cand.on_year[sets, j][pe[is_age]],
-                    cand.on_month_day[sets, j][pe[is_age]],
-                )  # fmt: skip
-            unmet = np.bincount(pe[hard & (codes[j] == UNMET)], minlength=m)
-            open_at[j] = cand.valid[sets, j] & (unmet == 0)
-        found = open_at.any(axis=0)
-        chosen = np.argmax(open_at, axis=0)  # the first candidate with no hard rule unmet
+            at = np.flatnonzero(pending[pe])
+            owner = pe[at]
+            y = cand.year[sets[owner], j]
+            c, a = rv.code[pr[at], y], rv.question_field[pr[at], y]
+            ages = is_age[at]
+            if ages.any():
+                age_owner = sets[owner[ages]]
+                c[ages], a[ages] = self._age_codes(
+                    pr[at[ages]],
+                    profile,
+                    cand.on_year[age_owner, j],
+                    cand.on_month_day[age_owner, j],
+                )
+            unmet = np.bincount(owner[hard[at] & (c == UNMET)], minlength=m)
+            now_open = pending & cand.valid[sets, j] & (unmet == 0)
+            chosen[now_open] = j
+            take = now_open[owner]
+            code[at[take]], ask[at[take]] = c[take], a[take]
+            pending &= ~now_open
+            if not pending.any():
+                break
+        found = chosen >= 0
+        chosen[~found] = 0
+        # Pairs of entries closed for the student take no part in the counts below.
+        hard = hard & found[pe]
+        soft = ~self.rule_hard[pr] & found[pe]
 
-        at = chosen[pe]
-        code = codes[at, np.arange(len(pr))]
-        ask = asks[at, np.arange(len(pr))]
         unknown = np.bincount(pe[hard & (code == UNKNOWN)], minlength=m) > 0
         asked = hard & (code == UNKNOWN) & (ask >= 0)
-        pairs = np.unique(pe[asked] * rv.field_count + ask[asked])
-        questions = np.bincount(pairs // rv.field_count, minlength=m)
-        soft_met = np.bincount(pe[~hard & (code <= CONFIRMED)], minlength=m)
+        # Distinct questions per entry (the same field asked twice is one question).
+        pairs = np.sort(pe[asked] * rv.field_count + ask[asked])
+        distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+        questions = np.bincount(distinct // rv.field_count, minlength=m)
+        soft_met = np.bincount(pe[soft & (code <= CONFIRMED)], minlength=m)
         # A level not reached today: without a published opening, the school year it is for.
         level_now = self.rule_is_level[pr] & (rv.code[pr, 0] == UNMET)
         level_later = np.bincount(pe[level_now], minlength=m) > 0
@@ -363,6 +381,8 @@ def compile_catalogue(entries: Sequence[tuple[Any, CatalogueEntry]]) -> Compiled
         rule_hard=np.array([bool(r.hard) for r in rules], dtype=np.bool_),
         rule_is_level=np.array([isinstance(r, LevelRule) for r in rules], dtype=np.bool_),
         rule_answer_field=answer_field,
+        blank_code=np.where(answer_field >= 0, UNKNOWN, MET).astype(np.int8),
+        judged_rules=np.flatnonzero(answer_field < 0),
         answer_ids=answer_ids,
         answer_rules=answer_rules,
         age_min=np.array(
