@@ -88,7 +88,7 @@ class RuleVerdicts:
     """Each distinct rule's verdict for one student, per school year of the judging window."""
 
     code: npt.NDArray[np.int8]  # (rules, years)
-    question_field: IntArray  # (rules, years): id of the field an unknown asks, -1 for none
+    question_field: npt.NDArray[np.int32]  # (rules, years): id of the field an unknown asks, or -1
     field_count: int
     ruled_out: BoolArray  # (rules,): unmet on every day of the window
 
@@ -159,7 +159,7 @@ class CompiledCatalogue:
         first, last = judging_window(today)
         # Requirements to confirm start unknown, asking their answer; the rest is filled below.
         code = np.repeat(self.blank_code[:, None], len(years), axis=1)
-        asks = np.repeat(self.rule_answer_field[:, None], len(years), axis=1)
+        asks = np.repeat(self.rule_answer_field[:, None], len(years), axis=1).astype(np.int32)
         # Questions answered by a stored answer have ids fixed at compile time; the others
         # (profile fields) are numbered after them.
         answer_ids = self.answer_ids
@@ -257,19 +257,20 @@ class CompiledCatalogue:
         # The first candidate with no hard rule unmet: most entries open on their first, so
         # each round judges only the pairs of entries still without one.
         code = np.full(len(pr), MET, dtype=np.int8)
-        ask = np.full(len(pr), -1, dtype=np.int64)
+        ask = np.full(len(pr), -1, dtype=np.int32)
         chosen = np.full(m, -1, dtype=np.int64)
         pending = np.ones(m, dtype=np.bool_)
         for j in range(k):
-            at = np.flatnonzero(pending[pe])
+            # Every entry takes part in the first round; the pairs are then taken whole.
+            at: slice | IntArray = slice(None) if j == 0 else np.flatnonzero(pending[pe])
             owner = pe[at]
-            y = cand.year[sets[owner], j]
+            y = cand.year[sets, j][owner]
             c, a = rv.code[pr[at], y], rv.question_field[pr[at], y]
             ages = is_age[at]
             if ages.any():
                 age_owner = sets[owner[ages]]
                 c[ages], a[ages] = self._age_codes(
-                    pr[at[ages]],
+                    pr[at][ages],
                     profile,
                     cand.on_year[age_owner, j],
                     cand.on_month_day[age_owner, j],
@@ -277,8 +278,11 @@ class CompiledCatalogue:
             unmet = np.bincount(owner[hard[at] & (c == UNMET)], minlength=m)
             now_open = pending & cand.valid[sets, j] & (unmet == 0)
             chosen[now_open] = j
-            take = now_open[owner]
-            code[at[take]], ask[at[take]] = c[take], a[take]
+            if j == 0:
+                code, ask = c, a  # pairs of entries that open later are overwritten then
+            else:
+                take = now_open[owner]
+                code[at[take]], ask[at[take]] = c[take], a[take]  # type: ignore[index]
             pending &= ~now_open
             if not pending.any():
                 break
@@ -291,12 +295,13 @@ class CompiledCatalogue:
         unknown = np.bincount(pe[hard & (code == UNKNOWN)], minlength=m) > 0
         asked = hard & (code == UNKNOWN) & (ask >= 0)
         # Distinct questions per entry (the same field asked twice is one question).
-        pairs = np.sort(pe[asked] * rv.field_count + ask[asked])
+        pairs = np.sort(pe[asked] * rv.field_count + ask[asked].astype(np.int64))
         distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
         questions = np.bincount(distinct // rv.field_count, minlength=m)
         soft_met = np.bincount(pe[soft & (code <= CONFIRMED)], minlength=m)
         # A level not reached today: without a published opening, the school year it is for.
-        level_now = self.rule_is_level[pr] & (rv.code[pr, 0] == UNMET)
+        levels = np.flatnonzero(self.rule_is_level[pr])
+        level_now = levels[rv.code[pr[levels], 0] == UNMET]
         level_later = np.bincount(pe[level_now], minlength=m) > 0
 
         opens = cand.opens[sets, chosen]
@@ -314,15 +319,15 @@ class CompiledCatalogue:
 
     def _age_codes(
         self, rules: IntArray, profile: Profile, year: IntArray, month_day: IntArray
-    ) -> tuple[npt.NDArray[np.int8], IntArray]:
+    ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int32]]:
         n = len(rules)
         if profile.birth_date is None:
-            return np.full(n, UNKNOWN, dtype=np.int8), np.zeros(n, dtype=np.int64)
+            return np.full(n, UNKNOWN, dtype=np.int8), np.full(n, len(self.answer_ids), np.int32)
         b = profile.birth_date
         age = year - b.year - (month_day < b.month * 100 + b.day)
         lo, hi = self.age_min[rules], self.age_max[rules]
         ok = ~(age < lo) & ~(age > hi)  # NaN bounds compare False: no bound
-        return np.where(ok, MET, UNMET).astype(np.int8), np.full(n, -1, dtype=np.int64)
+        return np.where(ok, MET, UNMET).astype(np.int8), np.full(n, -1, dtype=np.int32)
 
 
 def _rule_key(rule: Any) -> str:

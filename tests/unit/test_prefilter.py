@@ -196,6 +196,16 @@ def test_an_age_limit_on_the_birthday_that_falls_on_the_deadline() -> None:
     assert summary.index.tolist() == [0, 2]
 
 
+def test_every_question_counts_once_and_different_ones_apart() -> None:
+    confirm = {"type": "confirm", "question": CONFIRM}
+    rows = [
+        (1, entry([{"type": "age", "max": 24}, confirm], 1)),  # birth date and an answer
+        (2, entry([confirm, {**confirm, "hard": False}, confirm], 2)),  # one answer
+        (3, entry([{"type": "gpa", "min": 3.0, "levels": ["undergraduate"]}, {"type": "level", "levels": ["undergraduate"]}], 3)),
+    ]  # fmt: skip
+    assert assert_columns_replay_the_engine(rows, Profile(), DEC_1) == 3
+
+
 # -- the property: with the columns == without -----------------------------------------------------
 
 _LEVEL = st.lists(st.sampled_from(list(LEVELS)), min_size=1, max_size=3, unique=True)
