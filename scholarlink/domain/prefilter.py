@@ -256,13 +256,14 @@ class CompiledCatalogue:
 
         # The first candidate with no hard rule unmet: most entries open on their first, so
         # each round judges only the pairs of entries still without one.
-        code = np.full(len(pr), MET, dtype=np.int8)
-        ask = np.full(len(pr), -1, dtype=np.int32)
+        # A rule judged once has one verdict for every candidate, and an unmet hard one has
+        # already ruled its entry out: only rules that depend on the day are judged per round.
+        code, ask = rv.code[pr, 0], rv.question_field[pr, 0]
+        by_day = np.flatnonzero(self.rule_dependence[pr] != DAY_FREE)
         chosen = np.full(m, -1, dtype=np.int64)
         pending = np.ones(m, dtype=np.bool_)
         for j in range(k):
-            # Every entry takes part in the first round; the pairs are then taken whole.
-            at: slice | IntArray = slice(None) if j == 0 else np.flatnonzero(pending[pe])
+            at = by_day if j == 0 else by_day[pending[pe[by_day]]]
             owner = pe[at]
             y = cand.year[sets, j][owner]
             c, a = rv.code[pr[at], y], rv.question_field[pr[at], y]
@@ -278,11 +279,8 @@ class CompiledCatalogue:
             unmet = np.bincount(owner[hard[at] & (c == UNMET)], minlength=m)
             now_open = pending & cand.valid[sets, j] & (unmet == 0)
             chosen[now_open] = j
-            if j == 0:
-                code, ask = c, a  # pairs of entries that open later are overwritten then
-            else:
-                take = now_open[owner]
-                code[at[take]], ask[at[take]] = c[take], a[take]  # type: ignore[index]
+            take = now_open[owner]
+            code[at[take]], ask[at[take]] = c[take], a[take]
             pending &= ~now_open
             if not pending.any():
                 break
