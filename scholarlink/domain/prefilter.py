@@ -141,6 +141,7 @@ class CompiledCatalogue:
     age_max: FloatArray
     pair_entry: IntArray
     pair_rule: IntArray
+    pair_starts: IntArray  # (entries + 1,): entry e's pairs are pair_starts[e]:pair_starts[e + 1]
     undecided_entry: BoolArray  # holds an either/or group with an age rule
     cycle_set: IntArray  # per entry: id into cycle_sets
     cycle_sets: tuple[list[Any], ...]
@@ -206,10 +207,8 @@ class CompiledCatalogue:
         return self._survivors(self.verdicts(profile, today))
 
     def _survivors(self, rv: RuleVerdicts) -> IntArray:
-        keep = self.active.copy()
-        bad = rv.ruled_out[self.pair_rule] & self.rule_hard[self.pair_rule]
-        keep[self.pair_entry[bad]] = False
-        return np.flatnonzero(keep)
+        bad = (rv.ruled_out & self.rule_hard)[self.pair_rule]
+        return np.flatnonzero(self.active & ~per_entry_any(bad, self.pair_starts))
 
     def _candidates(self, today: date) -> _Candidates:
         if today not in self._by_day:
@@ -328,6 +327,14 @@ class CompiledCatalogue:
         return np.where(ok, MET, UNMET).astype(np.int8), np.full(n, -1, dtype=np.int32)
 
 
+def per_entry_any(flags: BoolArray, starts: IntArray) -> BoolArray:
+    """For pairs sorted by entry, whether any of each entry's pairs is flagged."""
+    padded = np.append(flags, False)  # reduceat needs every start in range
+    out = np.logical_or.reduceat(padded, starts[:-1])
+    out[starts[:-1] == starts[1:]] = False  # an entry without pairs: reduceat reads its neighbour
+    return np.asarray(out, dtype=np.bool_)
+
+
 def _rule_key(rule: Any) -> str:
     return str(rule.model_dump_json())
 
@@ -398,6 +405,7 @@ def compile_catalogue(entries: Sequence[tuple[Any, CatalogueEntry]]) -> Compiled
         ),
         pair_entry=p_entry,
         pair_rule=p_rule,
+        pair_starts=np.searchsorted(p_entry, np.arange(len(entries) + 1)),
         undecided_entry=undecided,
         cycle_set=np.array(cycle_set, dtype=np.int64),
         cycle_sets=tuple(cycle_sets),
