@@ -63,7 +63,8 @@ class _Candidate:
     projected: bool
 
 
-def _candidates(cycles: list[Cycle], today: date) -> list[_Candidate]:
+def cycle_candidates(cycles: list[Cycle], today: date) -> list[_Candidate]:
+    """The days a student's cycle may fall on, earliest first (rules are judged on `on`)."""
     found: list[_Candidate] = []
     for cycle in cycles:
         if cycle.kind == "fixed" and cycle.deadline is not None:
@@ -119,7 +120,7 @@ def student_cycle(
     fixed = {
         i: judge(r, profile, today, today) for i, r in enumerate(rules) if not _time_dependent(r)
     }
-    candidates = _candidates(cycles, today)
+    candidates = cycle_candidates(cycles, today)
     if any(v.hard and v.status == "unmet" for v in fixed.values()):
         nearest = candidates[0] if candidates else None
         verdicts = [
@@ -182,7 +183,7 @@ def student_cycle(
 
 def next_deadline(cycles: list[Cycle], today: date) -> date | None:
     """The next fixed deadline of any cycle, for anyone (None: rolling or varying dates)."""
-    upcoming = [c.deadline for c in _candidates(cycles, today) if c.deadline is not None]
+    upcoming = [c.deadline for c in cycle_candidates(cycles, today) if c.deadline is not None]
     return min(upcoming) if upcoming else None
 
 
@@ -192,7 +193,7 @@ def upcoming_cycles(cycles: list[Cycle], rules: list[Any], today: date) -> list[
     out = []
     for cycle in cycles:
         nearest = next(
-            (c for c in _candidates([cycle], today) if c.deadline or c.opens is None), None
+            (c for c in cycle_candidates([cycle], today) if c.deadline or c.opens is None), None
         )
         deadline = nearest.deadline if nearest else None
         opens = nearest.opens if nearest and nearest.deadline else None

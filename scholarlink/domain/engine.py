@@ -9,12 +9,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, overload
+
+import numpy as np
 
 from scholarlink.domain.cycles import StudentCycle, student_cycle
 from scholarlink.domain.eligibility import Profile, Verdict, overall
+from scholarlink.domain.prefilter import GROUPS, CompiledCatalogue, compile_catalogue
 from scholarlink.domain.ranking import Rank, amount_of, rank
 from scholarlink.domain.rules import CatalogueEntry
 
@@ -43,16 +47,16 @@ class Judged:
 
 @dataclass
 class MatchResult:
-    matches: list[Judged] = field(default_factory=list)
-    possible: list[Judged] = field(default_factory=list)
-    opens_later: list[Judged] = field(default_factory=list)
+    matches: Sequence[Judged] = field(default_factory=list)
+    possible: Sequence[Judged] = field(default_factory=list)
+    opens_later: Sequence[Judged] = field(default_factory=list)
 
     def top_questions(self, limit: int = 5) -> list[tuple[Question, int, int]]:
         """The questions that unlock the most money among the possible ones:
         (question, programmes it decides, dollars at stake)."""
         money: dict[Question, int] = defaultdict(int)
         count: dict[Question, int] = defaultdict(int)
-        for j in self.possible + self.opens_later:
+        for j in [*self.possible, *self.opens_later]:
             for q in j.questions:
                 money[q] += amount_of(j.entry)
                 count[q] += 1
@@ -94,27 +98,125 @@ def judge_entry(entry: CatalogueEntry, key: Any, profile: Profile, today: date) 
     return Judged(entry, key, group, cycle, verdicts, questions, r)
 
 
-def match_all(
-    entries: list[tuple[Any, CatalogueEntry]],
-    profile: Profile,
-    today: date,
-    *,
-    no_essay_first: bool = False,
-) -> MatchResult:
-    result = MatchResult()
-    for key, entry in entries:
-        judged = judge_entry(entry, key, profile, today)
-        if judged is None:
-            continue
-        {"match": result.matches, "possible": result.possible, "opens_later": result.opens_later}[
-            judged.group
-        ].append(judged)
+def _exact(
+    entries: Sequence[tuple[Any, CatalogueEntry]], profile: Profile, today: date
+) -> list[Judged]:
+    return [j for key, e in entries if (j := judge_entry(e, key, profile, today)) is not None]
+
+
+def _order(judged: list[Judged], group: Group, no_essay_first: bool) -> list[Judged]:
+    if group == "opens_later":
+        return sorted(
+            judged, key=lambda j: (j.cycle.opens or date.max, -j.rank.value, j.entry.slug)
+        )
 
     def order(j: Judged) -> tuple[Any, ...]:
         essay_last = bool(j.entry.effort.essay) if no_essay_first else False
         return (essay_last, -j.rank.value, j.entry.slug)
 
-    result.matches.sort(key=order)
-    result.possible.sort(key=order)
-    result.opens_later.sort(key=lambda j: (j.cycle.opens or date.max, -j.rank.value, j.entry.slug))
-    return result
+    return sorted(judged, key=order)
+
+
+class JudgedList(Sequence[Judged]):
+    """One group's results, best first. The order and the count are exact from the start; each
+    result's verdicts, questions and rank are built (by `judge_entry`) when first looked at."""
+
+    def __init__(
+        self,
+        catalogue: CompiledCatalogue,
+        order: list[int],
+        done: dict[int, Judged],
+        profile: Profile,
+        today: date,
+        group: Group,
+    ) -> None:
+        self._catalogue, self._order, self._done = catalogue, order, done
+        self._profile, self._today, self._group = profile, today, group
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def _at(self, n: int) -> Judged:
+        i = self._order[n]
+        judged = self._done.get(i)
+        if judged is None:
+            key, entry = self._catalogue.entries[i]
+            judged = judge_entry(entry, key, self._profile, self._today)
+            if judged is None or judged.group != self._group:
+                raise RuntimeError(f"the compiled catalogue misjudged {entry.slug}")
+            self._done[i] = judged
+        return judged
+
+    @overload
+    def __getitem__(self, n: int) -> Judged: ...
+    @overload
+    def __getitem__(self, n: slice) -> list[Judged]: ...
+    def __getitem__(self, n: int | slice) -> Judged | list[Judged]:
+        if isinstance(n, slice):
+            return [self._at(i) for i in range(*n.indices(len(self)))]
+        return self._at(range(len(self))[n])
+
+    def __add__(self, other: Sequence[Judged]) -> list[Judged]:
+        return [*self, *other]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"JudgedList({self._group}, {len(self)} results)"
+
+
+def match_all(
+    entries: CompiledCatalogue | Sequence[tuple[Any, CatalogueEntry]],
+    profile: Profile,
+    today: date,
+    *,
+    no_essay_first: bool = False,
+    prefilter: bool = True,
+) -> MatchResult:
+    """Every programme judged for one student, each group best first.
+
+    A compiled catalogue (compile it once per catalogue version) is judged column-wise: what is
+    ruled out is never looked at, and each result is built only when read. `prefilter=False`
+    judges every entry one by one — the reference the columns are tested against."""
+    if not prefilter:
+        rows = entries.entries if isinstance(entries, CompiledCatalogue) else entries
+        judged = _exact(rows, profile, today)
+        return MatchResult(
+            *(
+                _order([j for j in judged if j.group == g], g, no_essay_first)
+                for g in ("match", "possible", "opens_later")
+            )
+        )
+    catalogue = entries if isinstance(entries, CompiledCatalogue) else compile_catalogue(entries)
+    s = catalogue.summarise(profile, today)
+    done: dict[int, Judged] = {}
+    index, group, value, opens = [s.index], [s.group], [s.value], [s.opens]
+    for i in s.undecided.tolist():
+        key, entry = catalogue.entries[i]
+        j = judge_entry(entry, key, profile, today)
+        if j is not None:
+            done[i] = j
+            index.append(np.array([i]))
+            group.append(np.array([GROUPS.index(j.group)]))
+            value.append(np.array([j.rank.value]))
+            opens.append(np.array([j.cycle.opens.toordinal() if j.cycle.opens else -1]))
+    at = np.concatenate(index)
+    by_entry = np.argsort(at, kind="stable")  # ties keep catalogue order, as a stable sort does
+    at, g, v = at[by_entry], np.concatenate(group)[by_entry], np.concatenate(value)[by_entry]
+    o = np.concatenate(opens)[by_entry]
+    slug = catalogue.slug_rank[at]
+    lists = []
+    for code, name in enumerate(GROUPS):
+        mine = g == code
+        if name == "opens_later":
+            first = np.where(o[mine] < 0, date.max.toordinal(), o[mine])
+        else:
+            first = catalogue.essay[at[mine]] if no_essay_first else np.zeros(mine.sum(), bool)
+        ordered = at[mine][np.lexsort((slug[mine], -v[mine], first))]
+        lists.append(JudgedList(catalogue, ordered.tolist(), done, profile, today, name))  # type: ignore[arg-type]
+    return MatchResult(*lists)

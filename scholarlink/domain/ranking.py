@@ -70,6 +70,27 @@ def amount_of(entry: CatalogueEntry) -> int:
     return entry.amount.max or entry.amount.min or UNKNOWN_AMOUNT
 
 
+def effort_factor(entry: CatalogueEntry) -> tuple[float, list[str]]:
+    """The effort multiplier and what the programme asks for."""
+    effort = 1.0
+    asks = []
+    e = entry.effort
+    for flag, factor, word in (
+        (e.essay, 0.85, "an essay"),
+        (e.letters, 0.9, "letters"),
+        (e.interview, 0.9, "an interview"),
+        (e.nomination, 0.9, "a nomination"),
+    ):
+        if flag:
+            effort *= factor
+            asks.append(word)
+    return effort, asks
+
+
+def time_factor(days_left: int) -> float:
+    return 0.7 if days_left < 7 else 0.85 if days_left < 14 else 1.0
+
+
 @dataclass(frozen=True)
 class Rank:
     score: int
@@ -89,26 +110,12 @@ def rank(
     p_eligible = 0.5**open_questions
     p_award, why = award_probability(entry)
     amount = amount_of(entry)
-    effort = 1.0
-    asks = []
-    e = entry.effort
-    for flag, factor, word in (
-        (e.essay, 0.85, "an essay"),
-        (e.letters, 0.9, "letters"),
-        (e.interview, 0.9, "an interview"),
-        (e.nomination, 0.9, "a nomination"),
-    ):
-        if flag:
-            effort *= factor
-            asks.append(word)
+    effort, asks = effort_factor(entry)
     time = 1.0
     reasons = []
     if deadline is not None:
         days = (deadline - today).days
-        if days < 7:
-            time = 0.7
-        elif days < 14:
-            time = 0.85
+        time = time_factor(days)
         reasons.append("Due today" if days == 0 else f"Due in {days} day{'s' if days != 1 else ''}")
     value = p_eligible * p_award * amount * effort * time * (1 + 0.05 * soft_met)
     score = round(100 * math.log10(1 + value) / math.log10(1 + SCORE_REFERENCE))

@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import islice
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -23,7 +25,7 @@ from scholarlink.db import session_scope
 from scholarlink.domain.cycles import student_cycle
 from scholarlink.domain.eligibility import Profile, question_key
 from scholarlink.domain.engine import Judged, match_all
-from scholarlink.domain.rules import CatalogueEntry
+from scholarlink.domain.prefilter import CompiledCatalogue, compile_catalogue
 from scholarlink.models import Match, Scholarship, StudentAnswer, utcnow
 from scholarlink.observability.breakers import CircuitOpen
 from scholarlink.services import local
@@ -61,11 +63,11 @@ class MatchView:
 
 # -- the catalogue as the engine sees it ---------------------------------------------------------
 
-_CATALOGUE: dict[str, Any] = {"key": None, "entries": []}
+_CATALOGUE: dict[str, Any] = {"key": None, "compiled": compile_catalogue([])}
 
 
-def active_entries(session: Session) -> list[tuple[int, CatalogueEntry]]:
-    """Every active catalogue programme, parsed once per catalogue change."""
+def active_catalogue(session: Session) -> CompiledCatalogue:
+    """Every active catalogue programme, parsed and compiled once per catalogue change."""
     key = session.exec(
         select(func.count(), func.max(Scholarship.updated_at)).where(
             Scholarship.source == "catalogue", Scholarship.is_active
@@ -80,8 +82,9 @@ def active_entries(session: Session) -> list[tuple[int, CatalogueEntry]]:
             entry = entry_of(row)
             if entry is not None and row.id is not None:
                 parsed.append((row.id, entry))
-        _CATALOGUE.update(key=tuple(key), entries=parsed)
-    return list(_CATALOGUE["entries"])
+        _CATALOGUE.update(key=tuple(key), compiled=compile_catalogue(parsed))
+    compiled: CompiledCatalogue = _CATALOGUE["compiled"]
+    return compiled
 
 
 def answers_of(session: Session, user_id: int) -> dict[str, bool]:
@@ -121,16 +124,22 @@ def rank_profile(
     user_id: int | None = None,
 ) -> dict[str, list[MatchView]]:
     """Each group's views, best first, `limit` each, without the excluded (dismissed) ones; with
-    `user_id`, the local scholarships of the student's organisations and area too."""
-    entries = active_entries(session)
-    if user_id is not None:
-        entries += local.visible_entries(session, user_id=user_id)
+    `user_id`, the local scholarships of the student's organisations and area too (their few rows
+    join the compiled catalogue's entries for that call)."""
+    catalogue = active_catalogue(session)
+    extra = local.visible_entries(session, user_id=user_id) if user_id is not None else []
+    entries = [*catalogue.entries, *extra] if extra else catalogue
     result = match_all(entries, profile, today(), no_essay_first=no_essay_first)
     skip = set(exclude_ids or [])
+
+    def first(group: Sequence[Judged]) -> list[MatchView]:
+        # Results are built as they are read: stop at the limit.
+        return [_view(j) for j in islice((j for j in group if j.key not in skip), limit)]
+
     return {
-        "match": [_view(j) for j in result.matches if j.key not in skip][:limit],
-        "possible": [_view(j) for j in result.possible if j.key not in skip][:limit],
-        "opens_later": [_view(j) for j in result.opens_later if j.key not in skip][:limit],
+        "match": first(result.matches),
+        "possible": first(result.possible),
+        "opens_later": first(result.opens_later),
     }
 
 
