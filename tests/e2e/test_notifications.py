@@ -47,16 +47,28 @@ def _extra_entry() -> object:
 
 @pytest.fixture
 def catalogue_import() -> Iterator[object]:
-    """Load the real catalogue plus one programme; put the real one back afterwards."""
-    from scholarlink.db import session_scope
-    from scholarlink.services.catalogue import DEFAULT_CATALOGUE, load_catalogue, parse_catalogue
+    """An import that adds one programme to what is loaded now (other tests' rows included);
+    the programme is withdrawn afterwards, everything else left as it was."""
+    from sqlmodel import select
 
-    parsed = parse_catalogue(DEFAULT_CATALOGUE)
+    from scholarlink.db import session_scope
+    from scholarlink.domain.rules import CatalogueEntry
+    from scholarlink.models import Scholarship
+    from scholarlink.services.catalogue import load_catalogue
+
+    with session_scope() as s:
+        current = [
+            CatalogueEntry.model_validate(r.entry)
+            for r in s.exec(
+                select(Scholarship).where(Scholarship.source == "catalogue", Scholarship.is_active)
+            )
+            if r.slug != SLUG and r.entry
+        ]
 
     def load(extra: bool) -> None:
-        entries = [*parsed.entries, _extra_entry()] if extra else parsed.entries
+        entries = [*current, _extra_entry()] if extra else current
         with session_scope() as s:
-            load_catalogue(s, entries, version=parsed.version + ("+alert" if extra else ""))  # type: ignore[arg-type]
+            load_catalogue(s, entries, version="e2e+alert" if extra else "e2e")  # type: ignore[arg-type]
 
     yield load
     load(False)
