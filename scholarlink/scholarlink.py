@@ -37,6 +37,7 @@ app = rx.App(
     api_transformer=create_api(),
     backend_exception_handler=default_exception_handler,
     head_components=[rx.el.meta(name="description", content="Find scholarships you qualify for.")],
+    stylesheets=["/a11y.css"],
 )
 
 

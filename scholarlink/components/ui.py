@@ -41,7 +41,7 @@ def field(
     return rx.vstack(
         rx.el.label(rx.text(label, size="2", weight="medium"), html_for=html_for),
         control,
-        rx.text(hint, size="1", color=rx.color("gray", 10)) if hint else rx.fragment(),
+        rx.text(hint, size="1", color=rx.color("gray", 11)) if hint else rx.fragment(),
         rx.cond(
             error != "",
             rx.text(error, size="1", color=rx.color("red", 11), role="alert"),
@@ -67,7 +67,7 @@ def stat(label: str, value: Any, icon: str, hint: Any = "") -> rx.Component:
             rx.vstack(
                 rx.text(label, size="2", color=rx.color("gray", 11)),
                 rx.heading(value, size="6"),
-                rx.text(hint, size="1", color=rx.color("gray", 10)),
+                rx.text(hint, size="1", color=rx.color("gray", 11)),
                 spacing="0",
                 align="start",
             ),
@@ -103,11 +103,22 @@ def error_callout(message: Any) -> rx.Component:
     )
 
 
+def live_region(*children: Any, **props: Any) -> rx.Component:
+    """A polite live region. It is always in the page (empty when there is nothing to say), so
+    screen readers announce what a background result puts in it."""
+    return rx.box(*children, role="status", aria_live="polite", aria_atomic="true", **props)
+
+
 def info_callout(message: Any) -> rx.Component:
-    return rx.cond(
-        message != "",
-        rx.callout(message, icon="info", color_scheme="blue", width="100%"),
-        rx.fragment(),
+    """A notice such as "Matches refreshed" or "Uploaded transcript.pdf", announced when it
+    appears."""
+    return live_region(
+        rx.cond(
+            message != "",
+            rx.callout(message, icon="info", color_scheme="blue", width="100%"),
+            rx.fragment(),
+        ),
+        width="100%",
     )
 
 

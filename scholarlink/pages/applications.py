@@ -193,7 +193,7 @@ def _app_card(a: Any) -> rx.Component:
                 spacing="1",
             ),
             rx.progress(value=a["progress"].to(int), width="100%", aria_label="Progress"),
-            rx.text(a["progress"].to(str) + "% done", size="1", color=rx.color("gray", 10)),
+            rx.text(a["progress"].to(str) + "% done", size="1", color=rx.color("gray", 11)),
             rx.cond(
                 a["outcome"].to(str) != "",
                 rx.text("Outcome: ", a["outcome"], size="1"),
@@ -244,7 +244,7 @@ def _column(col: Any) -> rx.Component:
     return rx.vstack(
         rx.hstack(
             status_badge(col["status"], col["label"]),
-            rx.text(col["items"].to(list).length(), size="1", color=rx.color("gray", 10)),
+            rx.text(col["items"].to(list).length(), size="1", color=rx.color("gray", 11)),
             align="center",
         ),
         rx.foreach(col["items"].to(list[dict[str, Any]]), _app_card),

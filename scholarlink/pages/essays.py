@@ -13,7 +13,7 @@ from reflex_base.event import EventSpec
 from scholarlink import routes
 from scholarlink.ai.types import ESSAY_TYPES
 from scholarlink.components.layout import page
-from scholarlink.components.ui import empty_state, error_callout, field, page_header
+from scholarlink.components.ui import empty_state, error_callout, field, live_region, page_header
 from scholarlink.db import session_scope
 from scholarlink.services import credits as ledger
 from scholarlink.services import essays as svc
@@ -109,7 +109,7 @@ def essays_page() -> rx.Component:
                                             "Edited ",
                                             e["updated"],
                                             size="1",
-                                            color=rx.color("gray", 10),
+                                            color=rx.color("gray", 11),
                                         ),
                                         align="center",
                                         width="100%",
@@ -397,7 +397,7 @@ def _result() -> rx.Component:
                         rx.vstack(
                             rx.hstack(
                                 rx.heading(r["score"].to(str), size="8"),
-                                rx.text("/ 10", color=rx.color("gray", 10)),
+                                rx.text("/ 10", color=rx.color("gray", 11)),
                                 align="baseline",
                             ),
                             rx.text(
@@ -484,7 +484,7 @@ def _result() -> rx.Component:
                         width="100%",
                     ),
                 ),
-                rx.text(r["assistant"].to(str), size="1", color=rx.color("gray", 10)),
+                rx.text(r["assistant"].to(str), size="1", color=rx.color("gray", 11)),
                 spacing="3",
                 width="100%",
                 align="start",
@@ -549,6 +549,14 @@ def _tools() -> rx.Component:
                 disabled=EssayEditorState.running,
                 width="100%",
             ),
+            live_region(
+                rx.cond(
+                    EssayEditorState.running,
+                    "Working…",
+                    rx.cond(EssayEditorState.result_tool != "", "Done: the results are below.", ""),
+                ),
+                class_name="visually-hidden",
+            ),
             rx.link("Buy credits", href=routes.CREDITS, size="1"),
             spacing="3",
             width="100%",
@@ -609,7 +617,7 @@ def editor_page() -> rx.Component:
                                 " · version ",
                                 EssayEditorState.version,
                                 size="2",
-                                color=rx.color("gray", 10),
+                                color=rx.color("gray", 11),
                             ),
                             rx.spacer(),
                             rx.button(
