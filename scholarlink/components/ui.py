@@ -147,6 +147,12 @@ def status_badge(status: Any, label: Any = None) -> rx.Component:
     )
 
 
+# Dialogs opened from state have no trigger for Radix to refocus: assets/a11y.js returns focus
+# to the control that was focused before the dialog opened (and moves it into an alert dialog).
+RETURN_FOCUS = rx.call_script("window.scholarlinkReturnFocus && window.scholarlinkReturnFocus()")
+FOCUS_DIALOG = rx.call_script("window.scholarlinkFocusDialog && window.scholarlinkFocusDialog()")
+
+
 def confirm_dialog(
     *,
     title: str,
@@ -174,6 +180,8 @@ def confirm_dialog(
                 spacing="2",
                 margin_top="1rem",
             ),
+            on_open_auto_focus=FOCUS_DIALOG,
+            on_close_auto_focus=RETURN_FOCUS,
         ),
         open=open,
     )

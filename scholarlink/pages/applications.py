@@ -11,6 +11,7 @@ from scholarlink import routes
 from scholarlink.components.format import deadline_text, money, urgency
 from scholarlink.components.layout import page
 from scholarlink.components.ui import (
+    RETURN_FOCUS,
     empty_state,
     error_callout,
     info_callout,
@@ -328,6 +329,7 @@ def _edit_dialog() -> rx.Component:
                 spacing="2",
                 width="100%",
             ),
+            on_close_auto_focus=RETURN_FOCUS,
         ),
         open=ApplicationsState.editing >= 0,
     )
