@@ -221,7 +221,7 @@ def _named_file_input(upload: rx.Component, name: str) -> rx.Component:
         if getattr(node, "tag", None) == "input":
             node.custom_attrs["aria-label"] = name
             return upload
-        stack.extend(node.children)
+        stack.extend(c for c in node.children if isinstance(c, rx.Component))
     raise ValueError("rx.upload rendered no file input")
 
 
