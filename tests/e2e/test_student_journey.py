@@ -46,7 +46,7 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
     # Pages that need a user send you to sign-in and back.
     page.goto(base + "/dashboard")
     expect(page).to_have_url(re.compile(r"/sign-in\?next=(/|%2F)dashboard/?$"), timeout=SLOW)
-    expect(page.get_by_role("heading", level=1)).to_be_visible(timeout=SLOW)
+    expect(page.locator("form").get_by_role("button", name="Sign in")).to_be_visible(timeout=SLOW)
     assert_accessible(page, "sign-in")
     page.goto(base + "/")
     expect(page.get_by_role("link", name="Get started").first).to_be_visible(timeout=SLOW)
