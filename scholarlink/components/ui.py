@@ -182,6 +182,8 @@ def confirm_dialog(
             ),
             on_open_auto_focus=FOCUS_DIALOG,
             on_close_auto_focus=RETURN_FOCUS,
+            # The dialog is open while the state says so: Escape cancels like "Keep it".
+            on_escape_key_down=on_cancel,
         ),
         open=open,
     )
