@@ -16,7 +16,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install bun browser promtool oidc services migrate catalogue run run-prod run-scaled test lint typecheck imports bench clean
+.PHONY: help install bun browser promtool oidc axe services migrate catalogue run run-prod run-scaled test lint typecheck imports bench clean
 
 help:
 	@echo "make run    - run ScholarLink on 127.0.0.1:3000 (API on :8000), dev mode; ENV=prod for prod mode"
@@ -51,6 +51,14 @@ $(OIDC_NODE): tests/support/oidc/package-lock.json
 	@touch $@
 
 oidc: $(OIDC_NODE)
+
+# axe-core, the accessibility rules the browser tests run on every page (pinned by its lock).
+AXE_NODE := tests/support/axe/node_modules/.package-lock.json
+$(AXE_NODE): tests/support/axe/package-lock.json
+	npm ci --prefix tests/support/axe --no-audit --no-fund --loglevel=error
+	@touch $@
+
+axe: $(AXE_NODE)
 
 services:
 	@scripts/ensure-services.sh
@@ -93,7 +101,7 @@ typecheck: install
 imports: install
 	$(BIN)/lint-imports
 
-test: install bun browser promtool oidc services lint typecheck imports
+test: install bun browser promtool oidc axe services lint typecheck imports
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install

@@ -41,7 +41,11 @@ configure_logging()
 app = rx.App(
     api_transformer=create_api(),
     backend_exception_handler=default_exception_handler,
-    head_components=[rx.el.meta(name="description", content="Find scholarships you qualify for.")],
+    head_components=[
+        rx.el.meta(name="description", content="Find scholarships you qualify for."),
+        rx.script(src="/a11y.js"),
+    ],
+    stylesheets=["/a11y.css"],
 )
 
 

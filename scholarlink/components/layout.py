@@ -84,7 +84,8 @@ def _account_menu() -> rx.Component:
                     SessionState.user_name,
                     variant="soft",
                     size="2",
-                    aria_label="Account",
+                    # The visible name first (WCAG 2.5.3), then what the button opens.
+                    aria_label=SessionState.user_name + ", account menu",
                 )
             ),
             rx.menu.content(

@@ -41,7 +41,7 @@ def field(
     return rx.vstack(
         rx.el.label(rx.text(label, size="2", weight="medium"), html_for=html_for),
         control,
-        rx.text(hint, size="1", color=rx.color("gray", 10)) if hint else rx.fragment(),
+        rx.text(hint, size="1", color=rx.color("gray", 11)) if hint else rx.fragment(),
         rx.cond(
             error != "",
             rx.text(error, size="1", color=rx.color("red", 11), role="alert"),
@@ -67,7 +67,7 @@ def stat(label: str, value: Any, icon: str, hint: Any = "") -> rx.Component:
             rx.vstack(
                 rx.text(label, size="2", color=rx.color("gray", 11)),
                 rx.heading(value, size="6"),
-                rx.text(hint, size="1", color=rx.color("gray", 10)),
+                rx.text(hint, size="1", color=rx.color("gray", 11)),
                 spacing="0",
                 align="start",
             ),
@@ -103,11 +103,22 @@ def error_callout(message: Any) -> rx.Component:
     )
 
 
+def live_region(*children: Any, **props: Any) -> rx.Component:
+    """A polite live region. It is always in the page (empty when there is nothing to say), so
+    screen readers announce what a background result puts in it."""
+    return rx.box(*children, role="status", aria_live="polite", aria_atomic="true", **props)
+
+
 def info_callout(message: Any) -> rx.Component:
-    return rx.cond(
-        message != "",
-        rx.callout(message, icon="info", color_scheme="blue", width="100%"),
-        rx.fragment(),
+    """A notice such as "Matches refreshed" or "Uploaded transcript.pdf", announced when it
+    appears."""
+    return live_region(
+        rx.cond(
+            message != "",
+            rx.callout(message, icon="info", color_scheme="blue", width="100%"),
+            rx.fragment(),
+        ),
+        width="100%",
     )
 
 
@@ -134,6 +145,12 @@ def status_badge(status: Any, label: Any = None) -> rx.Component:
         color_scheme=rx.match(status, *[(k, v) for k, v in STATUS_COLORS.items()], "gray"),
         variant="soft",
     )
+
+
+# Dialogs opened from state have no trigger for Radix to refocus: assets/a11y.js returns focus
+# to the control that was focused before the dialog opened (and moves it into an alert dialog).
+RETURN_FOCUS = rx.call_script("window.scholarlinkReturnFocus && window.scholarlinkReturnFocus()")
+FOCUS_DIALOG = rx.call_script("window.scholarlinkFocusDialog && window.scholarlinkFocusDialog()")
 
 
 def confirm_dialog(
@@ -163,6 +180,10 @@ def confirm_dialog(
                 spacing="2",
                 margin_top="1rem",
             ),
+            on_open_auto_focus=FOCUS_DIALOG,
+            on_close_auto_focus=RETURN_FOCUS,
+            # The dialog is open while the state says so: Escape cancels like "Keep it".
+            on_escape_key_down=on_cancel,
         ),
         open=open,
     )

@@ -12,6 +12,7 @@ from scholarlink import routes
 from scholarlink.components.format import deadline_text, money, urgency
 from scholarlink.components.layout import page
 from scholarlink.components.ui import (
+    RETURN_FOCUS,
     empty_state,
     error_callout,
     field,
@@ -242,7 +243,7 @@ def _app_card(a: Any) -> rx.Component:
                 spacing="1",
             ),
             rx.progress(value=a["progress"].to(int), width="100%", aria_label="Progress"),
-            rx.text(a["progress"].to(str) + "% done", size="1", color=rx.color("gray", 10)),
+            rx.text(a["progress"].to(str) + "% done", size="1", color=rx.color("gray", 11)),
             rx.cond(
                 a["outcome"].to(str) != "",
                 rx.text("Outcome: ", a["outcome"], size="1"),
@@ -293,7 +294,7 @@ def _column(col: Any) -> rx.Component:
     return rx.vstack(
         rx.hstack(
             status_badge(col["status"], col["label"]),
-            rx.text(col["items"].to(list).length(), size="1", color=rx.color("gray", 10)),
+            rx.text(col["items"].to(list).length(), size="1", color=rx.color("gray", 11)),
             align="center",
         ),
         rx.foreach(col["items"].to(list[dict[str, Any]]), _app_card),
@@ -377,6 +378,7 @@ def _edit_dialog() -> rx.Component:
                 spacing="2",
                 width="100%",
             ),
+            on_close_auto_focus=RETURN_FOCUS,
         ),
         open=ApplicationsState.editing >= 0,
     )

@@ -252,7 +252,11 @@ def sign_up_page() -> rx.Component:
             on_submit=AuthState.sign_up,
             width="100%",
         ),
-        rx.text("Already have an account? ", rx.link("Sign in", href=routes.SIGN_IN), size="2"),
+        rx.text(
+            "Already have an account? ",
+            rx.link("Sign in", href=routes.SIGN_IN, underline="always"),
+            size="2",
+        ),
     )
 
 
@@ -306,7 +310,7 @@ def sign_in_page() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.separator(),
-                    rx.text("or", size="1", color=rx.color("gray", 10)),
+                    rx.text("or", size="1", color=rx.color("gray", 11)),
                     rx.separator(),
                     align="center",
                     width="100%",
@@ -324,7 +328,11 @@ def sign_in_page() -> rx.Component:
             ),
             rx.fragment(),
         ),
-        rx.text("New here? ", rx.link("Create an account", href=routes.SIGN_UP), size="2"),
+        rx.text(
+            "New here? ",
+            rx.link("Create an account", href=routes.SIGN_UP, underline="always"),
+            size="2",
+        ),
     )
 
 

@@ -184,7 +184,7 @@ def _package_card(p: payments.Package) -> rx.Component:
             rx.text(
                 f"{p.credits / (p.amount_cents / 100):,.0f} credits per dollar",
                 size="1",
-                color=rx.color("gray", 10),
+                color=rx.color("gray", 11),
             ),
             rx.button(
                 rx.icon("shopping-cart", size=16),
@@ -193,7 +193,7 @@ def _package_card(p: payments.Package) -> rx.Component:
                 loading=CreditsState.buying == p.key,
                 disabled=(~CreditsState.shop_open) | (CreditsState.buying != ""),
                 width="100%",
-                aria_label=f"Buy the {p.name} package: {p.credits:,} credits for {p.price}",
+                aria_label=f"Buy {p.name}: the {p.name} package, {p.credits:,} credits for {p.price}",
             ),
             spacing="2",
             align="start",
@@ -258,7 +258,7 @@ def _shop() -> rx.Component:
         rx.text(
             "Payments are processed by Stripe; credits never expire.",
             size="1",
-            color=rx.color("gray", 10),
+            color=rx.color("gray", 11),
         ),
         spacing="3",
         width="100%",
@@ -283,7 +283,7 @@ def _pending() -> rx.Component:
                         rx.badge("Pending", color_scheme="amber", variant="soft"),
                         rx.text(rx.text.strong(p["package"]), " · ", p["credits"], " credits"),
                         rx.text(p["price"], color=rx.color("gray", 11)),
-                        rx.text(p["when"], size="1", color=rx.color("gray", 10)),
+                        rx.text(p["when"], size="1", color=rx.color("gray", 11)),
                         rx.cond(
                             p["mode"] == "Test mode",
                             rx.badge("Test mode", color_scheme="amber", variant="outline"),
@@ -332,38 +332,68 @@ def credits_page() -> rx.Component:
         rx.heading("History", size="4", as_="h2", margin_top="1.5rem", margin_bottom="0.5rem"),
         rx.cond(
             CreditsState.entries.length() > 0,
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("When"),
-                        rx.table.column_header_cell("What"),
-                        rx.table.column_header_cell("Detail"),
-                        rx.table.column_header_cell("Amount", justify="end"),
-                        rx.table.column_header_cell("Balance", justify="end"),
-                    )
-                ),
-                rx.table.body(
-                    rx.foreach(
-                        CreditsState.entries,
-                        lambda e: rx.table.row(
-                            rx.table.cell(e["when"]),
-                            rx.table.cell(e["kind"]),
-                            rx.table.cell(e["description"]),
-                            rx.table.cell(
-                                rx.text(
-                                    e["amount"], color=rx.color(e["color"], 11), weight="medium"
-                                ),
-                                justify="end",
-                            ),
-                            rx.table.cell(e["after"], justify="end"),
-                        ),
-                    )
-                ),
-                variant="surface",
-                width="100%",
-            ),
+            rx.fragment(rx.mobile_only(_history_list()), rx.tablet_and_desktop(_history_table())),
             empty_state("receipt", "No entries yet", "Purchases and AI charges appear here."),
         ),
+    )
+
+
+def _history_list() -> rx.Component:
+    """The history on a phone: one entry a card (a five-column table would scroll sideways)."""
+    return rx.vstack(
+        rx.foreach(
+            CreditsState.entries,
+            lambda e: rx.card(
+                rx.hstack(
+                    rx.text(e["kind"], weight="medium"),
+                    rx.spacer(),
+                    rx.text(e["amount"], color=rx.color(e["color"], 11), weight="medium"),
+                    width="100%",
+                ),
+                rx.text(e["description"], size="2"),
+                rx.text(
+                    e["when"],
+                    " · balance after: ",
+                    e["after"],
+                    size="1",
+                    color=rx.color("gray", 11),
+                ),
+                width="100%",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _history_table() -> rx.Component:
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                rx.table.column_header_cell("When"),
+                rx.table.column_header_cell("What"),
+                rx.table.column_header_cell("Detail"),
+                rx.table.column_header_cell("Amount", justify="end"),
+                rx.table.column_header_cell("Balance", justify="end"),
+            )
+        ),
+        rx.table.body(
+            rx.foreach(
+                CreditsState.entries,
+                lambda e: rx.table.row(
+                    rx.table.cell(e["when"]),
+                    rx.table.cell(e["kind"]),
+                    rx.table.cell(e["description"]),
+                    rx.table.cell(
+                        rx.text(e["amount"], color=rx.color(e["color"], 11), weight="medium"),
+                        justify="end",
+                    ),
+                    rx.table.cell(e["after"], justify="end"),
+                ),
+            )
+        ),
+        variant="surface",
+        width="100%",
     )
 
 

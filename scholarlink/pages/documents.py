@@ -212,39 +212,55 @@ class DocumentsState(SessionState):
 # -- components -------------------------------------------------------------------------------
 
 
+def _named_file_input(upload: rx.Component, name: str) -> rx.Component:
+    """rx.upload renders its own <input type=file> and takes no props for it: give that input
+    an accessible name (the drop zone is what the mouse and the keyboard use)."""
+    stack = [upload]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "tag", None) == "input":
+            node.custom_attrs["aria-label"] = name
+            return upload
+        stack.extend(c for c in node.children if isinstance(c, rx.Component))
+    raise ValueError("rx.upload rendered no file input")
+
+
 def _uploader() -> rx.Component:
     limit = docs.human_size(get_settings().upload_max_bytes)
     return rx.card(
         rx.vstack(
             rx.heading("Add documents", size="4", as_="h2"),
-            rx.upload(
-                rx.vstack(
-                    rx.icon("upload", size=28, color=rx.color("accent", 10)),
-                    rx.text("Drop files here or click to choose", weight="medium"),
-                    rx.text(
-                        f"{docs.ACCEPTED_TEXT}, up to {limit} each",
-                        size="1",
-                        color=rx.color("gray", 10),
+            _named_file_input(
+                rx.upload(
+                    rx.vstack(
+                        rx.icon("upload", size=28, color=rx.color("accent", 10)),
+                        rx.text("Drop files here or click to choose", weight="medium"),
+                        rx.text(
+                            f"{docs.ACCEPTED_TEXT}, up to {limit} each",
+                            size="1",
+                            color=rx.color("gray", 11),
+                        ),
+                        align="center",
+                        spacing="1",
                     ),
-                    align="center",
-                    spacing="1",
+                    id=UPLOAD_ID,
+                    multiple=True,
+                    max_files=MAX_FILES_PER_UPLOAD,
+                    max_size=get_settings().upload_max_bytes,
+                    # A hint for the file picker only: the server decides by content.
+                    accept={
+                        "application/pdf": [".pdf"],
+                        docs.DOCX.content_type: [".docx"],
+                        "image/png": [".png"],
+                        "image/jpeg": [".jpg", ".jpeg"],
+                    },
+                    border=f"1px dashed {rx.color('gray', 7)}",
+                    border_radius="12px",
+                    padding="1.5rem",
+                    width="100%",
+                    cursor="pointer",
                 ),
-                id=UPLOAD_ID,
-                multiple=True,
-                max_files=MAX_FILES_PER_UPLOAD,
-                max_size=get_settings().upload_max_bytes,
-                # A hint for the file picker only: the server decides by content.
-                accept={
-                    "application/pdf": [".pdf"],
-                    docs.DOCX.content_type: [".docx"],
-                    "image/png": [".png"],
-                    "image/jpeg": [".jpg", ".jpeg"],
-                },
-                border=f"1px dashed {rx.color('gray', 7)}",
-                border_radius="12px",
-                padding="1.5rem",
-                width="100%",
-                cursor="pointer",
+                "Choose files to upload",
             ),
             rx.foreach(
                 rx.selected_files(UPLOAD_ID),
@@ -267,7 +283,7 @@ def _uploader() -> rx.Component:
                 on_click=DocumentsState.handle_upload(rx.upload_files(upload_id=UPLOAD_ID)),
                 width="100%",
             ),
-            rx.text(DocumentsState.usage_text, size="1", color=rx.color("gray", 10)),
+            rx.text(DocumentsState.usage_text, size="1", color=rx.color("gray", 11)),
             spacing="3",
             width="100%",
         ),

@@ -15,7 +15,7 @@ from reflex_base.event import EventSpec
 from scholarlink import routes
 from scholarlink.ai.types import ESSAY_TYPES
 from scholarlink.components.layout import page
-from scholarlink.components.ui import empty_state, error_callout, field, page_header
+from scholarlink.components.ui import empty_state, error_callout, field, live_region, page_header
 from scholarlink.db import session_scope
 from scholarlink.services import credits as ledger
 from scholarlink.services import essay_reuse as reuse
@@ -236,7 +236,7 @@ def essays_page() -> rx.Component:
                                             "Edited ",
                                             e["updated"],
                                             size="1",
-                                            color=rx.color("gray", 10),
+                                            color=rx.color("gray", 11),
                                         ),
                                         align="center",
                                         width="100%",
@@ -767,7 +767,7 @@ def _result() -> rx.Component:
                         rx.vstack(
                             rx.hstack(
                                 rx.heading(r["score"].to(str), size="8"),
-                                rx.text("/ 10", color=rx.color("gray", 10)),
+                                rx.text("/ 10", color=rx.color("gray", 11)),
                                 align="baseline",
                             ),
                             rx.text(
@@ -854,7 +854,7 @@ def _result() -> rx.Component:
                         width="100%",
                     ),
                 ),
-                rx.text(r["assistant"].to(str), size="1", color=rx.color("gray", 10)),
+                rx.text(r["assistant"].to(str), size="1", color=rx.color("gray", 11)),
                 spacing="3",
                 width="100%",
                 align="start",
@@ -923,6 +923,14 @@ def _tools() -> rx.Component:
                 on_click=EssayEditorState.run_tool,
                 disabled=EssayEditorState.running,
                 width="100%",
+            ),
+            live_region(
+                rx.cond(
+                    EssayEditorState.running,
+                    "Working…",
+                    rx.cond(EssayEditorState.result_tool != "", "Done: the results are below.", ""),
+                ),
+                class_name="visually-hidden",
             ),
             rx.hstack(
                 rx.link("Buy credits", href=routes.CREDITS, size="1"),
@@ -995,7 +1003,7 @@ def editor_page() -> rx.Component:
                                 " · version ",
                                 EssayEditorState.version,
                                 size="2",
-                                color=rx.color("gray", 10),
+                                color=rx.color("gray", 11),
                             ),
                             rx.spacer(),
                             rx.button(

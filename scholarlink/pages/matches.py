@@ -330,7 +330,7 @@ def match_card(m: Any) -> rx.Component:
             rx.hstack(
                 rx.center(
                     rx.heading(m["score"], size="6"),
-                    rx.text("/100", size="1", color=rx.color("gray", 10)),
+                    rx.text("/100", size="1", color=rx.color("gray", 11)),
                     direction="column",
                     width="4rem",
                     height="4rem",
@@ -412,7 +412,7 @@ def match_card(m: Any) -> rx.Component:
                 width="100%",
             ),
             rx.hstack(
-                rx.text(m["provider_label"], size="1", color=rx.color("gray", 10)),
+                rx.text(m["provider_label"], size="1", color=rx.color("gray", 11)),
                 rx.spacer(),
                 rx.button(
                     "Dismiss",

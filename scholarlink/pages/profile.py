@@ -267,7 +267,9 @@ def _completion() -> rx.Component:
                 rx.spacer(),
                 rx.heading(f"{ProfileState.completion}%", size="4", id="completion"),
             ),
-            rx.progress(value=ProfileState.completion, width="100%"),
+            rx.progress(
+                value=ProfileState.completion, width="100%", aria_label="Profile completion"
+            ),
             rx.cond(
                 ProfileState.missing.length() > 0,
                 rx.vstack(
@@ -309,9 +311,18 @@ def _columns(*children: rx.Component) -> rx.Component:
     )
 
 
-def _field(label: str, name: str, control: rx.Component, hint: str = "") -> rx.Component:
-    """A profile field with its own error message from the last save."""
-    return field(label, control, error=ProfileState.errors.get(name, ""), hint=hint, html_for=name)
+def _field(
+    label: str, name: str, control: rx.Component, hint: str = "", control_id: str = ""
+) -> rx.Component:
+    """A profile field with its own error message from the last save; the label names the
+    control (`control_id` when the control's id is not the field's name)."""
+    return field(
+        label,
+        control,
+        error=ProfileState.errors.get(name, ""),
+        hint=hint,
+        html_for=control_id or name,
+    )
 
 
 def _lines_area(name: str) -> rx.Component:
@@ -478,6 +489,7 @@ def profile_page() -> rx.Component:
                         "demographics",
                         _select("demographics_answer", BACKGROUND, "Prefer not to say"),
                         hint="If you say none apply, awards reserved for these groups are not shown",
+                        control_id="demographics_answer",
                     ),
                     _checks("demographics", DEMOGRAPHICS),
                 ),

@@ -178,7 +178,7 @@ def scholarship_card(s: Any) -> rx.Component:
                     wrap="wrap",
                     spacing="1",
                 ),
-                rx.text("Deadline ", s["deadline"], size="1", color=rx.color("gray", 10)),
+                rx.text("Deadline ", s["deadline"], size="1", color=rx.color("gray", 11)),
                 spacing="2",
                 align="start",
             ),

@@ -143,7 +143,7 @@ def test_the_session_cookie_is_httponly_and_no_secret_reaches_the_state_store(
     token = cookie["value"]
 
     # Sign out, then a failed sign-in with a password that must not be kept anywhere.
-    page.get_by_role("button", name="Account").click()
+    page.get_by_role("button", name="Account menu").click()
     page.get_by_role("menuitem", name="Sign out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/$"), timeout=SLOW)
     assert not [c for c in context.cookies() if c["name"] == "scholarlink_session"]

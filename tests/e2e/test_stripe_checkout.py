@@ -44,7 +44,7 @@ def test_buy_credits_through_stripe_checkout(
     sign_up(page, base, "Pat Payer")
     page.goto(base + "/credits")
     expect(page.get_by_text(re.compile("Test mode", re.I))).to_have_count(0, timeout=SLOW)
-    page.get_by_role("button", name=re.compile("Buy the Basic package")).click()
+    page.get_by_role("button", name=re.compile("Buy Basic: the Basic package")).click()
     # Stripe's (fake) hosted checkout page, in the same tab.
     expect(page.get_by_role("heading", name="Fake Stripe checkout")).to_be_visible(timeout=SLOW)
     expect(page.get_by_text("Pay $49.99")).to_be_visible()

@@ -16,6 +16,7 @@ from scholarlink.models import Scholarship, User
 from scholarlink.services import applications, reminders
 from scholarlink.services.catalogue import row_values
 from scholarlink.settings import reset_settings_cache
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_student_journey import SLOW, sign_up
 
@@ -84,6 +85,7 @@ def test_documents_shop_reminders_export_and_delete(
     page.locator("input[type=file]").set_input_files(str(tmp_path / "fake.pdf"))
     page.get_by_role("button", name="Upload", exact=True).click()
     expect(page.get_by_role("alert")).to_be_visible(timeout=SLOW)
+    assert_accessible(page, "documents with an upload refused")
     page.locator("input[type=file]").set_input_files(str(tmp_path / "transcript.pdf"))
     page.get_by_role("button", name="Upload", exact=True).click()
     expect(page.get_by_text("transcript.pdf").first).to_be_visible(timeout=SLOW)
@@ -91,6 +93,7 @@ def test_documents_shop_reminders_export_and_delete(
     page.get_by_role("option", name=re.compile("E2E Award due in 7")).click()
     expect(page.get_by_role("button", name="Detach")).to_be_visible(timeout=SLOW)
     screenshot(page, f"documents-{mode}")
+    assert_accessible(page, "documents")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download").first.click()
     assert download.value.path().read_bytes() == PDF
@@ -98,13 +101,14 @@ def test_documents_shop_reminders_export_and_delete(
     # Credits: the test-mode checkout completes locally and says so.
     page.goto(base + "/credits")
     expect(page.get_by_text(re.compile("Test mode", re.I)).first).to_be_visible(timeout=SLOW)
-    page.get_by_role("button", name=re.compile("Buy the Starter package")).click()
+    page.get_by_role("button", name=re.compile("Buy Starter: the Starter package")).click()
     expect(page).to_have_url(re.compile(r"/credits/test-checkout"), timeout=SLOW)
     page.get_by_role("button", name="Complete test payment").click()
     expect(page).to_have_url(re.compile(r"/credits"), timeout=SLOW)
     expect(page.get_by_role("cell", name="Purchase").first).to_be_visible(timeout=SLOW)
     expect(page.get_by_text("10,990").first).to_be_visible()  # 1,000 welcome + 9,990 bought
     screenshot(page, f"credits-shop-{mode}")
+    assert_accessible(page, "credits after a purchase")
 
     # Reminders: the job's work finds the deadline 7 days out; the dashboard shows it. (The
     # app's own scheduler holds the job lease, so the test runs the job's body directly.)
@@ -118,6 +122,7 @@ def test_documents_shop_reminders_export_and_delete(
     # Privacy: export everything, then delete the account.
     page.goto(base + "/privacy")
     expect(page.get_by_text("We never sell your data.")).to_be_visible(timeout=SLOW)
+    assert_accessible(page, "privacy")
     # The link opens the export in a new tab; fetch what it points at with this browser's session.
     href = page.get_by_role("link", name="Export all my data (JSON)").get_attribute("href")
     assert href and href.endswith("/api/account/export")
@@ -129,6 +134,7 @@ def test_documents_shop_reminders_export_and_delete(
     )
     page.get_by_role("button", name="Delete my account…").click()
     screenshot(page, f"privacy-{mode}")
+    assert_accessible(page, "the delete-account dialog")
     page.get_by_label("Confirm with your password").fill("correct horse 42")
     page.get_by_role("button", name="Delete my account", exact=True).click()
     expect(page).to_have_url(re.compile(r"/$"), timeout=SLOW)
@@ -137,6 +143,7 @@ def test_documents_shop_reminders_export_and_delete(
     page.get_by_label("Password", exact=True).fill("correct horse 42")
     page.locator("form").get_by_role("button", name="Sign in").click()
     expect(page.get_by_text("Wrong e-mail or password")).to_be_visible(timeout=SLOW)
+    assert_accessible(page, "sign-in with an error shown")
     assert not [p for p in (tmp_path / "documents").rglob("*") if p.is_file()]
     context.close()
     storage.reset_storage()

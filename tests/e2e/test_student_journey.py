@@ -8,6 +8,7 @@ import uuid
 from playwright.sync_api import Browser, Page, expect
 from reflex.testing import AppHarness
 
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import SCREENSHOTS, confirm_sign_up, screenshot
 
 ESSAY = (
@@ -46,6 +47,14 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
     # Pages that need a user send you to sign-in and back.
     page.goto(base + "/dashboard")
     expect(page).to_have_url(re.compile(r"/sign-in\?next=(/|%2F)dashboard/?$"), timeout=SLOW)
+    expect(page.locator("form").get_by_role("button", name="Sign in")).to_be_visible(timeout=SLOW)
+    assert_accessible(page, "sign-in")
+    page.goto(base + "/")
+    expect(page.get_by_role("link", name="Get started").first).to_be_visible(timeout=SLOW)
+    assert_accessible(page, "the landing page")
+    page.goto(base + "/sign-up")
+    expect(page.get_by_role("button", name="Create account")).to_be_visible(timeout=SLOW)
+    assert_accessible(page, "sign-up")
 
     sign_up(page, base, "Maria Lopez")
     expect(page.get_by_text("What is missing and why it matters")).to_be_visible()
@@ -54,6 +63,7 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_text("Enter a GPA between 0 and 4.0")).to_be_visible()
     expect(page.locator("#completion")).to_have_text("0%")
+    assert_accessible(page, "the profile with an error shown")
     page.get_by_label("GPA", exact=True).fill("3.8")
     page.get_by_label("Intended major").fill("Computer Science")
     page.locator("#academic_level").click()
@@ -67,6 +77,7 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
     expect(page.get_by_role("status")).to_contain_text("Profile saved")
     expect(page.locator("#completion")).not_to_have_text("0%")
     screenshot(page, f"profile-{mode}")
+    assert_accessible(page, "the profile")
 
     # Matches: nothing is a match until every rule is met. Possible cards ask the questions
     # that decide them; answering moves cards to Matches.
@@ -80,6 +91,7 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
         timeout=SLOW
     )
     screenshot(page, f"matches-possible-{mode}")
+    assert_accessible(page, "possible matches")
     page.screenshot(path=str(SCREENSHOTS / f"matches-possible-top-{mode}.png"))
     for _ in range(15):
         if tab.get_attribute("aria-label") != "Matches (0)" and "(0)" not in tab.inner_text():
@@ -95,10 +107,12 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
     expect(page.get_by_text(re.compile(r"^Eligibility: \d+ met")).first).to_be_visible()
     expect(page.get_by_text("Why it sits here").first).to_be_visible()
     screenshot(page, f"matches-{mode}")
+    assert_accessible(page, "a filled-in matches list")
     page.get_by_role("button", name="Bookmark").first.click()
     expect(page.get_by_role("button", name="Remove bookmark").first).to_be_visible()
     page.get_by_role("button", name="Dismiss").first.click()
     page.get_by_role("radio", name="Deadline too soon").click()
+    assert_accessible(page, "the dismiss dialog")
     page.get_by_role("alertdialog").get_by_role("button", name="Dismiss").click()
     expect(page.get_by_text("Dismissed. You can undo it below.")).to_be_visible()
     page.get_by_role("button", name="Undo").click()
@@ -110,12 +124,14 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
     card = page.get_by_role("heading", name="Coca-Cola Scholars Program")
     expect(card).to_be_visible(timeout=SLOW)
     screenshot(page, f"scholarships-{mode}")
+    assert_accessible(page, "the scholarships list")
     card.click()
     expect(page.get_by_role("heading", name="Do you qualify?")).to_be_visible(timeout=SLOW)
     expect(page.get_by_role("cell", name="Level")).to_be_visible()
     expect(page.get_by_text("Looks legitimate")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Verified on "))).to_be_visible()
     screenshot(page, f"scholarship-{mode}")
+    assert_accessible(page, "a scholarship")
     page.get_by_role("button", name="Start application").click()
 
     # The tracker follows the allowed transitions.
@@ -124,9 +140,12 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
     page.get_by_role("button", name="→ In progress").click()
     expect(page.get_by_text("Moved to In progress.")).to_be_visible()
     screenshot(page, f"applications-{mode}")
+    assert_accessible(page, "applications")
 
     # An essay, analysed by the offline assistant: free, and the balance does not change.
     page.goto(base + "/essays")
+    expect(page.get_by_label("Title")).to_be_visible(timeout=SLOW)
+    assert_accessible(page, "the essays list")
     page.get_by_label("Title").fill("Why engineering")
     page.get_by_label("Prompt").fill("Describe a challenge you overcame and what you learned.")
     page.get_by_role("button", name="Create essay").click()
@@ -140,16 +159,19 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
     expect(page.get_by_text("Strengths")).to_be_visible(timeout=SLOW)
     expect(page.locator("#balance")).to_have_text("1,000")
     screenshot(page, f"essay-{mode}")
+    assert_accessible(page, "an essay with a tool's result")
 
     page.goto(base + "/dashboard")
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible(timeout=SLOW)
     expect(page.get_by_text("1 bookmarked")).to_be_visible()
     screenshot(page, f"dashboard-{mode}")
+    assert_accessible(page, "the dashboard")
     page.goto(base + "/credits")
     expect(page.get_by_role("cell", name="Welcome credits")).to_be_visible(timeout=SLOW)
     # The offline analysis was free: it left no entry in the ledger.
     expect(page.get_by_role("cell", name="AI use")).to_have_count(0)
     screenshot(page, f"credits-{mode}")
+    assert_accessible(page, "credits")
 
     # Dark mode and a phone.
     page.emulate_media(color_scheme="dark")
@@ -163,7 +185,7 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
 
     # Sign out: private pages send you to sign in again.
     page.goto(base + "/dashboard")
-    page.get_by_role("button", name="Account").click()
+    page.get_by_role("button", name="Account menu").click()
     page.get_by_role("menuitem", name="Sign out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/$"), timeout=SLOW)
     page.goto(base + "/credits")

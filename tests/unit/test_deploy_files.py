@@ -266,6 +266,8 @@ def test_dockerignore_keeps_what_the_image_copies() -> None:
         "alembic.ini",
         "alembic/env.py",
         "assets/favicon.ico",
+        "assets/a11y.css",  # the app's stylesheet and focus script (stylesheets, head_components)
+        "assets/a11y.js",
         "reflex.lock/package.json",
         "scholarlink/scholarlink.py",
         "deploy/docker/constraints.txt",
