@@ -112,16 +112,20 @@ class MatchesState(SessionState):
 
     def _reload(self, user_id: int) -> None:
         with session_scope() as session:
-            rows = matches.list_matches(
-                session,
-                user_id=user_id,
-                bookmarked_only=self.view == "saved",
-                bucket=None if self.view == "saved" else self.view,
-            )
+            everything = matches.list_matches(session, user_id=user_id, bucket=None)
+            if self.view in ("match", "possible"):
+                # The same order as a query for the bucket (score, then programme).
+                rows = [m for m in everything if m.match.bucket == self.view]
+            else:
+                rows = matches.list_matches(
+                    session,
+                    user_id=user_id,
+                    bookmarked_only=self.view == "saved",
+                    bucket=None if self.view == "saved" else self.view,
+                )
             if self.no_essay_first:
                 rows = sorted(rows, key=lambda m: bool(m.scholarship.essay_required))
             self.items = [_view(m) for m in rows]
-            everything = matches.list_matches(session, user_id=user_id, bucket=None)
             self.counts = {
                 b: sum(1 for m in everything if m.match.bucket == b)
                 for b in ("match", "possible", "opens_later")
