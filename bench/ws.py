@@ -433,6 +433,10 @@ def _student_journey(
         while _think(rng, stop):
             stats.run("page: matches", lambda: tab.navigate("/matches"))
             items = tab.get(m, "items") or []
+            if not items and _think(rng, stop):
+                # Nothing is a sure match yet: the student looks at the possible ones.
+                stats.run("matches view", lambda: tab.send(f"{m}.set_view", {"value": "possible"}))
+                items = tab.get(m, "items") or []
             if items and _think(rng, stop):
                 pick = rng.choice(items)
                 stats.run(
@@ -650,6 +654,7 @@ def _app_step(
     n: int,
     reply_to: str,
     queries_per_task: float,
+    idle_rate: float,
 ) -> Step:
     stats = Stats()
     started = time.monotonic()
@@ -680,7 +685,9 @@ def _app_step(
     events = stats.events() + stats.error_count()
     if events:
         step.queries_per_event = max(
-            0.0, (_queries(server) - before - tasks * queries_per_task) / events
+            0.0,
+            (_queries(server) - before - tasks * queries_per_task - idle_rate * step.seconds)
+            / events,
         )
     return step
 
@@ -812,18 +819,24 @@ def _run_mode(mode: str, tmp: Path, cc_url: str) -> None:
             names = Names()
             counter_name = _counter_state(counter.url)
             reply_to = f"{cc_url}/orchestrator/tasks/callback"
-            # Quiet: the agent endpoint beside /ping with nothing else running, and its queries.
-            before = _queries(app)
+            # Idle, then quiet: the queries the app runs on its own (its scheduler, the agent
+            # worker's polling) and those of an agent task, both subtracted from the steps'.
+            before, idle_started = _queries(app), time.monotonic()
+            time.sleep(5)
+            idle_rate = (_queries(app) - before) / (time.monotonic() - idle_started)
+            before, quiet_started = _queries(app), time.monotonic()
             quiet = _probe(app, students, time.monotonic() + 5, reply_to)
             time.sleep(1)
-            per_task = (_queries(app) - before) / max(1, len(quiet.task))
+            per_task = (
+                _queries(app) - before - idle_rate * (time.monotonic() - quiet_started)
+            ) / max(1, len(quiet.task))
             print(
                 f"quiet: POST /agent/task {_fig(quiet.task)}   bare /ping {_fig(quiet.bare)}   "
-                f"({per_task:.1f} DB queries a task, subtracted below)"
+                f"(DB queries: {idle_rate:.1f}/s idle, {per_task:.1f} a task; subtracted below)"
             )
             for n in STEPS:
                 c = _counter_step(counter, counter_name, n)
-                a = _app_step(app, names, students, ids, n, reply_to, per_task)
+                a = _app_step(app, names, students, ids, n, reply_to, per_task, idle_rate)
                 _report(mode, a, c)
         finally:
             for server in servers:
