@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -9,6 +10,7 @@ import reflex as rx
 
 from scholarlink import routes
 from scholarlink.agent.runtime import agent_lifespan
+from scholarlink.ai.local import load_dictionary
 from scholarlink.api import create_api
 from scholarlink.jobs import jobs_lifespan
 from scholarlink.observability.logs import configure_logging
@@ -58,7 +60,17 @@ async def _trusted_websocket_origins() -> AsyncIterator[None]:
     yield
 
 
+@contextlib.asynccontextmanager
+async def _essay_dictionary() -> AsyncIterator[None]:
+    """The essay analyser's dictionary, read in a thread as the worker starts rather than by the
+    first analysis while students are waiting (scholarlink.ai.local.load_dictionary)."""
+    reading = asyncio.get_running_loop().run_in_executor(None, load_dictionary)
+    yield
+    await reading
+
+
 app.register_lifespan_task(_trusted_websocket_origins)
+app.register_lifespan_task(_essay_dictionary)
 app.register_lifespan_task(agent_lifespan)
 app.register_lifespan_task(jobs_lifespan)
 

@@ -8,6 +8,7 @@ to understand the essay the way a person or a language model would.
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable
 from statistics import pstdev
@@ -34,6 +35,26 @@ from scholarlink.ai.types import (
 ASSISTANT = (
     "ScholarLink offline assistant: rubric checks and text statistics, not a language model."
 )
+
+_DICTIONARY_LOCK = threading.Lock()
+_dictionary_loaded = False
+
+
+def load_dictionary() -> None:
+    """Read textstat's pronouncing dictionary (CMUdict), once per process.
+
+    textstat reads it on first use: seconds of CPU holding the GIL, during which the process's
+    event loop (every websocket event of every student on that worker) crawls. Concurrent first
+    callers wait for the one read instead of each reading it; the app calls this at start-up, off
+    the event loop (scholarlink.scholarlink)."""
+    global _dictionary_loaded
+    if _dictionary_loaded:
+        return
+    with _DICTIONARY_LOCK:
+        if not _dictionary_loaded:
+            textstat.syllable_count("dictionary")
+            _dictionary_loaded = True
+
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’&-]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(])")
@@ -177,6 +198,7 @@ class LocalProvider:
         avg_len = sum(lengths) / len(lengths)
         variety = pstdev(lengths) if len(lengths) > 1 else 0.0
         lower = " ".join(content.lower().split())
+        load_dictionary()
         ease = float(textstat.flesch_reading_ease(content)) if wc else 0.0
         grade = float(textstat.flesch_kincaid_grade(content)) if wc else 0.0
 

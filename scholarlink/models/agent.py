@@ -15,6 +15,8 @@ class AgentTask(SQLModel, table=True):
     __tablename__ = "agent_tasks"
     __table_args__ = (
         sa.Index("ix_agent_tasks_claim", "status", "priority", "available_at"),
+        # The intake's rate limit: the caller's tasks of the last minute (agent.tasks).
+        sa.Index("ix_agent_tasks_caller_created", "caller", "created_at"),
         sa.CheckConstraint("attempts >= 0", name="ck_agent_task_attempts"),
     )
 

@@ -445,12 +445,15 @@ class EssayEditorState(SessionState):
             setattr(self, name, value)
             self._save(new_version=False)
 
-    @rx.event
-    def save_version(self) -> None:
+    def _save_version(self) -> None:
         if self._save(new_version=True, note="Saved by you"):
             user_id = self._user_id()
             if user_id is not None:
                 self._refresh_meta(user_id)
+
+    @rx.event
+    def save_version(self) -> None:
+        self._save_version()
 
     @rx.event
     def restore(self, version: int) -> None:

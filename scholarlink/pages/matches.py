@@ -93,10 +93,15 @@ def _view(m: matches.StoredMatch) -> dict[str, Any]:
 
 
 VIEWS = ("match", "possible", "opens_later", "saved")
+# Cards held in the tab's state at first; "Show more" adds as many again. A student with every
+# programme possible held them all (85 KB of state per tab, sent and stored on each change).
+PAGE = 24
 
 
 class MatchesState(SessionState):
     items: list[dict[str, Any]] = []
+    shown: int = PAGE
+    more: int = 0  # cards of the view not yet shown
     dismissed: list[dict[str, Any]] = []
     view: str = "match"
     counts: dict[str, int] = {"match": 0, "possible": 0, "opens_later": 0}
@@ -112,16 +117,21 @@ class MatchesState(SessionState):
 
     def _reload(self, user_id: int) -> None:
         with session_scope() as session:
-            rows = matches.list_matches(
-                session,
-                user_id=user_id,
-                bookmarked_only=self.view == "saved",
-                bucket=None if self.view == "saved" else self.view,
-            )
+            everything = matches.list_matches(session, user_id=user_id, bucket=None)
+            if self.view in ("match", "possible"):
+                # The same order as a query for the bucket (score, then programme).
+                rows = [m for m in everything if m.match.bucket == self.view]
+            else:
+                rows = matches.list_matches(
+                    session,
+                    user_id=user_id,
+                    bookmarked_only=self.view == "saved",
+                    bucket=None if self.view == "saved" else self.view,
+                )
             if self.no_essay_first:
                 rows = sorted(rows, key=lambda m: bool(m.scholarship.essay_required))
-            self.items = [_view(m) for m in rows]
-            everything = matches.list_matches(session, user_id=user_id, bucket=None)
+            self.items = [_view(m) for m in rows[: self.shown]]
+            self.more = max(0, len(rows) - self.shown)
             self.counts = {
                 b: sum(1 for m in everything if m.match.bucket == b)
                 for b in ("match", "possible", "opens_later")
@@ -141,7 +151,7 @@ class MatchesState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return self._sign_in_redirect()
-        self.error, self.notice = "", ""
+        self.error, self.notice, self.shown = "", "", PAGE
         self._reload(user_id)
         if not any(self.counts.values()) and not self.dismissed:
             return MatchesState.refresh
@@ -151,7 +161,14 @@ class MatchesState(SessionState):
     def set_view(self, value: str | list[str]) -> None:
         user_id = self._user_id()
         if user_id is not None and isinstance(value, str) and value in VIEWS:
-            self.view = value
+            self.view, self.shown = value, PAGE
+            self._reload(user_id)
+
+    @rx.event
+    def show_more(self) -> None:
+        user_id = self._user_id()
+        if user_id is not None:
+            self.shown += PAGE
             self._reload(user_id)
 
     @rx.event
@@ -542,12 +559,26 @@ def matches_page() -> rx.Component:
             ),
             rx.cond(
                 MatchesState.items.length() > 0,
-                rx.grid(
-                    rx.foreach(MatchesState.items, match_card),
-                    columns=rx.breakpoints(initial="1", md="2"),
-                    spacing="4",
+                rx.vstack(
+                    rx.grid(
+                        rx.foreach(MatchesState.items, match_card),
+                        columns=rx.breakpoints(initial="1", md="2"),
+                        spacing="4",
+                        width="100%",
+                        margin_top="1rem",
+                    ),
+                    rx.cond(
+                        MatchesState.more > 0,
+                        rx.button(
+                            "Show more (",
+                            MatchesState.more,
+                            " left)",
+                            variant="soft",
+                            on_click=MatchesState.show_more,
+                        ),
+                    ),
+                    align="center",
                     width="100%",
-                    margin_top="1rem",
                 ),
                 empty_state(
                     "sparkles",

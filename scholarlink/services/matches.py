@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from itertools import islice
 from typing import Any
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, func, select
 
 from scholarlink.ai.openai_provider import ProviderError
@@ -406,10 +407,13 @@ def list_matches(
     bookmarked_only: bool = False,
     bucket: str | None = "match",
 ) -> list[StoredMatch]:
+    """A student's stored matches with their programmes. The programme's catalogue entry (a large
+    JSON document no list shows) is not read: it loads on access, within the session."""
     query = (
         select(Match, Scholarship)
         .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
         .where(Match.user_id == user_id, Scholarship.is_active)
+        .options(defer(Scholarship.entry))  # type: ignore[arg-type]
     )
     if bookmarked_only:
         query = query.where(Match.bookmarked)

@@ -8,14 +8,22 @@ type hints with pydantic; integers must fit the database's INTEGER columns. A re
 nothing and answers with a toast; so does a ServiceError the handler let through (a NotFound
 for an essay that does not exist, say). Both are logged as warnings: bad input is not an error
 of ours. Anything else is a real bug and reaches Reflex's exception handler.
+
+A plain (synchronous) handler runs on a thread of its own pool, not on the event loop: Reflex
+calls it while holding that tab's state lock (so one tab's events still run one at a time, in
+order), but the worker's event loop keeps serving every other tab — and the HTTP API — while the
+handler waits for the database. Run on the loop, each handler's queries stalled the whole worker.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import functools
 import inspect
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, get_args, get_origin, get_type_hints
 
 import reflex as rx
@@ -27,6 +35,12 @@ from scholarlink.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 REFUSED = "That request could not be handled: it was not valid. Reload the page and try again."
+
+
+# Fewer threads than the database pool holds connections (scholarlink.db: 5 + 5 overflow), so
+# the handlers never wait for a connection; background events use asyncio's default pool.
+HANDLER_THREADS = 6
+_handlers_pool = ThreadPoolExecutor(HANDLER_THREADS, thread_name_prefix="event-handler")
 
 
 class BadEventArguments(ValueError):
@@ -163,13 +177,14 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         return gen
 
     @functools.wraps(fn)
-    def plain(self: Any, *args: Any, **kwargs: Any) -> Any:
+    async def plain(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             values = check(self, args, kwargs)
         except BadEventArguments as exc:
             return _refusal(fn, str(exc))
+        call = functools.partial(contextvars.copy_context().run, fn, self, **values)
         try:
-            return fn(self, **values)
+            return await asyncio.get_running_loop().run_in_executor(_handlers_pool, call)
         except ServiceError as exc:
             return _service_error(fn, exc)
 
