@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 from reflex.testing import AppHarness
 
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import confirm_sign_up, screenshot
 from tests.e2e.test_student_journey import SLOW
 
@@ -117,6 +118,7 @@ def test_a_new_match_reaches_the_notification_centre(
     expect(card).to_be_visible(timeout=SLOW)
     expect(page.get_by_text("Unread", exact=True)).to_have_count(1)
     screenshot(page, f"notifications-{harness.mode}")  # type: ignore[attr-defined]
+    assert_accessible(page, "notifications")
     page.get_by_role("button", name="Mark as read").click()
     expect(page.get_by_text("Unread", exact=True)).to_have_count(0)
     expect(bell).to_have_attribute("aria-label", "Notifications")

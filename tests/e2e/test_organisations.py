@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from playwright.sync_api import Browser, Page, expect
 from reflex.testing import AppHarness
 
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_sharing import _sign_up
 from tests.e2e.test_student_journey import SLOW
@@ -87,6 +88,7 @@ def test_a_counsellors_local_scholarships_reach_students_with_the_code(
     expect(counsellor.get_by_text("Imported: 1 added")).to_be_visible(timeout=SLOW)
     expect(counsellor.get_by_role("cell", name="Lincoln High Senior Award").first).to_be_visible()
     screenshot(counsellor, f"organisation-{harness.mode}")  # type: ignore[attr-defined]
+    assert_accessible(counsellor, "organisation")
 
     member_ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     member = member_ctx.new_page()
@@ -97,6 +99,7 @@ def test_a_counsellors_local_scholarships_reach_students_with_the_code(
     member.get_by_text("Let counsellors see which local scholarships I match").click()
     member.get_by_role("button", name="Join").click()
     expect(member.get_by_text("You joined Lincoln High School")).to_be_visible(timeout=SLOW)
+    assert_accessible(member, "joining an organisation")
     _local_matches(member, base)
     expect(member.get_by_text("Lincoln High Senior Award").first).to_be_visible(timeout=SLOW)
 

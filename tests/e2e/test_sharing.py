@@ -14,6 +14,7 @@ import httpx
 from playwright.sync_api import Browser, Page, expect
 from reflex.testing import AppHarness
 
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import confirm_sign_up, mailed_link, screenshot
 from tests.e2e.test_student_journey import SLOW
 from tests.unit.test_document_types import PDF
@@ -38,6 +39,7 @@ def _own_find(page: Page, base: str, name: str) -> None:
         (date.today() + timedelta(days=45)).isoformat()
     )
     dialog.get_by_label("Amount in dollars (optional)").fill("1500")
+    assert_accessible(page, "add an own find")
     dialog.get_by_role("button", name="Add to my tracker").click()
     expect(page.get_by_text(name).first).to_be_visible(timeout=SLOW)
 
@@ -61,6 +63,7 @@ def test_a_parent_follows_along_until_revoked(harness: AppHarness, browser: Brow
     student.get_by_label("Their e-mail").fill(parent_email)
     student.get_by_role("button", name="Send the invitation").click()
     expect(student.get_by_text("Invitation sent.")).to_be_visible(timeout=SLOW)
+    assert_accessible(student, "sharing")
 
     # The parent opens the mailed link, creates an account with that address, and accepts.
     parent_ctx = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -69,6 +72,7 @@ def test_a_parent_follows_along_until_revoked(harness: AppHarness, browser: Brow
     invite = _local(base, mailed_link(parent_email, "/shared/accept"))
     parent.goto(invite)
     expect(parent.get_by_text("Sofia Student", exact=False).first).to_be_visible(timeout=SLOW)
+    assert_accessible(parent, "invitation")
     parent.get_by_role("link", name="Create an account").click()
     expect(parent).to_have_url(re.compile(r"/sign-up\?next=%2Fshared%2Faccept"), timeout=SLOW)
     parent.get_by_label("Name").fill("Pat Parent")
@@ -85,6 +89,7 @@ def test_a_parent_follows_along_until_revoked(harness: AppHarness, browser: Brow
     expect(parent).to_have_url(re.compile(r"/shared/\d+/?$"), timeout=SLOW)
     expect(parent.get_by_text("Springfield Rotary Award").first).to_be_visible(timeout=SLOW)
     screenshot(parent, f"shared-view-{harness.mode}")  # type: ignore[attr-defined]
+    assert_accessible(parent, "following a student")
     shared_url = parent.url
 
     # The student sees who looked, then revokes; the parent's next look shows nothing.
@@ -119,6 +124,7 @@ def test_a_recommender_uploads_a_letter_without_an_account(
     student.get_by_role("button", name="Send the request").click()
     expect(student.get_by_text("Request sent.")).to_be_visible(timeout=SLOW)
     expect(student.get_by_text("Requested", exact=True)).to_be_visible()
+    assert_accessible(student, "letters")
 
     # The recommender, in a browser with no ScholarLink account, uses the mailed link.
     outsider = browser.new_context(viewport={"width": 1000, "height": 900})
@@ -127,6 +133,7 @@ def test_a_recommender_uploads_a_letter_without_an_account(
     rec.goto(_local(base, mailed_link(recommender, "/letters/upload")))
     expect(rec.get_by_text("Lions Club Award").first).to_be_visible(timeout=SLOW)
     expect(rec.get_by_text("waived the right to read your letter")).to_be_visible()
+    assert_accessible(rec, "letter upload")
     (tmp_path / "letter.pdf").write_bytes(PDF)
     rec.locator("input[type=file]").set_input_files(str(tmp_path / "letter.pdf"))
     rec.get_by_role("button", name="Upload the letter").click()
