@@ -43,6 +43,12 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     PATH,
     summary="The page an unsubscribe link opens (changes nothing by itself)",
     response_class=HTMLResponse,
+    responses={
+        400: {
+            "description": "The link names no kind of mail we send (an HTML page)",
+            "content": {"text/html": {}},
+        },
+    },
 )
 def unsubscribe_page(u: Student, c: Category, t: Token) -> HTMLResponse:
     if c not in mail.CATEGORIES:
@@ -62,7 +68,7 @@ def unsubscribe_page(u: Student, c: Category, t: Token) -> HTMLResponse:
 @router.post(
     PATH,
     summary="One-click unsubscribe (RFC 8058): switches one kind of mail off",
-    responses=error_responses(400, 404),
+    responses=error_responses(404),
 )
 async def unsubscribe(
     u: Student,

@@ -90,4 +90,5 @@ def test_production_needs_a_mail_server() -> None:
             secret_key="s" * 40,
             database_url="postgresql://x/y",
             app_url="https://app.example.org",
+            smtp_host=None,  # whatever the environment says
         )
