@@ -187,3 +187,55 @@ def confirm_dialog(
         ),
         open=open,
     )
+
+
+def plain_table(rows: Any, columns: list[tuple[str, str]], extra: Any = None) -> rx.Component:
+    """A plain HTML table whose cells wrap instead of scrolling sideways (Radix's table scrolls
+    inside a region a keyboard cannot reach on a phone). `extra(row)` adds a last column."""
+    cell = {
+        "padding": "0.5rem 0.75rem",
+        "textAlign": "left",
+        "verticalAlign": "top",
+        "borderBottom": f"1px solid {rx.color('gray', 5)}",
+        "overflowWrap": "anywhere",
+    }
+    return rx.el.table(
+        rx.el.thead(
+            rx.el.tr(
+                *(rx.el.th(label, scope="col", style=cell) for label, _ in columns),
+                *(
+                    [rx.el.th(rx.el.span("Actions", class_name="visually-hidden"), style=cell)]
+                    if extra
+                    else []
+                ),
+            )
+        ),
+        rx.el.tbody(
+            rx.foreach(
+                rows,
+                lambda r: rx.el.tr(
+                    *(rx.el.td(r[key], style=cell) for _, key in columns),
+                    *([rx.el.td(extra(r), style=cell)] if extra else []),
+                ),
+            )
+        ),
+        style={
+            "width": "100%",
+            "borderCollapse": "collapse",
+            "fontSize": "0.9rem",
+            "tableLayout": "fixed",
+        },
+    )
+
+
+def named_file_input(upload: rx.Component, name: str) -> rx.Component:
+    """rx.upload renders its own <input type=file> and takes no props for it: give that input
+    an accessible name (the drop zone is what the mouse and the keyboard use)."""
+    stack = [upload]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "tag", None) == "input":
+            node.custom_attrs["aria-label"] = name
+            return upload
+        stack.extend(c for c in node.children if isinstance(c, rx.Component))
+    raise ValueError("rx.upload rendered no file input")

@@ -16,6 +16,7 @@ from scholarlink.components.ui import (
     empty_state,
     error_callout,
     info_callout,
+    named_file_input,
     page_header,
 )
 from scholarlink.db import session_scope
@@ -212,25 +213,12 @@ class DocumentsState(SessionState):
 # -- components -------------------------------------------------------------------------------
 
 
-def _named_file_input(upload: rx.Component, name: str) -> rx.Component:
-    """rx.upload renders its own <input type=file> and takes no props for it: give that input
-    an accessible name (the drop zone is what the mouse and the keyboard use)."""
-    stack = [upload]
-    while stack:
-        node = stack.pop()
-        if getattr(node, "tag", None) == "input":
-            node.custom_attrs["aria-label"] = name
-            return upload
-        stack.extend(c for c in node.children if isinstance(c, rx.Component))
-    raise ValueError("rx.upload rendered no file input")
-
-
 def _uploader() -> rx.Component:
     limit = docs.human_size(get_settings().upload_max_bytes)
     return rx.card(
         rx.vstack(
             rx.heading("Add documents", size="4", as_="h2"),
-            _named_file_input(
+            named_file_input(
                 rx.upload(
                     rx.vstack(
                         rx.icon("upload", size=28, color=rx.color("accent", 10)),

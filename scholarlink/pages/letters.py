@@ -17,6 +17,7 @@ from scholarlink.components.ui import (
     error_callout,
     field,
     info_callout,
+    named_file_input,
     page_header,
 )
 from scholarlink.db import session_scope
@@ -302,16 +303,11 @@ def _request_form() -> rx.Component:
                         error=LettersState.errors.get("note", ""),
                         html_for="letter-note",
                     ),
-                    rx.el.label(
-                        rx.hstack(
-                            rx.checkbox(name="waived", default_checked=True),
-                            rx.text(
-                                "I waive my right to read this letter (most programmes prefer it)",
-                                size="2",
-                            ),
-                            spacing="2",
-                            align="center",
-                        )
+                    rx.checkbox(
+                        "I waive my right to read this letter (most programmes prefer it)",
+                        name="waived",
+                        default_checked=True,
+                        size="3",
                     ),
                     rx.button("Send the request", type="submit"),
                     spacing="3",
@@ -475,41 +471,39 @@ def letter_upload_page() -> rx.Component:
                         | (LetterUploadState.status == "declined"),
                         rx.text("Nothing more to do here.", margin_top="1rem"),
                         rx.vstack(
-                            rx.upload(
-                                rx.vstack(
-                                    rx.icon("upload", size=28, color=rx.color("accent", 10)),
-                                    rx.text(
-                                        "Drop your letter here or click to choose", weight="medium"
+                            named_file_input(
+                                rx.upload(
+                                    rx.vstack(
+                                        rx.icon("upload", size=28, color=rx.color("accent", 10)),
+                                        rx.text(
+                                            "Drop your letter here or click to choose",
+                                            weight="medium",
+                                        ),
+                                        rx.text(
+                                            f"{documents.ACCEPTED_TEXT}, up to {limit}", size="1"
+                                        ),
+                                        align="center",
+                                        spacing="1",
                                     ),
-                                    rx.text(f"{documents.ACCEPTED_TEXT}, up to {limit}", size="1"),
-                                    align="center",
-                                    spacing="1",
+                                    id=UPLOAD_ID,
+                                    multiple=False,
+                                    max_files=1,
+                                    border=f"1px dashed {rx.color('gray', 7)}",
+                                    border_radius="12px",
+                                    padding="1.5rem",
+                                    width="100%",
                                 ),
-                                id=UPLOAD_ID,
-                                multiple=False,
-                                max_files=1,
-                                border=f"1px dashed {rx.color('gray', 7)}",
-                                border_radius="12px",
-                                padding="1.5rem",
-                                width="100%",
+                                "Your letter",
                             ),
                             rx.foreach(
                                 rx.selected_files(UPLOAD_ID), lambda n: rx.text(n, size="2")
                             ),
-                            rx.el.label(
-                                rx.hstack(
-                                    rx.checkbox(
-                                        checked=LetterUploadState.reusable,
-                                        on_change=LetterUploadState.set_reusable,
-                                    ),
-                                    rx.text(
-                                        "The student may use this letter for other scholarship "
-                                        "applications",
-                                        size="2",
-                                    ),
-                                    spacing="2",
-                                    align="center",
-                                )
+                            rx.checkbox(
+                                "The student may use this letter for other scholarship "
+                                "applications",
+                                checked=LetterUploadState.reusable,
+                                on_change=LetterUploadState.set_reusable,
+                                size="3",
                             ),
                             rx.hstack(
                                 rx.button(

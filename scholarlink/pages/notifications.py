@@ -195,25 +195,17 @@ def _preferences() -> rx.Component:
                     padding="0",
                     margin="0",
                 ),
-                rx.el.label(
-                    rx.hstack(
-                        rx.checkbox(
-                            name="deadline_mail", default_checked=NotificationsState.deadline_mail
-                        ),
-                        rx.text("Deadline reminders (21, 7 and 1 days before)", size="2"),
-                        spacing="2",
-                        align="center",
-                    ),
+                rx.checkbox(
+                    "Deadline reminders (21, 7 and 1 days before)",
+                    name="deadline_mail",
+                    default_checked=NotificationsState.deadline_mail,
+                    size="3",
                 ),
-                rx.el.label(
-                    rx.hstack(
-                        rx.checkbox(
-                            name="watchlist_mail", default_checked=NotificationsState.watchlist_mail
-                        ),
-                        rx.text("Watchlist: when a cycle opens, and its deadlines", size="2"),
-                        spacing="2",
-                        align="center",
-                    ),
+                rx.checkbox(
+                    "Watchlist: when a cycle opens, and its deadlines",
+                    name="watchlist_mail",
+                    default_checked=NotificationsState.watchlist_mail,
+                    size="3",
                 ),
                 field(
                     "Your time zone (for what “today” means in reminders)",

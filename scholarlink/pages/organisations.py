@@ -9,7 +9,7 @@ import reflex as rx
 from reflex_base.event import EventSpec
 
 from scholarlink.components.layout import page
-from scholarlink.components.ui import error_callout, field, info_callout, page_header
+from scholarlink.components.ui import error_callout, field, info_callout, page_header, plain_table
 from scholarlink.db import session_scope
 from scholarlink.services import organisations as orgs
 from scholarlink.services.errors import ServiceError
@@ -227,24 +227,7 @@ def _create_form() -> rx.Component:
 
 
 def _table(rows: Any, columns: list[tuple[str, str]], extra: Any = None) -> rx.Component:
-    return rx.table.root(
-        rx.table.header(
-            rx.table.row(
-                *(rx.table.column_header_cell(label) for label, _ in columns),
-                *([rx.table.column_header_cell("")] if extra else []),
-            )
-        ),
-        rx.table.body(
-            rx.foreach(
-                rows,
-                lambda r: rx.table.row(
-                    *(rx.table.cell(r[key]) for _, key in columns),
-                    *([rx.table.cell(extra(r))] if extra else []),
-                ),
-            )
-        ),
-        width="100%",
-    )
+    return plain_table(rows, columns, extra)
 
 
 def _import_card() -> rx.Component:
@@ -495,27 +478,17 @@ def _membership(j: Joined) -> rx.Component:
             width="100%",
             align="center",
         ),
-        rx.el.label(
-            rx.hstack(
-                rx.checkbox(
-                    checked=j["share_tracker"],
-                    on_change=lambda v: JoinState.consent(j["org_id"], "tracker", v),
-                ),
-                rx.text("Counsellors may see my application progress", size="2"),
-                spacing="2",
-                align="center",
-            )
+        rx.checkbox(
+            "Counsellors may see my application progress",
+            checked=j["share_tracker"],
+            on_change=lambda v: JoinState.consent(j["org_id"], "tracker", v),
+            size="3",
         ),
-        rx.el.label(
-            rx.hstack(
-                rx.checkbox(
-                    checked=j["share_matches"],
-                    on_change=lambda v: JoinState.consent(j["org_id"], "matches", v),
-                ),
-                rx.text("Counsellors may see which of our local scholarships I match", size="2"),
-                spacing="2",
-                align="center",
-            )
+        rx.checkbox(
+            "Counsellors may see which of our local scholarships I match",
+            checked=j["share_matches"],
+            on_change=lambda v: JoinState.consent(j["org_id"], "matches", v),
+            size="3",
         ),
         width="100%",
     )
@@ -545,23 +518,15 @@ def join_page() -> rx.Component:
                             ),
                             html_for="join-code-input",
                         ),
-                        rx.el.label(
-                            rx.hstack(
-                                rx.checkbox(name="share_tracker"),
-                                rx.text("Let counsellors see my application progress", size="2"),
-                                spacing="2",
-                                align="center",
-                            )
+                        rx.checkbox(
+                            "Let counsellors see my application progress",
+                            name="share_tracker",
+                            size="3",
                         ),
-                        rx.el.label(
-                            rx.hstack(
-                                rx.checkbox(name="share_matches"),
-                                rx.text(
-                                    "Let counsellors see which local scholarships I match", size="2"
-                                ),
-                                spacing="2",
-                                align="center",
-                            )
+                        rx.checkbox(
+                            "Let counsellors see which local scholarships I match",
+                            name="share_matches",
+                            size="3",
                         ),
                         rx.button("Join", type="submit"),
                         spacing="3",

@@ -11,7 +11,14 @@ from reflex_base.event import EventSpec
 
 from scholarlink import routes
 from scholarlink.components.layout import page
-from scholarlink.components.ui import empty_state, error_callout, field, info_callout, page_header
+from scholarlink.components.ui import (
+    empty_state,
+    error_callout,
+    field,
+    info_callout,
+    page_header,
+    plain_table,
+)
 from scholarlink.db import session_scope
 from scholarlink.services import documents, essays, mail, sharing
 from scholarlink.services.errors import ServiceError
@@ -172,16 +179,11 @@ class SharingState(SessionState):
 
 
 def _item(grant_id: Any, item: Item) -> rx.Component:
-    return rx.el.label(
-        rx.hstack(
-            rx.checkbox(
-                checked=item["shared"],
-                on_change=lambda v: SharingState.toggle(grant_id, item["kind"], item["id"], v),
-            ),
-            rx.text(item["label"], size="2"),
-            spacing="2",
-            align="center",
-        )
+    return rx.checkbox(
+        item["label"],
+        checked=item["shared"],
+        on_change=lambda v: SharingState.toggle(grant_id, item["kind"], item["id"], v),
+        size="3",
     )
 
 
@@ -280,25 +282,8 @@ def sharing_page() -> rx.Component:
                 rx.heading("Who looked", size="4", as_="h2", margin_top="1rem"),
                 rx.cond(
                     SharingState.log.length() > 0,
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                rx.table.column_header_cell("Who"),
-                                rx.table.column_header_cell("What"),
-                                rx.table.column_header_cell("When"),
-                            )
-                        ),
-                        rx.table.body(
-                            rx.foreach(
-                                SharingState.log,
-                                lambda e: rx.table.row(
-                                    rx.table.cell(e["who"]),
-                                    rx.table.cell(e["what"]),
-                                    rx.table.cell(e["at"]),
-                                ),
-                            )
-                        ),
-                        width="100%",
+                    plain_table(
+                        SharingState.log, [("Who", "who"), ("What", "what"), ("When", "at")]
                     ),
                     rx.text("No views yet.", size="2"),
                 ),
@@ -535,19 +520,7 @@ def _table(title: str, rows: Any, columns: list[tuple[str, str]]) -> rx.Componen
     return rx.vstack(
         rx.heading(title, size="4", as_="h2"),
         rx.cond(
-            rows.length() > 0,
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(*(rx.table.column_header_cell(label) for label, _ in columns))
-                ),
-                rx.table.body(
-                    rx.foreach(
-                        rows, lambda r: rx.table.row(*(rx.table.cell(r[key]) for _, key in columns))
-                    )
-                ),
-                width="100%",
-            ),
-            rx.text("Nothing here yet.", size="2"),
+            rows.length() > 0, plain_table(rows, columns), rx.text("Nothing here yet.", size="2")
         ),
         width="100%",
         spacing="2",
