@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, timedelta
-from email import message_from_bytes
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 from sqlmodel import func, select
@@ -37,7 +34,7 @@ from scholarlink.services.errors import ValidationFailed
 from scholarlink.services.profiles import parse_profile_input, update_profile
 from scholarlink.settings import reset_settings_cache
 from tests.support import accounts
-from tests.support.processes import free_port
+from tests.support.mailserver import Inbox
 
 TODAY = date(2026, 11, 25)
 
@@ -106,43 +103,18 @@ def test_reminders_at_21_7_and_1_days_created_once(db: str) -> None:
         assert reminders.create_due_reminders(s, today=TODAY - timedelta(days=6)) == []
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.messages.append(envelope.content)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Inbox]:
-    inbox = _Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(port))
-    reset_settings_cache()
-    yield inbox
-    controller.stop()
-    monkeypatch.delenv("SMTP_HOST")
-    reset_settings_cache()
-
-
-def test_reminder_emails_sent_once_by_the_job(db: str, smtp: _Inbox) -> None:
+def test_reminder_emails_sent_once_by_the_job(db: str, inbox: Inbox) -> None:
     grant = _student("mail@example.org")
     sid = _scholarship("mailme", date.today() + timedelta(days=7))
     with session_scope() as s:
         applications.create_application(s, user_id=grant.user_id, scholarship=sid)
-    smtp.messages.clear()  # the sign-up confirmation
+    inbox.clear()  # the sign-up confirmation
     first = run_reminders("worker-a")
     assert first is not None and first["reminders"] == 1 and first["mail"]["sent"] == 1
     assert run_reminders("worker-b") is None  # another process: the lease is held
     again = run_reminders("worker-a")
     assert again is not None and again["reminders"] == 0 and again["mail"]["sent"] == 0
-    [raw] = smtp.messages
-    message = message_from_bytes(raw)
+    [message] = inbox.messages
     assert message["To"] == "mail@example.org"
     assert message["Subject"] == "Award mailme is due in 7 days"
 
