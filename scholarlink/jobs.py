@@ -11,8 +11,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from scholarlink.agent import leases
-from scholarlink.agent.worker import worker_name
+from scholarlink import leases
 from scholarlink.db import session_scope
 from scholarlink.services import notify
 
@@ -35,7 +34,7 @@ def run_reminders(owner: str) -> dict[str, object] | None:
 
 @contextlib.asynccontextmanager
 async def jobs_lifespan() -> AsyncIterator[None]:
-    owner = worker_name()
+    owner = leases.owner_name()
     scheduler = AsyncIOScheduler()
 
     async def reminders_job() -> None:

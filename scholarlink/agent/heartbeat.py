@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from scholarlink.agent import leases, outbox
+from scholarlink import leases
+from scholarlink.agent import outbox
 from scholarlink.capabilities import CAPABILITIES
 from scholarlink.db import session_scope
 from scholarlink.models import OutboxMessage

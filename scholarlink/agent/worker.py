@@ -7,10 +7,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -18,6 +15,7 @@ from typing import Any
 
 from scholarlink.agent import capabilities, events, tasks
 from scholarlink.db import session_scope
+from scholarlink.leases import owner_name
 from scholarlink.models import AgentTask
 from scholarlink.observability.logs import LogThrottle
 from scholarlink.observability.logs import trace_id as trace_var
@@ -36,7 +34,7 @@ _throttle = LogThrottle()
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    return owner_name()
 
 
 class TaskWorker:

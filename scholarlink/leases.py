@@ -1,7 +1,11 @@
-"""Named leases in the database, so a job runs in exactly one process at a time."""
+"""Named leases in the database, so a job runs in exactly one process at a time (the agent's
+heartbeat, the alert pass), and the name a process holds them under."""
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -9,6 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from scholarlink.models import SchedulerLease, utcnow
+
+
+def owner_name() -> str:
+    """This process's name as a lease owner (and as the agent worker's name)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def acquire(session: Session, name: str, owner: str, ttl_seconds: float) -> bool:
