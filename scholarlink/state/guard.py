@@ -9,21 +9,18 @@ nothing and answers with a toast; so does a ServiceError the handler let through
 for an essay that does not exist, say). Both are logged as warnings: bad input is not an error
 of ours. Anything else is a real bug and reaches Reflex's exception handler.
 
-A plain (synchronous) handler runs on a thread of its own pool, not on the event loop: Reflex
-calls it while holding that tab's state lock (so one tab's events still run one at a time, in
-order), but the worker's event loop keeps serving every other tab — and the HTTP API — while the
-handler waits for the database. Run on the loop, each handler's queries stalled the whole worker.
+Plain (synchronous) handlers run where Reflex runs them, on the event loop. Running them on a
+thread pool was measured to help under load (bench ws) but let a handler's navigation script
+reach a page loaded after it in the browser journeys (a sign-out's redirect replayed onto the
+next page); it was taken back until that is understood.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import functools
 import inspect
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, get_args, get_origin, get_type_hints
 
 import reflex as rx
@@ -35,12 +32,6 @@ from scholarlink.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 REFUSED = "That request could not be handled: it was not valid. Reload the page and try again."
-
-
-# Fewer threads than the database pool holds connections (scholarlink.db: 5 + 5 overflow), so
-# the handlers never wait for a connection; background events use asyncio's default pool.
-HANDLER_THREADS = 6
-_handlers_pool = ThreadPoolExecutor(HANDLER_THREADS, thread_name_prefix="event-handler")
 
 
 class BadEventArguments(ValueError):
@@ -177,14 +168,13 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         return gen
 
     @functools.wraps(fn)
-    async def plain(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def plain(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             values = check(self, args, kwargs)
         except BadEventArguments as exc:
             return _refusal(fn, str(exc))
-        call = functools.partial(contextvars.copy_context().run, fn, self, **values)
         try:
-            return await asyncio.get_running_loop().run_in_executor(_handlers_pool, call)
+            return fn(self, **values)
         except ServiceError as exc:
             return _service_error(fn, exc)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -17,6 +18,7 @@ from reflex.testing import AppHarness
 from scholarlink.db import session_scope
 from scholarlink.services import applications
 from scholarlink.settings import reset_settings_cache
+from tests.e2e.conftest import mailed_link
 from tests.e2e.test_student_extras import PDF, _scholarship_due_in, _user_id
 from tests.e2e.test_student_journey import ESSAY, SLOW
 
@@ -115,6 +117,12 @@ def test_main_journeys_by_keyboard(
     kb.type(email)
     tab_to(page, page.get_by_label("Password", exact=True))
     kb.type("correct horse 42")
+    kb.press("Enter")
+    # The mailed confirmation link (opened by address, as from a mail client), then its button.
+    expect(page.get_by_text("Check your inbox.")).to_be_visible(timeout=SLOW)
+    link = urlsplit(mailed_link(email, "/sign-up/confirm"))
+    page.goto(f"{base}{link.path}?{link.query}")
+    tab_to(page, page.get_by_role("button", name="Create my account"))
     kb.press("Enter")
     expect(page).to_have_url(re.compile(r"/profile/?$"), timeout=SLOW)
 
