@@ -153,11 +153,7 @@ class LettersState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return
-        try:
-            with session_scope() as session:
-                letters.withdraw(session, student_id=user_id, letter_id=letter_id)
-        except ServiceError as exc:
-            self.error = exc.message
+        self._in_session(lambda s: letters.withdraw(s, student_id=user_id, letter_id=letter_id))
         self._reload(user_id)
 
     @rx.event

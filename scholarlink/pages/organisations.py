@@ -108,11 +108,11 @@ class CounsellorState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return
-        try:
-            with session_scope() as session:
-                self.new_code = orgs.rotate_code(session, counsellor_id=user_id, org_id=self.org_id)
-        except ServiceError as exc:
-            self.error = exc.message
+        code = self._in_session(
+            lambda s: orgs.rotate_code(s, counsellor_id=user_id, org_id=self.org_id)
+        )
+        if code is not None:
+            self.new_code = code
 
     def _import(self, apply: bool) -> None:
         user_id = self._user_id()
@@ -167,16 +167,11 @@ class CounsellorState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return
-        try:
-            with session_scope() as session:
-                orgs.remove_local(
-                    session,
-                    counsellor_id=user_id,
-                    org_id=self.org_id,
-                    scholarship_id=scholarship_id,
-                )
-        except ServiceError as exc:
-            self.error = exc.message
+        self._in_session(
+            lambda s: orgs.remove_local(
+                s, counsellor_id=user_id, org_id=self.org_id, scholarship_id=scholarship_id
+            )
+        )
         self._reload(user_id)
 
 
@@ -437,17 +432,11 @@ class JoinState(SessionState):
             return
         tracker = bool(value) if what == "tracker" else current["share_tracker"]
         matched = bool(value) if what == "matches" else current["share_matches"]
-        try:
-            with session_scope() as session:
-                orgs.set_consent(
-                    session,
-                    student_id=user_id,
-                    org_id=org_id,
-                    share_tracker=tracker,
-                    share_matches=matched,
-                )
-        except ServiceError as exc:
-            self.error = exc.message
+        self._in_session(
+            lambda s: orgs.set_consent(
+                s, student_id=user_id, org_id=org_id, share_tracker=tracker, share_matches=matched
+            )
+        )
         self._reload(user_id)
 
     @rx.event
@@ -455,11 +444,7 @@ class JoinState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return
-        try:
-            with session_scope() as session:
-                orgs.leave(session, student_id=user_id, org_id=org_id)
-        except ServiceError as exc:
-            self.error = exc.message
+        self._in_session(lambda s: orgs.leave(s, student_id=user_id, org_id=org_id))
         self._reload(user_id)
 
 

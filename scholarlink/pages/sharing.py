@@ -138,11 +138,7 @@ class SharingState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return
-        try:
-            with session_scope() as session:
-                sharing.revoke_grant(session, student_id=user_id, grant_id=grant_id)
-        except ServiceError as exc:
-            self.error = exc.message
+        self._in_session(lambda s: sharing.revoke_grant(s, student_id=user_id, grant_id=grant_id))
         self.notice = "Access ended."
         self._reload(user_id)
 
@@ -151,11 +147,9 @@ class SharingState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return
-        try:
-            with session_scope() as session:
-                sharing.revoke_invitation(session, student_id=user_id, invitation_id=invitation_id)
-        except ServiceError as exc:
-            self.error = exc.message
+        self._in_session(
+            lambda s: sharing.revoke_invitation(s, student_id=user_id, invitation_id=invitation_id)
+        )
         self._reload(user_id)
 
     @rx.event
@@ -163,18 +157,16 @@ class SharingState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return
-        try:
-            with session_scope() as session:
-                sharing.set_shared(
-                    session,
-                    student_id=user_id,
-                    grant_id=grant_id,
-                    kind=kind,
-                    item_id=item_id,
-                    shared=bool(value),
-                )
-        except ServiceError as exc:
-            self.error = exc.message
+        self._in_session(
+            lambda s: sharing.set_shared(
+                s,
+                student_id=user_id,
+                grant_id=grant_id,
+                kind=kind,
+                item_id=item_id,
+                shared=bool(value),
+            )
+        )
         self._reload(user_id)
 
 

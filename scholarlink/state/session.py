@@ -9,6 +9,7 @@ the browser."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -83,6 +84,16 @@ class SessionState(rx.State):
         self.signed_in = False
         self.user_name = ""
         return _navigate(backend_url(routes.SESSION_END, next=next_path))
+
+    def _in_session(self, work: Callable[[Any], Any]) -> Any:
+        """Run one service call in its own transaction; a ServiceError becomes the page's
+        `error` (the state defines it) and None is returned."""
+        try:
+            with session_scope() as session:
+                return work(session)
+        except ServiceError as exc:
+            self.error = exc.message
+            return None
 
     def _save_answer(self, user_id: int, field: str, question: str, value: bool) -> str | None:
         """Keep an answer to a requirement to confirm; the error to show, or None."""
