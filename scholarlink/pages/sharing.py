@@ -538,7 +538,7 @@ def followed_student_page() -> rx.Component:
                 _table(
                     "Upcoming deadlines",
                     FollowState.deadlines,
-                    [("Scholarship", "name"), ("Date", "date")],
+                    [("Scholarship", "name"), ("Date", "when")],
                 ),
                 _table(
                     "Matches",

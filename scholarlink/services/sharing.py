@@ -390,7 +390,7 @@ def overview(session: Session, *, viewer_id: int, grant_id: int, today: date) ->
         ],
         "deadlines": sorted(
             (
-                {"name": names.get(sid, ""), "date": when.isoformat()}
+                {"name": names.get(sid, ""), "date": when.isoformat(), "when": _day(when)}
                 for sid, (when, _) in due.items()
                 if when is not None and when >= today
             ),
