@@ -5,7 +5,7 @@ from reflex_base.constants.installer import PackageJson
 from reflex_base.plugins.sitemap import SitemapPlugin
 from reflex_components_radix.plugin import RadixThemesPlugin
 
-from scholarlink.settings import load_settings_or_exit
+from scholarlink.core.settings import load_settings_or_exit
 from scholarlink.web_origins import TrustedOrigins
 
 settings = load_settings_or_exit()

@@ -8,7 +8,7 @@ from sqlmodel import SQLModel
 
 import scholarlink.models  # noqa: F401  (registers every table)
 from alembic import context
-from scholarlink.db import get_engine
+from scholarlink.core.db import get_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

@@ -99,10 +99,10 @@ def _throughput(url: str, make: callable, seconds: float, clients: int = 8) -> f
 
 
 def main() -> None:
-    from scholarlink.db import reset_engine, session_scope
+    from scholarlink.core.db import reset_engine, session_scope
+    from scholarlink.core.settings import reset_settings_cache
     from scholarlink.migrations import upgrade_to_head
     from scholarlink.services.catalogue import DEFAULT_CATALOGUE, load_catalogue, parse_catalogue
-    from scholarlink.settings import reset_settings_cache
 
     tmp = tempfile.mkdtemp(prefix="bench-agent-")
     db_url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{tmp}/bench.db")

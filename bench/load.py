@@ -120,12 +120,12 @@ def _prepare(db_url: str) -> tuple[list[int], list[str]]:
     student public ids)."""
     from sqlmodel import select
 
-    from scholarlink.db import reset_engine, session_scope
+    from scholarlink.core.db import reset_engine, session_scope
+    from scholarlink.core.settings import reset_settings_cache
     from scholarlink.migrations import upgrade_to_head
     from scholarlink.models import Scholarship, User
     from scholarlink.services import profiles
     from scholarlink.services.catalogue import DEFAULT_CATALOGUE, load_catalogue, parse_catalogue
-    from scholarlink.settings import reset_settings_cache
 
     os.environ["DATABASE_URL"] = db_url
     reset_settings_cache()
@@ -544,7 +544,7 @@ def main() -> None:
             _stop_app(proc)
         if cc_server is not None:
             cc_server.should_exit = True
-        from scholarlink.db import reset_engine
+        from scholarlink.core.db import reset_engine
 
         reset_engine()
         _drop_database(db_url)

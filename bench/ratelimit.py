@@ -30,7 +30,7 @@ FROM generate_series(1, :n) g
 
 def _timed() -> str:
     from scholarlink.agent import tasks
-    from scholarlink.db import session_scope
+    from scholarlink.core.db import session_scope
     from scholarlink.models.base import utcnow
 
     out = []
@@ -43,9 +43,9 @@ def _timed() -> str:
 
 
 def main() -> None:
-    from scholarlink.db import reset_engine
+    from scholarlink.core.db import reset_engine
+    from scholarlink.core.settings import reset_settings_cache
     from scholarlink.migrations import upgrade_to_head
-    from scholarlink.settings import reset_settings_cache
 
     url = _create_database()
     engine = sa.create_engine(url)

@@ -18,7 +18,7 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 from reflex.testing import AppHarnessProd
 
-from scholarlink.settings import PROJECT_ROOT
+from scholarlink.core.settings import PROJECT_ROOT
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -81,11 +81,11 @@ def round_trips(page: Page, selector: str, target: str, n: int) -> list[float]:
 
 def _student(db_url: str) -> str:
     os.environ["DATABASE_URL"] = db_url
-    from scholarlink.db import reset_engine, session_scope
+    from scholarlink.core.db import reset_engine, session_scope
+    from scholarlink.core.settings import reset_settings_cache
     from scholarlink.migrations import upgrade_to_head
     from scholarlink.services import matches, profiles
     from scholarlink.services.catalogue import DEFAULT_CATALOGUE, load_catalogue, parse_catalogue
-    from scholarlink.settings import reset_settings_cache
     from tests.support import accounts
 
     reset_settings_cache()

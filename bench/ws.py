@@ -189,11 +189,11 @@ def _prepare(db_url: str, count: int) -> tuple[list[Student], list[int]]:
     essay, credits for the essay tool, a live session). Returns them and the scholarship ids."""
     from sqlmodel import select
 
-    from scholarlink.db import reset_engine, session_scope
+    from scholarlink.core.db import reset_engine, session_scope
+    from scholarlink.core.settings import reset_settings_cache
     from scholarlink.models import Scholarship, User
     from scholarlink.services import auth, credits, essays, matches, profiles
     from scholarlink.services.catalogue import DEFAULT_CATALOGUE, load_catalogue, parse_catalogue
-    from scholarlink.settings import reset_settings_cache
 
     os.environ["DATABASE_URL"] = db_url
     reset_settings_cache()
@@ -776,7 +776,7 @@ def _mode(mode: str, tmp: Path) -> Iterator[tuple[str, str | None, str | None, d
         try:
             yield db_url, app_redis, counter_redis, {"GRANIAN_WORKERS": str(WORKERS)}
         finally:
-            from scholarlink.db import reset_engine
+            from scholarlink.core.db import reset_engine
 
             reset_engine()
             _drop_database(db_url)

@@ -8,11 +8,11 @@ import json
 import sys
 from pathlib import Path
 
-from scholarlink.settings import load_settings_or_exit
+from scholarlink.core.settings import load_settings_or_exit
 
 
 def _migrate(_: argparse.Namespace) -> int:
-    from scholarlink.db import DatabaseUnavailable, ping
+    from scholarlink.core.db import DatabaseUnavailable, ping
     from scholarlink.migrations import current_revisions, upgrade_to_head
 
     try:
@@ -26,7 +26,7 @@ def _migrate(_: argparse.Namespace) -> int:
 
 
 def _load_catalogue(args: argparse.Namespace) -> int:
-    from scholarlink.db import session_scope
+    from scholarlink.core.db import session_scope
     from scholarlink.services.catalogue import (
         DEFAULT_CATALOGUE,
         CatalogueFileError,
@@ -78,9 +78,9 @@ def _reports(args: argparse.Namespace) -> int:
 
 
 def _create_user(args: argparse.Namespace) -> int:
-    from scholarlink.db import session_scope
+    from scholarlink.core.db import session_scope
+    from scholarlink.core.errors import ServiceError
     from scholarlink.services.accounts import create_user
-    from scholarlink.services.errors import ServiceError
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
     try:
@@ -100,7 +100,7 @@ def _worker(args: argparse.Namespace) -> int:
     import signal
 
     from scholarlink.agent.runtime import run_standalone_worker
-    from scholarlink.settings import get_settings
+    from scholarlink.core.settings import get_settings
 
     if get_settings().bridge_mode == "disabled":
         print(
@@ -131,7 +131,7 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _dead_letters(_: argparse.Namespace) -> int:
     from scholarlink.agent import outbox
-    from scholarlink.db import session_scope
+    from scholarlink.core.db import session_scope
 
     with session_scope() as session:
         rows = [outbox.message_view(m) for m in outbox.dead_letters(session, limit=1000)]
@@ -146,7 +146,7 @@ def _dead_letters(_: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     from scholarlink.agent import outbox
-    from scholarlink.db import session_scope
+    from scholarlink.core.db import session_scope
 
     with session_scope() as session:
         msg = outbox.replay(session, args.id)
@@ -167,7 +167,7 @@ def _notify_run(args: argparse.Namespace) -> int:
 
 
 def _notify_failed(args: argparse.Namespace) -> int:
-    from scholarlink.db import session_scope
+    from scholarlink.core.db import session_scope
     from scholarlink.services import mail
 
     with session_scope() as session:
@@ -185,9 +185,9 @@ def _notify_failed(args: argparse.Namespace) -> int:
 
 
 def _notify_retry(args: argparse.Namespace) -> int:
-    from scholarlink.db import session_scope
+    from scholarlink.core.db import session_scope
+    from scholarlink.core.errors import ServiceError
     from scholarlink.services import mail
-    from scholarlink.services.errors import ServiceError
 
     try:
         with session_scope() as session:
@@ -202,11 +202,11 @@ def _notify_retry(args: argparse.Namespace) -> int:
 def _grant(args: argparse.Namespace) -> int:
     import uuid
 
-    from scholarlink.db import session_scope
+    from scholarlink.core.db import session_scope
+    from scholarlink.core.errors import ServiceError
+    from scholarlink.core.settings import get_settings
     from scholarlink.services import students
     from scholarlink.services.credits import MILLI, post_entry
-    from scholarlink.services.errors import ServiceError
-    from scholarlink.settings import get_settings
 
     if args.credits <= 0:
         print("scholarlink: --credits must be positive", file=sys.stderr)
@@ -239,7 +239,7 @@ def _cc_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from scholarlink.agent.simulator import CommandCenter
-    from scholarlink.settings import get_settings
+    from scholarlink.core.settings import get_settings
 
     settings = get_settings()
     if settings.shared_secret is None:
@@ -255,7 +255,7 @@ def _cc_dispatch(args: argparse.Namespace) -> int:
     import httpx
 
     from scholarlink.agent.simulator import CommandCenter, task_body
-    from scholarlink.settings import get_settings
+    from scholarlink.core.settings import get_settings
 
     settings = get_settings()
     if settings.shared_secret is None:

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from scholarlink import leases
-from scholarlink.db import session_scope
+from scholarlink.core import leases
+from scholarlink.core.db import session_scope
 from scholarlink.services import notify
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from alembic import command
-from scholarlink.db import get_engine
-from scholarlink.settings import PROJECT_ROOT
+from scholarlink.core.db import get_engine
+from scholarlink.core.settings import PROJECT_ROOT
 
 
 def alembic_config() -> Config:

@@ -12,6 +12,7 @@ from scholarlink import routes
 from scholarlink.agent.runtime import agent_lifespan
 from scholarlink.ai.local import load_dictionary
 from scholarlink.api import create_api
+from scholarlink.core.settings import load_settings_or_exit
 from scholarlink.jobs import jobs_lifespan
 from scholarlink.observability.logs import configure_logging
 from scholarlink.pages import (
@@ -32,7 +33,6 @@ from scholarlink.pages import (
     scholarships,
     sharing,
 )
-from scholarlink.settings import load_settings_or_exit
 from scholarlink.state.guard import default_exception_handler
 from scholarlink.state.session import SessionState
 from scholarlink.web_origins import is_trusted_origin

@@ -13,7 +13,7 @@ from typing import Any
 
 from reflex_base.config import get_config
 
-from scholarlink.settings import get_settings, origin_of
+from scholarlink.core.settings import get_settings, origin_of
 
 
 def app_base_url() -> str:

@@ -23,8 +23,8 @@ import sqlalchemy as sa  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
 import scholarlink.models  # noqa: E402, F401
-from scholarlink.db import reset_engine  # noqa: E402
-from scholarlink.settings import reset_settings_cache  # noqa: E402
+from scholarlink.core.db import reset_engine  # noqa: E402
+from scholarlink.core.settings import reset_settings_cache  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -77,7 +77,7 @@ def database_url(
 ) -> Iterator[str]:
     """An empty database of each kind, created for this test run and dropped after it."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'scholarlink.db'}"
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'scholarlink.core.db'}"
         return
     url = _create_pg_database()
     try:
@@ -107,7 +107,7 @@ def db(_migrated: str) -> Iterator[str]:
     reset_limiters()
     yield _migrated
     clear_catalogue_cache()
-    from scholarlink.db import get_engine
+    from scholarlink.core.db import get_engine
 
     engine = get_engine()
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]

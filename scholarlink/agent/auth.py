@@ -16,8 +16,8 @@ import jwt
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete
 
+from scholarlink.core.settings import Settings
 from scholarlink.models import UsedJti
-from scholarlink.settings import Settings
 
 COMMAND_CENTER_ISSUER = "auto-com-center"
 LEEWAY_SECONDS = 30

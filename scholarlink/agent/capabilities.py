@@ -11,11 +11,11 @@ from typing import Any
 
 from pydantic.alias_generators import to_snake
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.models import AgentTask
 from scholarlink.models.base import MAX_DB_INT
 from scholarlink.services import applications, essays, matches, profiles, students
-from scholarlink.services.errors import NotFound, ValidationFailed
 
 
 @dataclass

@@ -8,8 +8,8 @@ from typing import Any
 from sqlmodel import Session
 
 from scholarlink.agent import outbox, tasks
+from scholarlink.core.settings import Settings
 from scholarlink.models import AgentTask
-from scholarlink.settings import Settings
 
 
 def event_body(

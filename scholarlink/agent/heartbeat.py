@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from scholarlink import leases
 from scholarlink.agent import outbox
 from scholarlink.capabilities import CAPABILITIES
-from scholarlink.db import session_scope
+from scholarlink.core import leases
+from scholarlink.core.db import session_scope
+from scholarlink.core.settings import Settings, get_settings
 from scholarlink.models import OutboxMessage
-from scholarlink.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 

@@ -26,15 +26,15 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from scholarlink.agent.auth import sign_outbound
-from scholarlink.db import session_scope
+from scholarlink.core.breakers import CircuitBreaker, CircuitOpen, breaker
+from scholarlink.core.db import session_scope
+from scholarlink.core.settings import Settings, get_settings
 from scholarlink.models import DeliveryAttempt, OutboxMessage, utcnow
-from scholarlink.observability.breakers import CircuitBreaker, CircuitOpen, breaker
 from scholarlink.observability.metrics import (
     AGENT_CALLBACK_ATTEMPTS,
     AGENT_DEAD_LETTERS,
     AGENT_OUTBOX_DEPTH,
 )
-from scholarlink.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 ATTEMPT_TIMEOUT = 10.0

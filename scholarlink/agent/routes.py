@@ -32,12 +32,12 @@ from scholarlink.agent.schemas import (
 from scholarlink.api.deps import RowId
 from scholarlink.api.errors import error_response, error_responses, field_errors
 from scholarlink.capabilities import CAPABILITIES
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.settings import Settings, get_settings
 from scholarlink.models import utcnow
 from scholarlink.observability.logs import trace_id as trace_var
 from scholarlink.observability.metrics import AGENT_RATE_LIMITED
 from scholarlink.observability.operations import breaker_report
-from scholarlink.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["agent"])

@@ -15,8 +15,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from scholarlink.agent import heartbeat, outbox
 from scholarlink.agent.worker import TaskWorker, worker_name
+from scholarlink.core.settings import get_settings
 from scholarlink.observability.logs import LogThrottle
-from scholarlink.settings import get_settings
 
 log = logging.getLogger(__name__)
 _throttle = LogThrottle()

@@ -14,20 +14,20 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from scholarlink.agent import capabilities, events, tasks
-from scholarlink.db import session_scope
-from scholarlink.leases import owner_name
-from scholarlink.models import AgentTask
-from scholarlink.observability.logs import LogThrottle
-from scholarlink.observability.logs import trace_id as trace_var
-from scholarlink.observability.metrics import AGENT_TASK_DURATION, AGENT_TASKS
-from scholarlink.services.credits import DeadlineExceeded, operation_deadline
-from scholarlink.services.errors import (
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import (
     InsufficientCredits,
     NotFound,
     ServiceError,
     ValidationFailed,
 )
-from scholarlink.settings import get_settings
+from scholarlink.core.leases import owner_name
+from scholarlink.core.settings import get_settings
+from scholarlink.models import AgentTask
+from scholarlink.observability.logs import LogThrottle
+from scholarlink.observability.logs import trace_id as trace_var
+from scholarlink.observability.metrics import AGENT_TASK_DURATION, AGENT_TASKS
+from scholarlink.services.credits import DeadlineExceeded, operation_deadline
 
 log = logging.getLogger(__name__)
 _throttle = LogThrottle()

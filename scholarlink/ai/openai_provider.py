@@ -26,8 +26,8 @@ from scholarlink.ai.types import (
     TailoredEssay,
     Usage,
 )
-from scholarlink.observability.breakers import CircuitBreaker, breaker
-from scholarlink.settings import Settings
+from scholarlink.core.breakers import CircuitBreaker, breaker
+from scholarlink.core.settings import Settings
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)

@@ -16,7 +16,7 @@ from scholarlink.ai.types import (
     TailoredEssay,
     Usage,
 )
-from scholarlink.settings import get_settings
+from scholarlink.core.settings import get_settings
 
 
 class EssayAssistant(Protocol):

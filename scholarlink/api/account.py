@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from scholarlink.api.deps import current_student
 from scholarlink.api.errors import error_response, error_responses
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
 from scholarlink.services import privacy, reminders
 
 router = APIRouter(tags=["account"])

@@ -10,9 +10,9 @@ from scholarlink.agent import routes as agent_routes
 from scholarlink.api import account, catalogue, documents, mail, session, sharing
 from scholarlink.api import payments as payments_api
 from scholarlink.api.errors import ErrorBody, install_error_handlers
+from scholarlink.core.settings import get_settings
 from scholarlink.observability import exposition, health, operations
 from scholarlink.observability.middleware import CorrelationMiddleware
-from scholarlink.settings import get_settings
 
 
 def create_api() -> FastAPI:

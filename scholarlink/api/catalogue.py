@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from scholarlink.api.deps import MAX_DB_INT, RowId, SessionDep
 from scholarlink.api.errors import error_responses
+from scholarlink.core.errors import NotFound
 from scholarlink.domain.cycles import upcoming_cycles
 from scholarlink.models import Scholarship
 from scholarlink.observability.cache import TTLCache
@@ -19,7 +20,6 @@ from scholarlink.services.catalogue import (
     search_scholarships,
 )
 from scholarlink.services.deadlines import deadline_kind, entry_of, next_deadline
-from scholarlink.services.errors import NotFound
 
 router = APIRouter(prefix="/api/scholarships", tags=["catalogue"])
 

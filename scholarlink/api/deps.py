@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
 from scholarlink.models.base import MAX_DB_INT
 from scholarlink.services import auth
 

@@ -13,8 +13,8 @@ from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from scholarlink.db import DatabaseUnavailable, describe_db_error
-from scholarlink.services.errors import ServiceError
+from scholarlink.core.db import DatabaseUnavailable, describe_db_error
+from scholarlink.core.errors import ServiceError
 
 log = logging.getLogger(__name__)
 # How long a caller should wait before trying again while the database does not answer.

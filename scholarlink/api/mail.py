@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from scholarlink.api.errors import error_responses
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
 from scholarlink.services import mail
 
 router = APIRouter(tags=["mail"])

@@ -19,8 +19,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scholarlink import routes
 from scholarlink.api.deps import SESSION_COOKIE
+from scholarlink.core.settings import get_settings
 from scholarlink.services import auth
-from scholarlink.settings import get_settings
 from scholarlink.web_origins import app_base_url
 
 router = APIRouter(tags=["session"])

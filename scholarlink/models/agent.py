@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from scholarlink.core.leases import SchedulerLease  # noqa: F401 - the table lives with its lease logic
 from scholarlink.models.base import json_dict, now_field
 
 
@@ -91,13 +92,3 @@ class UsedJti(SQLModel, table=True):
 
     jti: str = Field(primary_key=True, max_length=200)
     expires_at: datetime = Field(index=True)
-
-
-class SchedulerLease(SQLModel, table=True):
-    """A named lease so a job runs in one process even when several backend workers run."""
-
-    __tablename__ = "scheduler_leases"
-
-    name: str = Field(primary_key=True, max_length=80)
-    owner: str = Field(max_length=120)
-    expires_at: datetime

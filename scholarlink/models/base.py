@@ -5,15 +5,14 @@ Timestamps are timezone-aware UTC; SQLModel's UTCDateTime stores them alike on e
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field
 
+from scholarlink.core.clock import utcnow
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["MAX_DB_INT", "json_dict", "json_list", "now_field", "utcnow"]
 
 
 def json_list() -> Any:

@@ -12,9 +12,9 @@ from fastapi.responses import JSONResponse
 
 from scholarlink.agent.heartbeat import last_heartbeat
 from scholarlink.capabilities import CAPABILITIES
-from scholarlink.db import DatabaseUnavailable, ping, session_scope
+from scholarlink.core.db import DatabaseUnavailable, ping, session_scope
+from scholarlink.core.settings import get_settings
 from scholarlink.migrations import is_at_head
-from scholarlink.settings import get_settings
 
 router = APIRouter(tags=["operations"])
 

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from scholarlink.db import get_engine
+from scholarlink.core.db import get_engine
 from scholarlink.observability.cache import cache_stats
 from scholarlink.observability.logs import correlation_id
 from scholarlink.observability.metrics import AI_COST, AI_DURATION, AI_OPERATIONS

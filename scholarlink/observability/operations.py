@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from scholarlink.observability.breakers import all_breakers, breaker
+from scholarlink.core.breakers import all_breakers, breaker
 from scholarlink.observability.live_stats import LIVE
 
 router = APIRouter(tags=["operations"])

@@ -20,10 +20,10 @@ from scholarlink.components.ui import (
     page_header,
     status_badge,
 )
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ServiceError
 from scholarlink.services import applications as svc
 from scholarlink.services.deadlines import deadline_kind, next_deadline
-from scholarlink.services.errors import ServiceError
 from scholarlink.services.matches import today
 from scholarlink.state.session import SessionState
 

@@ -11,9 +11,9 @@ from reflex_base.event import EventSpec
 from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.ui import error_callout, field
+from scholarlink.core.errors import ServiceError
 from scholarlink.services import auth, oidc
 from scholarlink.services.accounts import PASSWORD_RULES, password_problems
-from scholarlink.services.errors import ServiceError
 from scholarlink.services.mail import mail_is_logged
 from scholarlink.state.session import SessionState
 from scholarlink.web_origins import app_base_url

@@ -12,11 +12,11 @@ from reflex_base.event import EventSpec
 from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.ui import empty_state, error_callout, page_header, stat
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ServiceError
 from scholarlink.models import Purchase
 from scholarlink.services import credits as ledger
 from scholarlink.services import payments
-from scholarlink.services.errors import ServiceError
 from scholarlink.state.session import SessionState
 
 TEST_CHECKOUT_ROUTE = payments.TEST_CHECKOUT_ROUTE

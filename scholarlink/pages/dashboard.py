@@ -11,7 +11,7 @@ from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.links import API_BASE
 from scholarlink.components.ui import page_header, stat
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
 from scholarlink.services import credits, dashboard, reminders
 from scholarlink.services.matches import today
 from scholarlink.state.session import SessionState

@@ -19,11 +19,11 @@ from scholarlink.components.ui import (
     named_file_input,
     page_header,
 )
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ServiceError
+from scholarlink.core.settings import get_settings
 from scholarlink.services import applications as apps
 from scholarlink.services import documents as docs
-from scholarlink.services.errors import ServiceError
-from scholarlink.settings import get_settings
 from scholarlink.state.session import SessionState
 
 UPLOAD_ID = "documents"

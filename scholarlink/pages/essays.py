@@ -16,11 +16,11 @@ from scholarlink import routes
 from scholarlink.ai.types import ESSAY_TYPES
 from scholarlink.components.layout import page
 from scholarlink.components.ui import empty_state, error_callout, field, live_region, page_header
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ServiceError
 from scholarlink.services import credits as ledger
 from scholarlink.services import essay_reuse as reuse
 from scholarlink.services import essays as svc
-from scholarlink.services.errors import ServiceError
 from scholarlink.state.session import SessionState
 
 FOCUS = {"clarity": "Clarity", "concision": "Concision", "grammar": "Grammar", "impact": "Impact"}

@@ -20,11 +20,11 @@ from scholarlink.components.ui import (
     named_file_input,
     page_header,
 )
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ServiceError
+from scholarlink.core.settings import get_settings
 from scholarlink.services import applications, documents, letters, mail
-from scholarlink.services.errors import ServiceError
 from scholarlink.services.matches import today
-from scholarlink.settings import get_settings
 from scholarlink.state.session import SessionState, backend_url
 from scholarlink.web_origins import app_base_url
 

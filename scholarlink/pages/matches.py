@@ -24,9 +24,9 @@ from scholarlink.components.ui import (
     page_header,
     status_badge,
 )
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ServiceError
 from scholarlink.services import matches, profiles
-from scholarlink.services.errors import ServiceError
 from scholarlink.state.session import SessionState
 
 CHANCE = {"high": "High chance", "competitive": "Competitive", "long_shot": "Long shot"}

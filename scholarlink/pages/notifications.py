@@ -11,9 +11,9 @@ from reflex_base.event import EventSpec
 
 from scholarlink.components.layout import page
 from scholarlink.components.ui import empty_state, error_callout, field, page_header
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ServiceError
 from scholarlink.services import notify, reminders
-from scholarlink.services.errors import ServiceError
 from scholarlink.state.session import SessionState
 
 TIMEZONES = sorted(z for z in available_timezones() if "/" in z or z == "UTC")

@@ -10,9 +10,9 @@ from reflex_base.event import EventSpec
 
 from scholarlink.components.layout import page
 from scholarlink.components.ui import error_callout, field, info_callout, page_header, plain_table
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ServiceError
 from scholarlink.services import organisations as orgs
-from scholarlink.services.errors import ServiceError
 from scholarlink.services.matches import today
 from scholarlink.state.session import SessionState
 

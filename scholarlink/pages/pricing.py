@@ -10,7 +10,7 @@ import reflex as rx
 from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.ui import page_header
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
 from scholarlink.services import credits as ledger
 from scholarlink.services import essays, payments
 from scholarlink.state.session import SessionState

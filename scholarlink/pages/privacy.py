@@ -11,10 +11,10 @@ from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.links import API_BASE
 from scholarlink.components.ui import error_callout, field, page_header
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ServiceError
 from scholarlink.models import User
 from scholarlink.services import privacy
-from scholarlink.services.errors import ServiceError
 from scholarlink.state.session import SessionState
 
 STATEMENT = (

@@ -10,10 +10,10 @@ from reflex_base.event import EventSpec
 from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.ui import error_callout, field, page_header
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ValidationFailed
 from scholarlink.domain.fields import cip_name, major_to_cip
 from scholarlink.services import profiles
-from scholarlink.services.errors import ValidationFailed
 from scholarlink.services.vocabulary import (
     ACADEMIC_LEVELS,
     CITIZENSHIP,

@@ -20,11 +20,11 @@ from scholarlink.components.ui import (
     page_header,
     status_badge,
 )
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ServiceError
 from scholarlink.domain.vocabulary import KINDS
 from scholarlink.services import applications, catalogue, credibility, matches
 from scholarlink.services.deadlines import deadline_kind, entry_of, next_deadline
-from scholarlink.services.errors import ServiceError
 from scholarlink.services.matches import today
 from scholarlink.services.vocabulary import (
     ACADEMIC_LEVELS,

@@ -19,9 +19,9 @@ from scholarlink.components.ui import (
     page_header,
     plain_table,
 )
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ServiceError
 from scholarlink.services import documents, essays, mail, sharing
-from scholarlink.services.errors import ServiceError
 from scholarlink.services.matches import today
 from scholarlink.state.session import SessionState, backend_url
 from scholarlink.web_origins import app_base_url

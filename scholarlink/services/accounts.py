@@ -9,8 +9,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, func, select
 from zxcvbn import zxcvbn
 
+from scholarlink.core.errors import Conflict, ValidationFailed
 from scholarlink.models import User
-from scholarlink.services.errors import Conflict, ValidationFailed
 
 _hasher = PasswordHasher()
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")

@@ -12,11 +12,11 @@ from urllib.parse import urlparse
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.domain.rules import CatalogueEntry
 from scholarlink.models import Application, Scholarship, utcnow
 from scholarlink.models.base import MAX_DB_INT
 from scholarlink.services.deadlines import days_until, deadline_kind, next_deadline
-from scholarlink.services.errors import NotFound, ValidationFailed
 
 STATUSES: dict[str, str] = {
     "draft": "Draft",

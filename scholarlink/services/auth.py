@@ -17,7 +17,9 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import Conflict, ServiceError, ValidationFailed
+from scholarlink.core.settings import get_settings
 from scholarlink.models import LoginTicket, SignUpRequest, User, UserSession, utcnow
 from scholarlink.services import mail, throttle
 from scholarlink.services.accounts import (
@@ -27,8 +29,6 @@ from scholarlink.services.accounts import (
     verify_password,
 )
 from scholarlink.services.credits import MILLI, post_entry
-from scholarlink.services.errors import Conflict, ServiceError, ValidationFailed
-from scholarlink.settings import get_settings
 
 
 class SignInFailed(ServiceError):

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, func, select
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.domain.rules import (
     CatalogueEntry,
     CitizenshipRule,
@@ -28,7 +29,6 @@ from scholarlink.domain.rules import (
 )
 from scholarlink.models import CatalogueReport, Scholarship, utcnow
 from scholarlink.services import local
-from scholarlink.services.errors import NotFound, ValidationFailed
 from scholarlink.services.vocabulary import (
     ACADEMIC_LEVELS,
     FIELD_FAMILIES,

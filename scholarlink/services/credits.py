@@ -19,10 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scholarlink.ai.types import Usage
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import InsufficientCredits, ValidationFailed
 from scholarlink.models import AIUsage, CreditAccount, CreditEntry, RateCard, utcnow
 from scholarlink.observability.metrics import AI_COST, AI_DURATION, AI_OPERATIONS, AI_TOKENS
-from scholarlink.services.errors import InsufficientCredits, ValidationFailed
 
 MILLI = 1000
 

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import NotFound, Unavailable, ValidationFailed
+from scholarlink.core.settings import get_settings
 from scholarlink.models import Application, ApplicationDocument, Document, User
-from scholarlink.services.errors import NotFound, Unavailable, ValidationFailed
 from scholarlink.services.storage import BlobNotFound, StorageError, get_storage
-from scholarlink.settings import get_settings
 
 log = logging.getLogger(__name__)
 

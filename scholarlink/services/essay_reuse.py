@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from scholarlink.ai.similarity import TfidfSpace
+from scholarlink.core.errors import NotFound
 from scholarlink.models import Essay
 from scholarlink.services import essays as library
 from scholarlink.services.deadlines import entry_of
-from scholarlink.services.errors import NotFound
 from scholarlink.services.matches import list_matches
 
 # Below this cosine an essay shares too little vocabulary with a prompt to call it a fit.

@@ -22,14 +22,14 @@ from scholarlink.ai.openai_provider import ProviderError
 from scholarlink.ai.providers import EssayAssistant, essay_assistant
 from scholarlink.ai.spelling import normalise, spelling_issues
 from scholarlink.ai.types import ESSAY_TYPES, StudentFacts, Usage, WireModel
-from scholarlink.db import session_scope
+from scholarlink.core.breakers import CircuitOpen
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import NotFound, Unavailable, ValidationFailed
+from scholarlink.core.settings import get_settings
 from scholarlink.models import Essay, EssayVersion, SpellingIgnore, StudentProfile, utcnow
-from scholarlink.observability.breakers import CircuitOpen
 from scholarlink.services.credits import ChargedResult, credits, run_charged_operation, token_price
 from scholarlink.services.eligibility import ProfileFacts
-from scholarlink.services.errors import NotFound, Unavailable, ValidationFailed
 from scholarlink.services.vocabulary import ACADEMIC_LEVELS, INTERESTS
-from scholarlink.settings import get_settings
 
 Tool = Literal["analyze", "outline", "improve", "ideas", "tailor"]
 TOOLS: dict[str, str] = {

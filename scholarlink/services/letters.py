@@ -25,7 +25,9 @@ from urllib.parse import urlencode
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import Conflict, NotFound, Unavailable, ValidationFailed
+from scholarlink.core.settings import get_settings
 from scholarlink.models import (
     Application,
     LetterRequest,
@@ -38,9 +40,7 @@ from scholarlink.models import (
 )
 from scholarlink.services import documents, mail
 from scholarlink.services.accounts import normalise_email
-from scholarlink.services.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from scholarlink.services.storage import BlobNotFound, StorageError, get_storage
-from scholarlink.settings import get_settings
 
 log = logging.getLogger(__name__)
 REMINDER_DAYS = (14, 7, 2)

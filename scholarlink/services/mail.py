@@ -36,11 +36,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import NotFound, ValidationFailed
+from scholarlink.core.settings import get_settings
 from scholarlink.models import MailSuppression, NotificationPrefs, OutboundMail, User, utcnow
 from scholarlink.observability.metrics import MAIL_MESSAGES
-from scholarlink.services.errors import NotFound, ValidationFailed
-from scholarlink.settings import get_settings
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"

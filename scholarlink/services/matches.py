@@ -22,20 +22,20 @@ from sqlmodel import Session, col, func, select
 from scholarlink.ai.openai_provider import ProviderError
 from scholarlink.ai.providers import model_provider
 from scholarlink.ai.types import Usage
-from scholarlink.db import session_scope
+from scholarlink.core.breakers import CircuitOpen
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import InsufficientCredits, NotFound, ValidationFailed
+from scholarlink.core.settings import get_settings
 from scholarlink.domain.cycles import student_cycle
 from scholarlink.domain.eligibility import Profile, question_key
 from scholarlink.domain.engine import Judged, match_all
 from scholarlink.domain.prefilter import CompiledCatalogue, compile_catalogue
 from scholarlink.models import Match, Scholarship, StudentAnswer, utcnow
-from scholarlink.observability.breakers import CircuitOpen
 from scholarlink.services import local
 from scholarlink.services.announcements import record_matches
 from scholarlink.services.credits import run_charged_operation, token_price
 from scholarlink.services.deadlines import entry_of, next_deadline
-from scholarlink.services.errors import InsufficientCredits, NotFound, ValidationFailed
 from scholarlink.services.profiles import engine_profile, get_profile
-from scholarlink.settings import get_settings
 
 log = logging.getLogger(__name__)
 STORED_PER_GROUP = 60

@@ -26,7 +26,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ValidationFailed
+from scholarlink.core.settings import get_settings
 from scholarlink.models import (
     Match,
     MatchAnnouncement,
@@ -39,8 +41,6 @@ from scholarlink.models import (
     utcnow,
 )
 from scholarlink.services import letters, mail, matches, reminders
-from scholarlink.services.errors import ValidationFailed
-from scholarlink.settings import get_settings
 
 log = logging.getLogger(__name__)
 DIGEST_EVERY = timedelta(days=7)

@@ -20,11 +20,11 @@ from joserfc.jwk import KeySet
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from scholarlink.db import session_scope
+from scholarlink.core.breakers import CircuitOpen, breaker
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ServiceError, Unavailable
+from scholarlink.core.settings import Settings, get_settings
 from scholarlink.models import AuthIdentity, User
-from scholarlink.observability.breakers import CircuitOpen, breaker
-from scholarlink.services.errors import ServiceError, Unavailable
-from scholarlink.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 SCOPE = "openid email profile offline_access"

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from scholarlink.core.errors import Conflict, NotFound, ValidationFailed
 from scholarlink.domain.engine import match_all
 from scholarlink.domain.rules import CatalogueEntry
 from scholarlink.models import (
@@ -35,7 +36,6 @@ from scholarlink.models import (
 )
 from scholarlink.services import credibility
 from scholarlink.services.catalogue import row_values
-from scholarlink.services.errors import Conflict, NotFound, ValidationFailed
 from scholarlink.services.matches import student_profile
 from scholarlink.services.vocabulary import US_STATES
 

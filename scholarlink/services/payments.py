@@ -25,18 +25,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scholarlink import routes
-from scholarlink.db import session_scope
-from scholarlink.models import CreditAccount, Purchase, utcnow
-from scholarlink.observability.breakers import CircuitBreaker, CircuitOpen, breaker
-from scholarlink.services.credits import MILLI, balance, credits, post_entry
-from scholarlink.services.errors import (
+from scholarlink.core.breakers import CircuitBreaker, CircuitOpen, breaker
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import (
     Conflict,
     NotFound,
     ServiceError,
     Unavailable,
     ValidationFailed,
 )
-from scholarlink.settings import Settings, get_settings
+from scholarlink.core.settings import Settings, get_settings
+from scholarlink.models import CreditAccount, Purchase, utcnow
+from scholarlink.services.credits import MILLI, balance, credits, post_entry
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.models import (
     AccessGrant,
     AccessLog,
@@ -44,7 +45,6 @@ from scholarlink.models import (
 )
 from scholarlink.services import auth, documents, letters, throttle
 from scholarlink.services.accounts import verify_password
-from scholarlink.services.errors import NotFound, ValidationFailed
 from scholarlink.services.profiles import profile_dict
 
 

@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel, to_snake
 from sqlmodel import Session, select
 
+from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.domain.eligibility import Profile
 from scholarlink.domain.vocabulary import CITIZENSHIP
 from scholarlink.models import StudentProfile, User, utcnow
-from scholarlink.services.errors import NotFound, ValidationFailed
 from scholarlink.services.vocabulary import (
     ACADEMIC_LEVELS,
     DEMOGRAPHICS,

@@ -17,7 +17,8 @@ from urllib.parse import urlencode
 
 from sqlmodel import Session, col, select
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import Conflict, NotFound, ValidationFailed
 from scholarlink.models import (
     AccessGrant,
     AccessLog,
@@ -31,7 +32,6 @@ from scholarlink.models import (
 )
 from scholarlink.services import applications, documents, mail, matches
 from scholarlink.services.accounts import normalise_email
-from scholarlink.services.errors import Conflict, NotFound, ValidationFailed
 
 ROLES = {"parent": "Parent or guardian", "counsellor": "Counsellor"}
 INVITE_TTL = timedelta(days=14)

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 from urllib.parse import quote
 
-from scholarlink.observability.breakers import CircuitOpen, breaker
-from scholarlink.settings import get_settings
+from scholarlink.core.breakers import CircuitOpen, breaker
+from scholarlink.core.settings import get_settings
 
 T = TypeVar("T")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from scholarlink.core.errors import NotFound, ValidationFailed
+from scholarlink.core.settings import get_settings
 from scholarlink.models import User
-from scholarlink.services.errors import NotFound, ValidationFailed
-from scholarlink.settings import get_settings
 
 
 def _check_ref(ref: object) -> str:

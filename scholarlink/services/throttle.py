@@ -20,8 +20,8 @@ from limits import RateLimitItem, parse_many
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from scholarlink.services.errors import ServiceError
-from scholarlink.settings import get_settings
+from scholarlink.core.errors import ServiceError
+from scholarlink.core.settings import get_settings
 
 
 class Throttled(ServiceError):

@@ -18,10 +18,10 @@ from reflex_base.config import get_config
 from reflex_base.event import EventSpec
 
 from scholarlink import routes
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ServiceError
 from scholarlink.models import User
 from scholarlink.services import auth, matches, notify
-from scholarlink.services.errors import ServiceError
 from scholarlink.state.guard import guard_handlers
 
 SESSION_COOKIE = "scholarlink_session"

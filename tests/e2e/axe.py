@@ -6,7 +6,7 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-from scholarlink.settings import PROJECT_ROOT
+from scholarlink.core.settings import PROJECT_ROOT
 
 AXE_JS = PROJECT_ROOT / "tests" / "support" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 
-from scholarlink.settings import PROJECT_ROOT
+from scholarlink.core.settings import PROJECT_ROOT
 
 os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
 _bun = PROJECT_ROOT / ".tools" / "bun" / "node_modules" / ".bin" / "bun"
@@ -49,7 +49,7 @@ INBOX = Inbox()
 
 @pytest.fixture(scope="session")
 def e2e_mail() -> Iterator[Inbox]:
-    from scholarlink.settings import reset_settings_cache
+    from scholarlink.core.settings import reset_settings_cache
 
     controller = Controller(INBOX, hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -96,7 +96,7 @@ def confirm_sign_up(page: Page, base: str, email: str) -> None:
 @pytest.fixture(scope="session")
 def e2e_database(tmp_path_factory: pytest.TempPathFactory, e2e_mail: Inbox) -> str:
     """A migrated SQLite database with the real catalogue, shared by the browser tests."""
-    from scholarlink.db import session_scope
+    from scholarlink.core.db import session_scope
     from scholarlink.migrations import upgrade_to_head
     from scholarlink.services.catalogue import DEFAULT_CATALOGUE, load_catalogue, parse_catalogue
 

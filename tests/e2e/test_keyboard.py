@@ -15,9 +15,9 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from reflex.testing import AppHarness
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.settings import reset_settings_cache
 from scholarlink.services import applications
-from scholarlink.settings import reset_settings_cache
 from tests.e2e.conftest import mailed_link
 from tests.e2e.test_student_extras import PDF, _scholarship_due_in, _user_id
 from tests.e2e.test_student_journey import ESSAY, SLOW

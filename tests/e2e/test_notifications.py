@@ -52,7 +52,7 @@ def catalogue_import() -> Iterator[object]:
     the programme is withdrawn afterwards, everything else left as it was."""
     from sqlmodel import select
 
-    from scholarlink.db import session_scope
+    from scholarlink.core.db import session_scope
     from scholarlink.domain.rules import CatalogueEntry
     from scholarlink.models import Scholarship
     from scholarlink.services.catalogue import load_catalogue
@@ -80,7 +80,7 @@ def test_a_new_match_reaches_the_notification_centre(
 ) -> None:
     from sqlmodel import select
 
-    from scholarlink.db import session_scope
+    from scholarlink.core.db import session_scope
     from scholarlink.models import User
     from scholarlink.services import notify
     from scholarlink.services.profiles import parse_profile_input, update_profile

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 from reflex.testing import AppHarness
 
-from scholarlink.settings import reset_settings_cache
+from scholarlink.core.settings import reset_settings_cache
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, oidc_provider
 
 

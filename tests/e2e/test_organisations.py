@@ -28,7 +28,7 @@ CSV = (
 def _senior(page: Page, base: str, name: str) -> None:
     from sqlmodel import select
 
-    from scholarlink.db import session_scope
+    from scholarlink.core.db import session_scope
     from scholarlink.models import User
     from scholarlink.services.profiles import parse_profile_input, update_profile
 

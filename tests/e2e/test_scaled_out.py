@@ -16,7 +16,7 @@ import pytest
 import redis
 from playwright.sync_api import Browser, expect
 
-from scholarlink.settings import PROJECT_ROOT
+from scholarlink.core.settings import PROJECT_ROOT
 from tests.conftest import _create_pg_database, _drop_pg_database, use_database
 from tests.e2e.conftest import confirm_sign_up, mailed_link
 from tests.support.mailserver import Inbox
@@ -27,7 +27,7 @@ REDIS_DB = 7
 
 @pytest.fixture(scope="module")
 def scaled_out(tmp_path_factory: pytest.TempPathFactory, e2e_mail: Inbox) -> Iterator[str]:
-    from scholarlink.db import session_scope
+    from scholarlink.core.db import session_scope
     from scholarlink.migrations import upgrade_to_head
     from scholarlink.services.catalogue import DEFAULT_CATALOGUE, load_catalogue, parse_catalogue
 

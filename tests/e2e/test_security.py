@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, expect
 from reflex.testing import AppHarness
 from reflex_base.config import get_config
 
-from scholarlink.settings import PROJECT_ROOT
+from scholarlink.core.settings import PROJECT_ROOT
 from tests.e2e.conftest import confirm_sign_up
 from tests.e2e.test_student_journey import SLOW
 

@@ -148,7 +148,7 @@ def test_a_recommender_uploads_a_letter_without_an_account(
     # Nor can the student fetch it directly.
     from sqlmodel import select
 
-    from scholarlink.db import session_scope
+    from scholarlink.core.db import session_scope
     from scholarlink.models import LetterRequest
 
     with session_scope() as s:

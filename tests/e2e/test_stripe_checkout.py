@@ -11,8 +11,8 @@ from playwright.sync_api import Browser, expect
 from reflex.testing import AppHarness
 from reflex_base.config import get_config
 
-from scholarlink.observability.breakers import breaker
-from scholarlink.settings import reset_settings_cache
+from scholarlink.core.breakers import breaker
+from scholarlink.core.settings import reset_settings_cache
 from tests.e2e.test_student_journey import SLOW, sign_up
 from tests.support.fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe, sign
 from tests.support.servers import serve

@@ -10,12 +10,12 @@ from playwright.sync_api import Browser, expect
 from reflex.testing import AppHarness
 from sqlmodel import select
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.settings import reset_settings_cache
 from scholarlink.domain.rules import CatalogueEntry
 from scholarlink.models import Scholarship, User
 from scholarlink.services import applications, reminders
 from scholarlink.services.catalogue import row_values
-from scholarlink.settings import reset_settings_cache
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_student_journey import SLOW, sign_up

@@ -11,12 +11,12 @@ import pytest
 
 from scholarlink.agent.simulator import CommandCenter, task_body
 from scholarlink.ai.providers import reset_providers
-from scholarlink.db import session_scope
+from scholarlink.core.breakers import all_breakers
+from scholarlink.core.db import session_scope
+from scholarlink.core.settings import reset_settings_cache
 from scholarlink.models import User
-from scholarlink.observability.breakers import all_breakers
 from scholarlink.services.catalogue import load_catalogue, parse_catalogue
 from scholarlink.services.credits import MILLI, post_entry
-from scholarlink.settings import reset_settings_cache
 from tests.support.agent_server import agent_asgi
 from tests.support.mailserver import inbox  # noqa: F401 - a fixture of the mail tests
 from tests.support.servers import serve

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import func, select
 
 from scholarlink.agent.simulator import sign_task_token
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
 from scholarlink.models import AgentTask
 from tests.integration.conftest import PREVIOUS_SECRET, SECRET, Bridge
 

@@ -11,11 +11,11 @@ from sqlmodel import func, select
 from scholarlink.agent.simulator import sign_task_token
 from scholarlink.ai.providers import reset_providers
 from scholarlink.capabilities import CAPABILITIES
-from scholarlink.db import session_scope
+from scholarlink.core.breakers import breaker
+from scholarlink.core.db import session_scope
+from scholarlink.core.settings import reset_settings_cache
 from scholarlink.models import AgentTask, AIUsage, CreditEntry
-from scholarlink.observability.breakers import breaker
 from scholarlink.services.credits import MILLI, balance
-from scholarlink.settings import reset_settings_cache
 from tests.integration.conftest import SECRET, Bridge, confirm_everything, make_student
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.servers import serve
@@ -317,7 +317,7 @@ def test_same_task_id_with_a_different_body_is_409(bridge: Bridge) -> None:
 def test_rate_limit_counts_accepted_tasks_per_caller(
     bridge: Bridge, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from scholarlink.settings import reset_settings_cache
+    from scholarlink.core.settings import reset_settings_cache
 
     monkeypatch.setenv("AGENT_RATE_LIMIT_PER_MINUTE", "5")
     reset_settings_cache()
@@ -358,7 +358,7 @@ def test_local_only_and_disabled_modes_show_in_health(
         assert httpx.get(f"{url}/health").json()["bridge"]["mode"] == "local_only"
     monkeypatch.delenv("SHARED_SECRET")
     monkeypatch.delenv("SHARED_SECRET_PREVIOUS")
-    from scholarlink.settings import reset_settings_cache
+    from scholarlink.core.settings import reset_settings_cache
 
     reset_settings_cache()
     with serve(agent_asgi(), lifespan="on") as url:

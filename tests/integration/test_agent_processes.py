@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from scholarlink.agent.simulator import CommandCenter, task_body
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
 from scholarlink.models import AgentTask, AIUsage, OutboxMessage
 from scholarlink.services.credits import MILLI, balance
 from tests.integration.conftest import PREVIOUS_SECRET, SECRET, make_student

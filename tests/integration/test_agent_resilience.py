@@ -13,11 +13,11 @@ from scholarlink.agent.outbox import destination_breaker
 from scholarlink.agent.simulator import CommandCenter, sign_task_token
 from scholarlink.ai.providers import reset_providers
 from scholarlink.cli import main as cli
-from scholarlink.db import session_scope
+from scholarlink.core.breakers import breaker
+from scholarlink.core.db import session_scope
+from scholarlink.core.settings import reset_settings_cache
 from scholarlink.models import AgentTask, AIUsage, DeliveryAttempt, OutboxMessage
-from scholarlink.observability.breakers import breaker
 from scholarlink.services.credits import MILLI, balance
-from scholarlink.settings import reset_settings_cache
 from tests.integration.conftest import SECRET, Bridge, make_student
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.servers import serve

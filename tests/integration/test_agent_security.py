@@ -17,9 +17,9 @@ from starlette.routing import Mount, Route
 
 from scholarlink.agent import outbox
 from scholarlink.agent.simulator import CommandCenter, sign_task_token
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.settings import get_settings
 from scholarlink.models import OutboxMessage
-from scholarlink.settings import get_settings
 from tests.integration.conftest import SECRET, Bridge, bridge_env
 from tests.support.agent_server import agent_asgi
 from tests.support.servers import serve
@@ -139,7 +139,7 @@ def test_allow_list_entries_are_host_and_port(
         monkeypatch.setenv("AGENT_BASE_URL", agent_url)
         port = agent_url.rsplit(":", 1)[1]
         monkeypatch.setenv("CALLBACK_ALLOWED_HOSTS", f"127.0.0.1:{port}")
-        from scholarlink.settings import reset_settings_cache
+        from scholarlink.core.settings import reset_settings_cache
 
         reset_settings_cache()
         assert not get_settings().callback_allowed(f"{agent_url}/agent/task")

@@ -10,7 +10,7 @@ from sqlmodel import select
 from scholarlink.agent import tasks
 from scholarlink.agent.schemas import TaskIn
 from scholarlink.agent.worker import TaskWorker
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
 from scholarlink.models import AgentTask, OutboxMessage, utcnow
 from tests.integration.conftest import bridge_env
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from scholarlink.api import create_api
 from scholarlink.capabilities import CAPABILITIES
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
 from scholarlink.services.catalogue import load_catalogue, parse_catalogue
 from tests.conftest import use_database
 

@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ValidationFailed
 from scholarlink.models import LoginTicket, OutboundMail, SignUpRequest, User, UserSession, utcnow
 from scholarlink.services import auth, throttle
-from scholarlink.services.errors import ValidationFailed
 from scholarlink.services.throttle import Throttled
 from tests.support import accounts
 

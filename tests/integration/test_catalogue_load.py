@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import func, select
 
 from scholarlink.cli import main as cli
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
 from scholarlink.models import Application, Scholarship, User
 from scholarlink.services.catalogue import load_catalogue, parse_catalogue
 from scholarlink.services.synthetic import synthetic_entries

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from scholarlink.cli import main as cli
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
 from scholarlink.models import User
 
 

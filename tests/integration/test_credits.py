@@ -5,7 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import func, select
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import InsufficientCredits, ValidationFailed
 from scholarlink.models import AIUsage, CreditEntry, User
 from scholarlink.services.credits import (
     MILLI,
@@ -17,7 +18,6 @@ from scholarlink.services.credits import (
     seed_rate_card,
     token_price,
 )
-from scholarlink.services.errors import InsufficientCredits, ValidationFailed
 
 
 def _user(email: str = "s@example.org") -> int:

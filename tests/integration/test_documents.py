@@ -19,15 +19,15 @@ from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
 from scholarlink.api import create_api
-from scholarlink.db import session_scope
+from scholarlink.core.breakers import breaker
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import NotFound, Unavailable, ValidationFailed
+from scholarlink.core.settings import reset_settings_cache
 from scholarlink.models import Application, ApplicationDocument, Document, Scholarship, User
-from scholarlink.observability.breakers import breaker
 from scholarlink.services import auth
 from scholarlink.services import documents as docs
 from scholarlink.services import storage as storage_mod
-from scholarlink.services.errors import NotFound, Unavailable, ValidationFailed
 from scholarlink.services.storage import GCSStorage, LocalStorage, StorageError, get_storage
-from scholarlink.settings import reset_settings_cache
 from tests.unit.test_document_types import DOCX, ELF, JPEG, PDF, PNG, SCRIPT
 
 # -- backends ---------------------------------------------------------------------------------

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import NotFound
 from scholarlink.models import Match, Scholarship, User
 from scholarlink.services import essay_reuse, essays
-from scholarlink.services.errors import NotFound
 
 SAMPLES = Path(__file__).parents[1] / "data" / "essays"
 WITH_PROMPTS = {

@@ -8,13 +8,13 @@ import pytest
 from sqlmodel import col, func, select
 
 from scholarlink.ai.providers import reset_providers
-from scholarlink.db import session_scope
+from scholarlink.core.breakers import breaker
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import InsufficientCredits, NotFound, Unavailable, ValidationFailed
+from scholarlink.core.settings import reset_settings_cache
 from scholarlink.models import AIUsage, CreditEntry, SpellingIgnore, User
-from scholarlink.observability.breakers import breaker
 from scholarlink.services import essays, privacy
 from scholarlink.services.credits import MILLI, balance, post_entry
-from scholarlink.services.errors import InsufficientCredits, NotFound, Unavailable, ValidationFailed
-from scholarlink.settings import reset_settings_cache
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.servers import serve
 

@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from scholarlink.agent.schemas import TERMINAL
 from scholarlink.agent.simulator import CommandCenter, task_body
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
 from scholarlink.models import AgentTask, AIUsage
 from tests.integration.conftest import SECRET, make_student
 from tests.support.fake_openai import FakeOpenAI

@@ -38,9 +38,9 @@ from scholarlink.api import create_api
 from scholarlink.api.deps import SESSION_COOKIE
 from scholarlink.api.errors import ErrorBody
 from scholarlink.capabilities import CAPABILITIES
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.settings import reset_settings_cache
 from scholarlink.services import auth
-from scholarlink.settings import reset_settings_cache
 from tests.integration.conftest import SECRET, bridge_env, make_student
 
 MAX_EXAMPLES = 25

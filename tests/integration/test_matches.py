@@ -7,15 +7,15 @@ import pytest
 from sqlmodel import select
 
 from scholarlink.ai.providers import reset_providers
-from scholarlink.db import session_scope
+from scholarlink.core.breakers import breaker
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import NotFound
+from scholarlink.core.settings import reset_settings_cache
 from scholarlink.models import AIUsage, Match, Scholarship, User
-from scholarlink.observability.breakers import breaker
 from scholarlink.services import matches as svc
 from scholarlink.services.catalogue import load_catalogue, parse_catalogue
 from scholarlink.services.credits import MILLI, balance, post_entry
-from scholarlink.services.errors import NotFound
 from scholarlink.services.profiles import parse_profile_input, update_profile
-from scholarlink.settings import reset_settings_cache
 from tests.integration.conftest import confirm_everything
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.servers import serve
@@ -244,7 +244,7 @@ def test_an_answer_moves_a_possible_card_to_matches_and_no_makes_it_disappear(
 
 
 def test_a_forged_question_is_refused(catalogue: None) -> None:
-    from scholarlink.services.errors import ValidationFailed
+    from scholarlink.core.errors import ValidationFailed
 
     uid = _student(PROFILE)
     with pytest.raises(ValidationFailed), session_scope() as s:

@@ -4,7 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from scholarlink.db import get_engine
+from scholarlink.core.db import get_engine
 from scholarlink.migrations import current_revisions, head_revisions, is_at_head
 
 

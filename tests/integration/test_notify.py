@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
 from scholarlink.api import create_api
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
 from scholarlink.domain.rules import CatalogueEntry
 from scholarlink.models import (
     MailSuppression,
@@ -203,7 +203,7 @@ def test_retries_give_up_for_the_operator_and_a_bounce_suppresses(
     db: str, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MAIL_MAX_ATTEMPTS", "2")
-    from scholarlink.settings import reset_settings_cache
+    from scholarlink.core.settings import reset_settings_cache
 
     reset_settings_cache()
     [mid] = _queue(1)
@@ -355,7 +355,7 @@ def test_watchlist_announces_an_opened_cycle_once(db: str, inbox: Inbox) -> None
 
 def test_preferences_are_validated(db: str) -> None:
     uid = accounts.student("ga@example.org").user_id
-    from scholarlink.services.errors import ValidationFailed
+    from scholarlink.core.errors import ValidationFailed
 
     with session_scope() as s, pytest.raises(ValidationFailed) as bad:
         notify.set_preferences(

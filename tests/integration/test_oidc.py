@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import select
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import Unavailable
+from scholarlink.core.settings import reset_settings_cache
 from scholarlink.models import AuthIdentity, User
 from scholarlink.services import oidc
-from scholarlink.services.errors import Unavailable
-from scholarlink.settings import reset_settings_cache
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, oidc_provider, sign_in_at_provider
 
 REDIRECT = "http://127.0.0.1:3999/auth/callback"

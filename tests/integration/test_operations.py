@@ -14,8 +14,8 @@ from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
 from scholarlink.api import create_api
-from scholarlink.db import session_scope
-from scholarlink.observability.breakers import all_breakers, breaker
+from scholarlink.core.breakers import all_breakers, breaker
+from scholarlink.core.db import session_scope
 from scholarlink.observability.cache import TTLCache, approximate_size, cache_stats
 from scholarlink.observability.live_stats import LIVE, LiveStats, RollingWindow, percentile
 from scholarlink.observability.operations import breaker_report

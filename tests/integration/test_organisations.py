@@ -8,11 +8,11 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.models import AccessLog, Match, Scholarship
 from scholarlink.services import matches, organisations
 from scholarlink.services.catalogue import get_scholarship
-from scholarlink.services.errors import NotFound, ValidationFailed
 from scholarlink.services.profiles import parse_profile_input, update_profile
 from tests.support import accounts
 

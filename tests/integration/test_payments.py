@@ -12,13 +12,13 @@ import pytest
 from sqlmodel import col, select
 
 from scholarlink.api import create_api
-from scholarlink.db import session_scope
+from scholarlink.core.breakers import breaker
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import Conflict, NotFound
+from scholarlink.core.settings import Settings, reset_settings_cache
 from scholarlink.models import CreditEntry, Purchase
-from scholarlink.observability.breakers import breaker
 from scholarlink.services import payments
 from scholarlink.services.credits import MILLI, balance, post_entry
-from scholarlink.services.errors import Conflict, NotFound
-from scholarlink.settings import Settings, reset_settings_cache
 from tests.integration.conftest import make_student
 from tests.support.fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe, sign
 from tests.support.servers import serve

@@ -13,7 +13,9 @@ from sqlmodel import func, select
 
 from scholarlink.api import create_api
 from scholarlink.api.deps import SESSION_COOKIE
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import ValidationFailed
+from scholarlink.core.settings import reset_settings_cache
 from scholarlink.domain.rules import CatalogueEntry
 from scholarlink.jobs import run_reminders
 from scholarlink.models import (
@@ -30,9 +32,7 @@ from scholarlink.models import (
 )
 from scholarlink.services import applications, auth, essays, matches, privacy, reminders
 from scholarlink.services.catalogue import row_values
-from scholarlink.services.errors import ValidationFailed
 from scholarlink.services.profiles import parse_profile_input, update_profile
-from scholarlink.settings import reset_settings_cache
 from tests.support import accounts
 from tests.support.mailserver import Inbox
 

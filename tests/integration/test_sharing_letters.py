@@ -14,13 +14,13 @@ from sqlmodel import select
 
 from scholarlink.api import create_api
 from scholarlink.api.deps import SESSION_COOKIE
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
+from scholarlink.core.errors import Conflict, NotFound, ValidationFailed
+from scholarlink.core.settings import reset_settings_cache
 from scholarlink.models import AccessLog, LetterRequest, Notification, OutboundMail
 from scholarlink.services import applications, documents, essays, letters, notify, sharing
 from scholarlink.services import storage as storage_mod
 from scholarlink.services.catalogue import get_scholarship
-from scholarlink.services.errors import Conflict, NotFound, ValidationFailed
-from scholarlink.settings import reset_settings_cache
 from tests.support import accounts
 from tests.unit.test_document_types import ELF, PDF
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 from sqlmodel import col, select
 
-from scholarlink.db import session_scope
+from scholarlink.core.db import session_scope
 from scholarlink.models import OutboundMail
 from scholarlink.services import auth
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from scholarlink.settings import reset_settings_cache
+from scholarlink.core.settings import reset_settings_cache
 from tests.support.processes import free_port
 
 

@@ -1,12 +1,12 @@
 import pytest
 
+from scholarlink.core.errors import ValidationFailed
 from scholarlink.services.accounts import (
     hash_password,
     normalise_email,
     password_problems,
     verify_password,
 )
-from scholarlink.services.errors import ValidationFailed
 
 
 def test_password_rules() -> None:

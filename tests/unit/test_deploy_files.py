@@ -25,7 +25,7 @@ import yaml
 from prometheus_client import REGISTRY
 
 import scholarlink.observability.metrics  # noqa: F401 - registers every app metric
-from scholarlink.settings import PROJECT_ROOT, Settings
+from scholarlink.core.settings import PROJECT_ROOT, Settings
 
 DEPLOY = PROJECT_ROOT / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from scholarlink.core.errors import ValidationFailed
 from scholarlink.services import documents as docs
-from scholarlink.services.errors import ValidationFailed
 from scholarlink.services.storage import LocalStorage, attachment_disposition, check_key
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
@@ -186,8 +186,8 @@ def test_local_storage_round_trip_is_atomic(tmp_path: Path) -> None:
 def test_documents_are_never_kept_in_the_folder_reflex_serves_publicly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from scholarlink.core.settings import reset_settings_cache
     from scholarlink.services import storage
-    from scholarlink.settings import reset_settings_cache
 
     monkeypatch.chdir(tmp_path)  # Reflex resolves "uploaded_files" against the working directory
     monkeypatch.delenv("REFLEX_UPLOADED_FILES_DIR", raising=False)

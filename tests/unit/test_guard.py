@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scholarlink.services.errors import NotFound
+from scholarlink.core.errors import NotFound
 from scholarlink.state.guard import guarded
 
 

@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from scholarlink.settings import DEV_SECRET_KEY, Settings
+from scholarlink.core.settings import DEV_SECRET_KEY, Settings
 
 
 def test_development_accepts_the_default_secret(monkeypatch: pytest.MonkeyPatch) -> None:

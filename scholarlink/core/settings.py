@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-in-production-0000"  # noqa: S105 - refused outside dev
 
 Environment = Literal["development", "test", "production"]
@@ -30,7 +30,7 @@ class Settings(BaseSettings):
 
     # Database: SQLite file by default, PostgreSQL in production.
     # In a hidden folder: Reflex's dev hot reload ignores it (writes to the DB must not restart it).
-    database_url: str = f"sqlite:///{PROJECT_ROOT / '.data' / 'scholarlink.db'}"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / '.data' / 'scholarlink.core.db'}"
     database_pool_size: int = Field(default=5, ge=1, le=100)
 
     # Where students open the app (the frontend's URL). Its origin, and the extra ones in

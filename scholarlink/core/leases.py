@@ -6,13 +6,23 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Field, Session, SQLModel
 
-from scholarlink.models import SchedulerLease, utcnow
+from scholarlink.core.clock import utcnow
+
+
+class SchedulerLease(SQLModel, table=True):
+    """A named lease so a job runs in one process even when several backend workers run."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: str = Field(primary_key=True, max_length=80)
+    owner: str = Field(max_length=120)
+    expires_at: datetime
 
 
 def owner_name() -> str:

@@ -1,19 +1,27 @@
-"""The one way to reach the database: a cached engine and a transactional session scope."""
+"""The one way to reach the database: a cached engine, a transactional session scope, and
+`use_case`, which gives each public service function its own transaction.
+
+A use case is written as `def f(session, *, ...)`. Called with no session, it opens one, commits
+on success and rolls back on any error: that is how pages, shared state, HTTP routes and agent
+capabilities call it. Called with the caller's session (another use case composing it into one
+atomic unit: finishing a task and queueing its callback; fulfilling a purchase and booking its
+credits), it only flushes into that transaction and the outermost caller commits."""
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from scholarlink.settings import get_settings
+from scholarlink.core.settings import get_settings
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -98,3 +106,28 @@ def describe_db_error(exc: BaseException) -> str:
     first = text[0] if text else type(exc).__name__
     url = sa.engine.make_url(get_settings().database_url)
     return f"database {url.render_as_string(hide_password=True)} is unreachable: {first}"
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class UseCase(Generic[P, R]):
+    """A service function that owns its transaction unless it is given the caller's."""
+
+    def __init__(self, fn: Callable[Concatenate[Session, P], R]) -> None:
+        self._fn = fn
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, session: Session | None = None, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if session is not None:
+            return self._fn(session, *args, **kwargs)
+        with session_scope() as own:
+            return self._fn(own, *args, **kwargs)
+
+    def __get__(self, obj: Any, objtype: Any = None) -> UseCase[P, R]:
+        return self
+
+
+def use_case(fn: Callable[Concatenate[Session, P], R]) -> UseCase[P, R]:
+    return UseCase(fn)
