@@ -131,3 +131,26 @@ class UseCase(Generic[P, R]):
 
 def use_case(fn: Callable[Concatenate[Session, P], R]) -> UseCase[P, R]:
     return UseCase(fn)
+
+
+T = TypeVar("T")
+
+
+def owned(
+    session: Session,
+    model: type[T],
+    row_id: int,
+    *,
+    owner_id: int,
+    what: str,
+    owner_field: str = "user_id",
+) -> T:
+    """The row `row_id` of `model` if it belongs to `owner_id`; otherwise NotFound ("No such
+    <what>"), the same answer whether the row is someone else's or does not exist, so ids reveal
+    nothing. The one ownership check every service uses."""
+    from scholarlink.core.errors import NotFound
+
+    row = session.get(model, row_id)
+    if row is None or getattr(row, owner_field) != owner_id:
+        raise NotFound(f"No such {what}")
+    return row

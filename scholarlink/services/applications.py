@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from scholarlink.core.db import owned
 from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.domain.rules import CatalogueEntry
 from scholarlink.models import Application, Scholarship, utcnow
@@ -89,10 +90,7 @@ def create_application(
 
 
 def _owned(session: Session, user_id: int, application_id: int) -> Application:
-    app = session.get(Application, application_id)
-    if app is None or app.user_id != user_id:
-        raise NotFound("No such application")
-    return app
+    return owned(session, Application, application_id, owner_id=user_id, what="application")
 
 
 def move(session: Session, *, user_id: int, application_id: int, status: str) -> Application:
