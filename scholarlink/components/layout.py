@@ -110,6 +110,9 @@ def _account_menu() -> rx.Component:
             rx.link(rx.button("Sign in", variant="ghost", size="2"), href=routes.SIGN_IN),
             rx.link(rx.button("Get started", size="2"), href=routes.SIGN_UP),
             spacing="2",
+            # A ghost button carries negative margins (Radix aligns its text with the text around
+            # it); centred, both buttons share one middle line instead of "Sign in" sitting high.
+            align="center",
         ),
     )
 
