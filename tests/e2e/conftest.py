@@ -39,6 +39,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
+# The home page itself. Not r"/$": the prod build's pages have a trailing slash (/privacy/), so
+# that would match the page a sign-out or deletion is still leaving, and the test would go on
+# to its next page before the handler's redirect arrived — which then lands on that next page.
+HOME = re.compile(r"^https?://[^/]+/$")
 
 
 # One real SMTP server (aiosmtpd) for the browser tests: sign-up confirmations arrive there and

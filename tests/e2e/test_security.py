@@ -20,7 +20,7 @@ from reflex.testing import AppHarness
 from reflex_base.config import get_config
 
 from scholarlink.core.settings import PROJECT_ROOT
-from tests.e2e.conftest import confirm_sign_up
+from tests.e2e.conftest import HOME, confirm_sign_up
 from tests.e2e.test_student_journey import SLOW
 
 PASSWORD = "correct horse 42"
@@ -145,7 +145,7 @@ def test_the_session_cookie_is_httponly_and_no_secret_reaches_the_state_store(
     # Sign out, then a failed sign-in with a password that must not be kept anywhere.
     page.get_by_role("button", name="Account menu").click()
     page.get_by_role("menuitem", name="Sign out", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/$"), timeout=SLOW)
+    expect(page).to_have_url(HOME, timeout=SLOW)
     assert not [c for c in context.cookies() if c["name"] == "scholarlink_session"]
     page.goto(base + "/sign-in")
     page.get_by_label("E-mail").fill(email)

