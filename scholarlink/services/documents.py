@@ -21,14 +21,16 @@ import unicodedata
 import uuid
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from scholarlink.core.db import session_scope
+from scholarlink.core.db import owned, session_scope, use_case
 from scholarlink.core.errors import NotFound, Unavailable, ValidationFailed
 from scholarlink.core.settings import get_settings
-from scholarlink.models import Application, ApplicationDocument, Document, User
+from scholarlink.models import Application, ApplicationDocument, Document, Scholarship, User
 from scholarlink.services.storage import BlobNotFound, StorageError, get_storage
 
 log = logging.getLogger(__name__)
@@ -243,9 +245,25 @@ def _unavailable(action: str, exc: StorageError) -> Unavailable:
 # -- reading ------------------------------------------------------------------------------------
 
 
+class DocumentPublic(BaseModel):
+    """A stored document as pages and routes see it (never its storage key's bytes)."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: int
+    user_id: int
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    storage_key: str
+    kind: str
+    created_at: datetime
+
+
 @dataclass
 class DocumentEntry:
-    document: Document
+    document: DocumentPublic
     application_ids: list[int] = field(default_factory=list)
 
     @property
@@ -258,17 +276,31 @@ class DocumentEntry:
 
 
 def _owned(session: Session, user_id: int, document_id: int) -> Document:
-    doc = session.get(Document, document_id)
-    if doc is None or doc.user_id != user_id:
-        raise NotFound("No such document")
-    return doc
+    return owned(session, Document, document_id, owner_id=user_id, what="document")
 
 
 def _owned_application(session: Session, user_id: int, application_id: int) -> Application:
-    app = session.get(Application, application_id)
-    if app is None or app.user_id != user_id:
-        raise NotFound("No such application")
-    return app
+    return owned(session, Application, application_id, owner_id=user_id, what="application")
+
+
+@dataclass(frozen=True)
+class ApplicationChoice:
+    """One of the student's applications a document can be attached to."""
+
+    id: int
+    name: str
+
+
+@use_case
+def attachable_applications(session: Session, *, user_id: int) -> list[ApplicationChoice]:
+    """The student's applications (by scholarship name), most recently changed first."""
+    rows = session.exec(
+        select(Application.id, Scholarship.name)
+        .join(Scholarship, col(Scholarship.id) == Application.scholarship_id)
+        .where(Application.user_id == user_id)
+        .order_by(col(Application.updated_at).desc())
+    ).all()
+    return [ApplicationChoice(a or 0, n) for a, n in rows]
 
 
 def list_documents(*, user_id: int) -> list[DocumentEntry]:
@@ -288,12 +320,12 @@ def list_documents(*, user_id: int) -> list[DocumentEntry]:
     used: dict[int, list[int]] = {}
     for document_id, application_id in links:
         used.setdefault(document_id, []).append(application_id)
-    return [DocumentEntry(d, used.get(d.id or 0, [])) for d in docs]
+    return [DocumentEntry(DocumentPublic.model_validate(d), used.get(d.id or 0, [])) for d in docs]
 
 
-def get_document(*, user_id: int, document_id: int) -> Document:
+def get_document(*, user_id: int, document_id: int) -> DocumentPublic:
     with session_scope() as session:
-        return _owned(session, user_id, document_id)
+        return DocumentPublic.model_validate(_owned(session, user_id, document_id))
 
 
 def storage_usage(*, user_id: int) -> tuple[int, int]:
@@ -302,7 +334,7 @@ def storage_usage(*, user_id: int) -> tuple[int, int]:
         return used_bytes(session, user_id), get_settings().upload_quota_bytes
 
 
-def read(*, user_id: int, document_id: int) -> tuple[Document, bytes]:
+def read(*, user_id: int, document_id: int) -> tuple[DocumentPublic, bytes]:
     """The document and its bytes, checked against the digest taken at upload."""
     doc = get_document(user_id=user_id, document_id=document_id)
     try:
@@ -341,11 +373,12 @@ def reuse_count(*, user_id: int, document_id: int) -> int:
     return int(count)
 
 
-def documents_for_application(*, user_id: int, application_id: int) -> list[Document]:
+def documents_for_application(*, user_id: int, application_id: int) -> list[DocumentPublic]:
     with session_scope() as session:
         _owned_application(session, user_id, application_id)
-        return list(
-            session.exec(
+        return [
+            DocumentPublic.model_validate(d)
+            for d in session.exec(
                 select(Document)
                 .join(ApplicationDocument, col(ApplicationDocument.document_id) == Document.id)
                 .where(
@@ -354,7 +387,7 @@ def documents_for_application(*, user_id: int, application_id: int) -> list[Docu
                 )
                 .order_by(col(Document.filename))
             ).all()
-        )
+        ]
 
 
 # -- changing -----------------------------------------------------------------------------------
@@ -364,7 +397,9 @@ def new_key(user_id: int) -> str:
     return f"documents/{user_id}/{uuid.uuid4().hex}"
 
 
-def upload(*, user_id: int, filename: str | None, data: bytes, kind: str = "other") -> Document:
+def upload(
+    *, user_id: int, filename: str | None, data: bytes, kind: str = "other"
+) -> DocumentPublic:
     """Store a new document: refused whole (nothing stored) or stored whole (bytes and row)."""
     check_kind(kind)
     check_size(len(data))
@@ -404,10 +439,11 @@ def upload(*, user_id: int, filename: str | None, data: bytes, kind: str = "othe
             )
             session.add(doc)
             session.flush()
+            stored = DocumentPublic.model_validate(doc)
     except BaseException:
         _discard(storage_key=key)
         raise
-    return doc
+    return stored
 
 
 def _discard(*, storage_key: str) -> None:
@@ -421,24 +457,24 @@ def _discard(*, storage_key: str) -> None:
         )
 
 
-def rename(*, user_id: int, document_id: int, filename: str) -> Document:
+def rename(*, user_id: int, document_id: int, filename: str) -> DocumentPublic:
     _check_name(filename)
     with session_scope() as session:
         doc = _owned(session, user_id, document_id)
         doc.filename = display_name(filename, type_of(doc.content_type))
         session.add(doc)
         session.flush()
-        return doc
+        return DocumentPublic.model_validate(doc)
 
 
-def set_kind(*, user_id: int, document_id: int, kind: str) -> Document:
+def set_kind(*, user_id: int, document_id: int, kind: str) -> DocumentPublic:
     check_kind(kind)
     with session_scope() as session:
         doc = _owned(session, user_id, document_id)
         doc.kind = kind
         session.add(doc)
         session.flush()
-        return doc
+        return DocumentPublic.model_validate(doc)
 
 
 def delete(*, user_id: int, document_id: int) -> None:

@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, delete, select
 
-from scholarlink.core.db import session_scope
+from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.models import (
     AccessGrant,
@@ -234,6 +235,25 @@ def export_data(*, user_id: int) -> dict[str, Any]:
                 for m in _rows(session, OutboundMail, user_id)
             ],
         }
+
+
+class DeletionCheckPublic(BaseModel):
+    """How a student confirms deleting their account: their password when they have one, else
+    by typing `confirm_hint` (their e-mail, or "DELETE" when they have none)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    has_password: bool
+    confirm_hint: str
+
+
+@use_case
+def deletion_check(session: Session, *, user_id: int) -> DeletionCheckPublic:
+    user = session.get(User, user_id)
+    return DeletionCheckPublic(
+        has_password=bool(user and user.password_hash),
+        confirm_hint=(user.email if user and user.email else "DELETE") or "DELETE",
+    )
 
 
 def delete_account(
