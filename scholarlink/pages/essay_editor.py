@@ -50,6 +50,74 @@ class SpellingRow:
 
 
 @dataclasses.dataclass(frozen=True)
+class RubricRow:
+    criterion: str
+    points: float
+    max_points: float
+    comment: str
+
+
+@dataclasses.dataclass(frozen=True)
+class OutlineSectionRow:
+    heading: str
+    points: list[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class IdeaRow:
+    title: str
+    angle: str
+    why: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ToolResultView:
+    """What the page shows of a tool's result (each tool fills its own fields)."""
+
+    assistant: str = ""
+    score: float = 0
+    word_count: int = 0
+    word_limit: int = 0  # 0: none
+    reading_ease: float = 0
+    grade: float = 0
+    rubric: list[RubricRow] = dataclasses.field(default_factory=list)
+    strengths: list[str] = dataclasses.field(default_factory=list)
+    weaknesses: list[str] = dataclasses.field(default_factory=list)
+    suggestions: list[str] = dataclasses.field(default_factory=list)
+    title: str = ""
+    sections: list[OutlineSectionRow] = dataclasses.field(default_factory=list)
+    ideas: list[IdeaRow] = dataclasses.field(default_factory=list)
+    changes: list[str] = dataclasses.field(default_factory=list)
+
+
+def _result_view(wire: dict[str, Any]) -> ToolResultView:
+    """The tool result as the service sends it (the agent's camelCase wire form), for the page."""
+    readability = wire.get("readability") or {}
+    return ToolResultView(
+        assistant=str(wire.get("assistant", "")),
+        score=float(wire.get("score", 0)),
+        word_count=int(wire.get("wordCount") or 0),
+        word_limit=int(wire.get("wordLimit") or 0),
+        reading_ease=float(readability.get("fleschReadingEase", 0)),
+        grade=float(readability.get("fleschKincaidGrade", 0)),
+        rubric=[
+            RubricRow(x["criterion"], x["points"], x["maxPoints"], x["comment"])
+            for x in wire.get("rubric", [])
+        ],
+        strengths=list(wire.get("strengths", [])),
+        weaknesses=list(wire.get("weaknesses", [])),
+        suggestions=list(wire.get("suggestions", [])),
+        title=str(wire.get("title", "")),
+        sections=[
+            OutlineSectionRow(sec["heading"], list(sec["points"]))
+            for sec in wire.get("sections", [])
+        ],
+        ideas=[IdeaRow(i["title"], i["angle"], i["why"]) for i in wire.get("ideas", [])],
+        changes=list(wire.get("changes", [])),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
 class EditorMeta:
     """What the editor shows beside the essay, read in one go (outside the state lock)."""
 
@@ -104,7 +172,9 @@ class EssayEditorState(SessionState):
     price_free: bool = True
     balance_text: str = ""
     result_tool: str = ""
-    result: dict[str, Any] = {}
+    result: ToolResultView = ToolResultView()
+    # The last revision's wire result, kept on the server only (accepting a change needs it).
+    _revision_wire: dict[str, Any] = {}
     # The changes of the last improve/tailor, each pending, accepted or rejected.
     changes: list[ChangeRow] = []
     accepted: list[int] = []
@@ -134,7 +204,7 @@ class EssayEditorState(SessionState):
         self.saved_at = _saved_at(essay)
 
     def _clear_result(self) -> None:
-        self.result, self.result_tool = {}, ""
+        self.result, self._revision_wire, self.result_tool = ToolResultView(), {}, ""
         self.changes, self.accepted, self.spelling = [], [], []
 
     @rx.event
@@ -300,7 +370,8 @@ class EssayEditorState(SessionState):
                 self.word_limit = svc.essay_word_limit(saved) or 0
                 self.saved_at = _saved_at(saved)
             self._clear_result()
-            self.result, self.result_tool = result, (request.tool if result else "")
+            self.result, self._revision_wire = _result_view(result), result
+            self.result_tool = request.tool if result else ""
             self.changes = [
                 ChangeRow(
                     index=c["index"],
@@ -318,8 +389,9 @@ class EssayEditorState(SessionState):
             self._apply_meta(meta)
 
     def _revision(self) -> tuple[str, str] | None:
-        original = self.result.get("original")
-        revised = self.result.get("improvedContent") or self.result.get("tailoredContent")
+        wire = self._revision_wire
+        original = wire.get("original")
+        revised = wire.get("improvedContent") or wire.get("tailoredContent")
         if isinstance(original, str) and isinstance(revised, str):
             return original, revised
         return None
@@ -399,18 +471,12 @@ class EssayEditorState(SessionState):
         self.ignored = svc.ignored_words(user_id=user_id)
 
 
-def _result_list(title: str, key: str, color: str) -> rx.Component:
-    return rx.cond(
-        EssayEditorState.result.contains(key),
-        rx.vstack(
-            rx.text(title, weight="bold", size="2", color=rx.color(color, 11)),
-            rx.foreach(
-                EssayEditorState.result[key].to(list[str]), lambda x: rx.text("• ", x, size="2")
-            ),
-            spacing="1",
-            align="start",
-        ),
-        rx.fragment(),
+def _result_list(title: str, items: rx.Var[list[str]] | list[str], color: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(title, weight="bold", size="2", color=rx.color(color, 11)),
+        rx.foreach(items, lambda x: rx.text("• ", x, size="2")),
+        spacing="1",
+        align="start",
     )
 
 
@@ -561,34 +627,34 @@ def _result() -> rx.Component:
                         "analyze",
                         rx.vstack(
                             rx.hstack(
-                                rx.heading(r["score"].to(str), size="8"),
+                                rx.heading(r.score, size="8"),
                                 rx.text("/ 10", color=rx.color("gray", 11)),
                                 align="baseline",
                             ),
                             rx.text(
-                                r["wordCount"].to(str),
+                                r.word_count,
                                 " words · reading ease ",
-                                r["readability"].to(dict)["fleschReadingEase"].to(str),
+                                r.reading_ease,
                                 " · grade ",
-                                r["readability"].to(dict)["fleschKincaidGrade"].to(str),
+                                r.grade,
                                 size="2",
                             ),
                             rx.foreach(
-                                r["rubric"].to(list[dict[str, Any]]),
+                                r.rubric,
                                 lambda x: rx.hstack(
-                                    rx.badge(x["points"].to(str), "/", x["maxPoints"].to(str)),
+                                    rx.badge(x.points, "/", x.max_points),
                                     rx.text(
-                                        rx.text.strong(x["criterion"]),
+                                        rx.text.strong(x.criterion),
                                         " — ",
-                                        x["comment"],
+                                        x.comment,
                                         size="2",
                                     ),
                                     align="start",
                                 ),
                             ),
-                            _result_list("Strengths", "strengths", "green"),
-                            _result_list("Weaknesses", "weaknesses", "red"),
-                            _result_list("Suggestions", "suggestions", "blue"),
+                            _result_list("Strengths", r.strengths, "green"),
+                            _result_list("Weaknesses", r.weaknesses, "red"),
+                            _result_list("Suggestions", r.suggestions, "blue"),
                             _spelling(),
                             spacing="2",
                             align="start",
@@ -597,13 +663,13 @@ def _result() -> rx.Component:
                     (
                         "outline",
                         rx.vstack(
-                            rx.heading(r["title"].to(str), size="4"),
+                            rx.heading(r.title, size="4"),
                             rx.foreach(
-                                r["sections"].to(list[dict[str, Any]]),
+                                r.sections,
                                 lambda sec: rx.vstack(
-                                    rx.text(sec["heading"], weight="bold"),
+                                    rx.text(sec.heading, weight="bold"),
                                     rx.foreach(
-                                        sec["points"].to(list[str]),
+                                        sec.points,
                                         lambda p: rx.text("• ", p, size="2"),
                                     ),
                                     spacing="0",
@@ -618,11 +684,11 @@ def _result() -> rx.Component:
                         "ideas",
                         rx.vstack(
                             rx.foreach(
-                                r["ideas"].to(list[dict[str, Any]]),
+                                r.ideas,
                                 lambda i: rx.vstack(
-                                    rx.text(i["title"], weight="bold"),
-                                    rx.text(i["angle"], size="2"),
-                                    rx.text(i["why"], size="1", color=rx.color("gray", 11)),
+                                    rx.text(i.title, weight="bold"),
+                                    rx.text(i.angle, size="2"),
+                                    rx.text(i.why, size="1", color=rx.color("gray", 11)),
                                     spacing="0",
                                     align="start",
                                 ),
@@ -632,13 +698,13 @@ def _result() -> rx.Component:
                         ),
                     ),
                     rx.vstack(
-                        _result_list("Changes", "changes", "blue"),
+                        _result_list("Changes", r.changes, "blue"),
                         rx.text(
-                            r["wordCount"].to(str),
+                            r.word_count,
                             " words in the revision",
                             rx.cond(
-                                r["wordLimit"].to(int) > 0,
-                                rx.text.span(" (limit ", r["wordLimit"].to(str), ")"),
+                                r.word_limit > 0,
+                                rx.text.span(" (limit ", r.word_limit, ")"),
                                 rx.fragment(),
                             ),
                             size="2",
@@ -649,7 +715,7 @@ def _result() -> rx.Component:
                         width="100%",
                     ),
                 ),
-                rx.text(r["assistant"].to(str), size="1", color=rx.color("gray", 11)),
+                rx.text(r.assistant, size="1", color=rx.color("gray", 11)),
                 spacing="3",
                 width="100%",
                 align="start",
