@@ -39,7 +39,11 @@ class CheckoutTestState(SessionState):
             return None
         raw = self.router.url.query_parameters.get("purchase", "")
         try:
-            found = payments.get_purchase(user_id, int(raw)) if raw.isdigit() else None
+            found = (
+                payments.get_purchase(user_id=user_id, purchase_id=int(raw))
+                if raw.isdigit()
+                else None
+            )
         except ServiceError:
             found = None
         if found is None or not found.test_mode:
@@ -61,7 +65,7 @@ class CheckoutTestState(SessionState):
             return None
         self.working = True
         try:
-            payments.complete_test_checkout(user_id, self.purchase_id)
+            payments.complete_test_checkout(user_id=user_id, purchase_id=self.purchase_id)
         except ServiceError as exc:
             self.working, self.error = False, exc.message
             return None
@@ -74,7 +78,7 @@ class CheckoutTestState(SessionState):
             return self._sign_in_redirect()
         if self.purchase_id:
             try:
-                payments.cancel_test_checkout(user_id, self.purchase_id)
+                payments.cancel_test_checkout(user_id=user_id, purchase_id=self.purchase_id)
             except ServiceError as exc:
                 self.error = exc.message
                 return None

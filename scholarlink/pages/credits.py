@@ -96,7 +96,9 @@ def _view(user_id: int) -> CreditsView:
         balance=ledger.credits(found.balance_millicredits),
         entries=[_entry_row(e) for e in found.entries],
         pending=[
-            _pending_row(p) for p in payments.list_purchases(user_id) if p.status == "pending"
+            _pending_row(p)
+            for p in payments.list_purchases(user_id=user_id)
+            if p.status == "pending"
         ],
     )
 
@@ -133,9 +135,13 @@ class CreditsState(SessionState):
             try:
                 if session_id:
                     # Asks Stripe directly, so credits show even before the webhook arrives.
-                    focus = await asyncio.to_thread(payments.confirm_checkout, user_id, session_id)
+                    focus = await asyncio.to_thread(
+                        lambda: payments.confirm_checkout(
+                            user_id=user_id, stripe_session_id=session_id
+                        )
+                    )
                 elif purchase_id.isdigit():
-                    focus = payments.get_purchase(user_id, int(purchase_id))
+                    focus = payments.get_purchase(user_id=user_id, purchase_id=int(purchase_id))
             except ServiceError:
                 focus = None
             if focus is not None and focus.status == "paid":
@@ -165,12 +171,13 @@ class CreditsState(SessionState):
             base = f"{self.router.url.origin}{routes.CREDITS}"
         try:
             url = await asyncio.to_thread(
-                payments.start_checkout,
-                user_id,
-                package,
-                f"{base}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
-                f"{base}?checkout=cancel",
-                test_checkout_url=routes.CREDITS_TEST_CHECKOUT,
+                lambda: payments.start_checkout(
+                    user_id=user_id,
+                    package=package,
+                    success_url=f"{base}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
+                    cancel_url=f"{base}?checkout=cancel",
+                    test_checkout_url=routes.CREDITS_TEST_CHECKOUT,
+                )
             )
         except ServiceError as exc:
             view = await asyncio.to_thread(_view, user_id)
@@ -193,7 +200,9 @@ class CreditsState(SessionState):
         try:
             url = await asyncio.to_thread(
                 lambda: payments.resume_checkout(
-                    user_id, int(purchase_id), test_checkout_url=routes.CREDITS_TEST_CHECKOUT
+                    user_id=user_id,
+                    purchase_id=int(purchase_id),
+                    test_checkout_url=routes.CREDITS_TEST_CHECKOUT,
                 )
             )
         except ServiceError as exc:
