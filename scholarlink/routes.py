@@ -48,3 +48,14 @@ def safe_next(target: str | None, default: str = DASHBOARD) -> str:
     if decoded.startswith("//") or "\\" in decoded or any(ord(c) < 0x21 for c in decoded):
         return default
     return target
+
+
+# essays, documents, credits
+ESSAY_ID_ARG = "eid"
+ESSAY_EDITOR = f"{ESSAYS}/[{ESSAY_ID_ARG}]"
+CREDITS_TEST_CHECKOUT = f"{CREDITS}/test-checkout"
+
+
+def essay(essay_id: int, *, tool: str | None = None) -> str:
+    """The editor of one essay (`tool` opens it with that tool chosen)."""
+    return f"{ESSAYS}/{essay_id}" + (f"?tool={tool}" if tool else "")

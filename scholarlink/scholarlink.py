@@ -18,9 +18,11 @@ from scholarlink.observability.logs import configure_logging
 from scholarlink.pages import (
     applications,
     auth,
+    checkout,
     credits,
     dashboard,
     documents,
+    essay_editor,
     essays,
     landing,
     letters,
@@ -83,10 +85,10 @@ app.add_page(
     on_load=scholarships.DetailState.load,
 )
 app.add_page(
-    essays.editor_page,
-    route=f"{routes.ESSAYS}/[eid]",
+    essay_editor.editor_page,
+    route=routes.ESSAY_EDITOR,
     title="Essay · ScholarLink",
-    on_load=essays.EssayEditorState.load,
+    on_load=essay_editor.EssayEditorState.load,
 )
 app.add_page(
     sharing.followed_student_page,
@@ -215,10 +217,10 @@ app.add_page(
     on_load=credits.CreditsState.load,
 )
 app.add_page(
-    credits.test_checkout_page,
-    route=credits.TEST_CHECKOUT_ROUTE,
+    checkout.test_checkout_page,
+    route=routes.CREDITS_TEST_CHECKOUT,
     title="Test checkout · ScholarLink",
-    on_load=credits.CheckoutTestState.load,
+    on_load=checkout.CheckoutTestState.load,
 )
 app.add_page(
     documents.documents_page,

@@ -1,10 +1,11 @@
-"""Credits: the balance, the credit shop (Stripe Checkout, or a labelled test mode in
-development), pending purchases and every ledger entry, newest first; and the local test-mode
-checkout page."""
+"""The credits page: the balance, the packages to buy (Stripe Checkout, or the labelled test
+mode), purchases still pending and the ledger. The test-mode checkout page is
+`pages/checkout.py`."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import reflex as rx
 from reflex_base.event import EventSpec
@@ -12,14 +13,10 @@ from reflex_base.event import EventSpec
 from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.ui import empty_state, error_callout, page_header, stat
-from scholarlink.core.db import session_scope
 from scholarlink.core.errors import ServiceError
-from scholarlink.models import Purchase
 from scholarlink.services import credits as ledger
 from scholarlink.services import payments
 from scholarlink.state.session import SessionState
-
-TEST_CHECKOUT_ROUTE = payments.TEST_CHECKOUT_ROUTE
 
 KIND_LABELS = {
     "purchase": "Purchase",
@@ -32,26 +29,84 @@ KIND_LABELS = {
 TEST_MODE_BANNER = "Test mode — no real payment"
 
 
-def _package_name(key: str) -> str:
-    found = payments.PACKAGES.get(key)
-    return found.name if found else key
+@dataclasses.dataclass(frozen=True)
+class EntryRow:
+    """One ledger entry, ready to show."""
+
+    when: str
+    kind: str
+    description: str
+    amount: str
+    color: str
+    after: str
 
 
-def _purchase_row(p: Purchase) -> dict[str, str]:
-    return {
-        "id": str(p.id),
-        "package": _package_name(p.package),
-        "price": f"${p.amount_cents / 100:,.2f}",
-        "credits": f"{p.credits:,}",
-        "when": p.created_at.strftime("%b %-d, %Y %H:%M"),
-        "mode": "Test mode" if p.test_mode else "Stripe",
-    }
+@dataclasses.dataclass(frozen=True)
+class PendingRow:
+    """A purchase whose checkout was started and not finished."""
+
+    id: str
+    package: str
+    price: str
+    credits: str
+    when: str
+    mode: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CreditsView:
+    """Everything the page shows, read outside the state lock."""
+
+    test_mode: bool
+    shop_open: bool
+    balance: str
+    entries: list[EntryRow]
+    pending: list[PendingRow]
+
+
+def _entry_row(e: ledger.CreditEntryPublic) -> EntryRow:
+    return EntryRow(
+        when=e.created_at.strftime("%b %-d, %Y %H:%M"),
+        kind=KIND_LABELS.get(e.kind, e.kind),
+        description=e.description,
+        amount=("+" if e.amount_millicredits > 0 else "−")
+        + ledger.credits(abs(e.amount_millicredits)),
+        color="green" if e.amount_millicredits > 0 else "gray",
+        after=ledger.credits(e.balance_after),
+    )
+
+
+def _pending_row(p: payments.PurchasePublic) -> PendingRow:
+    return PendingRow(
+        id=str(p.id),
+        package=p.package_name,
+        price=p.price,
+        credits=f"{p.credits:,}",
+        when=p.created_at.strftime("%b %-d, %Y %H:%M"),
+        mode="Test mode" if p.test_mode else "Stripe",
+    )
+
+
+def _view(user_id: int) -> CreditsView:
+    mode = payments.checkout_mode()
+    found = ledger.statement(user_id=user_id, limit=200)
+    return CreditsView(
+        test_mode=mode == "test",
+        shop_open=mode != "disabled",
+        balance=ledger.credits(found.balance_millicredits),
+        entries=[_entry_row(e) for e in found.entries],
+        pending=[
+            _pending_row(p)
+            for p in payments.list_purchases(user_id=user_id)
+            if p.status == "pending"
+        ],
+    )
 
 
 class CreditsState(SessionState):
     balance: str = "0"
-    entries: list[dict[str, str]] = []
-    pending: list[dict[str, str]] = []
+    entries: list[EntryRow] = []
+    pending: list[PendingRow] = []
     test_mode: bool = False
     shop_open: bool = True
     notice: str = ""
@@ -59,27 +114,9 @@ class CreditsState(SessionState):
     error: str = ""
     buying: str = ""  # the package (or "resume:<id>") whose checkout is being started
 
-    def _refresh(self, user_id: int) -> None:
-        mode = payments.checkout_mode()
-        self.test_mode = mode == "test"
-        self.shop_open = mode != "disabled"
-        with session_scope() as session:
-            self.balance = ledger.credits(ledger.balance(session, user_id))
-            self.entries = [
-                {
-                    "when": e.created_at.strftime("%b %-d, %Y %H:%M"),
-                    "kind": KIND_LABELS.get(e.kind, e.kind),
-                    "description": e.description,
-                    "amount": ("+" if e.amount_millicredits > 0 else "−")
-                    + ledger.credits(abs(e.amount_millicredits)),
-                    "color": "green" if e.amount_millicredits > 0 else "gray",
-                    "after": ledger.credits(e.balance_after),
-                }
-                for e in ledger.ledger(session, user_id, limit=200)
-            ]
-        self.pending = [
-            _purchase_row(p) for p in payments.list_purchases(user_id) if p.status == "pending"
-        ]
+    def _show(self, view: CreditsView) -> None:
+        self.test_mode, self.shop_open = view.test_mode, view.shop_open
+        self.balance, self.entries, self.pending = view.balance, view.entries, view.pending
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -92,15 +129,19 @@ class CreditsState(SessionState):
         if outcome == "cancel":
             self.notice = "Checkout canceled — nothing was charged."
         elif outcome == "success":
-            focus: Purchase | None = None
+            focus: payments.PurchasePublic | None = None
             session_id = params.get("session_id", "")
             purchase_id = params.get("purchase", "")
             try:
                 if session_id:
                     # Asks Stripe directly, so credits show even before the webhook arrives.
-                    focus = await asyncio.to_thread(payments.confirm_checkout, user_id, session_id)
+                    focus = await asyncio.to_thread(
+                        lambda: payments.confirm_checkout(
+                            user_id=user_id, stripe_session_id=session_id
+                        )
+                    )
                 elif purchase_id.isdigit():
-                    focus = payments.get_purchase(user_id, int(purchase_id))
+                    focus = payments.get_purchase(user_id=user_id, purchase_id=int(purchase_id))
             except ServiceError:
                 focus = None
             if focus is not None and focus.status == "paid":
@@ -115,7 +156,7 @@ class CreditsState(SessionState):
                 )
             else:
                 self.notice = "Thank you! Your credits are added once the payment is confirmed."
-        self._refresh(user_id)
+        self._show(_view(user_id))
         return None
 
     @rx.event(background=True)
@@ -130,16 +171,19 @@ class CreditsState(SessionState):
             base = f"{self.router.url.origin}{routes.CREDITS}"
         try:
             url = await asyncio.to_thread(
-                payments.start_checkout,
-                user_id,
-                package,
-                f"{base}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
-                f"{base}?checkout=cancel",
+                lambda: payments.start_checkout(
+                    user_id=user_id,
+                    package=package,
+                    success_url=f"{base}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
+                    cancel_url=f"{base}?checkout=cancel",
+                    test_checkout_url=routes.CREDITS_TEST_CHECKOUT,
+                )
             )
         except ServiceError as exc:
+            view = await asyncio.to_thread(_view, user_id)
             async with self:
                 self.buying, self.error = "", exc.message
-                self._refresh(user_id)
+                self._show(view)
             return None
         # Same tab: Stripe's page (another host) through window.location, test mode in-app.
         return rx.redirect(url)
@@ -154,17 +198,24 @@ class CreditsState(SessionState):
                 return None
             self.buying, self.error = f"resume:{purchase_id}", ""
         try:
-            url = await asyncio.to_thread(payments.resume_checkout, user_id, int(purchase_id))
+            url = await asyncio.to_thread(
+                lambda: payments.resume_checkout(
+                    user_id=user_id,
+                    purchase_id=int(purchase_id),
+                    test_checkout_url=routes.CREDITS_TEST_CHECKOUT,
+                )
+            )
         except ServiceError as exc:
             url, failure = None, exc.message
         else:
             failure = ""
+        view = await asyncio.to_thread(_view, user_id)
         async with self:
             self.buying = "" if url is None else self.buying
             self.error = failure
             if url is None and not failure:
                 self.notice_kind, self.notice = "success", "That purchase is complete."
-            self._refresh(user_id)
+            self._show(view)
         return rx.redirect(url) if url else None
 
 
@@ -281,19 +332,19 @@ def _pending() -> rx.Component:
                 lambda p: rx.card(
                     rx.hstack(
                         rx.badge("Pending", color_scheme="amber", variant="soft"),
-                        rx.text(rx.text.strong(p["package"]), " · ", p["credits"], " credits"),
-                        rx.text(p["price"], color=rx.color("gray", 11)),
-                        rx.text(p["when"], size="1", color=rx.color("gray", 11)),
+                        rx.text(rx.text.strong(p.package), " · ", p.credits, " credits"),
+                        rx.text(p.price, color=rx.color("gray", 11)),
+                        rx.text(p.when, size="1", color=rx.color("gray", 11)),
                         rx.cond(
-                            p["mode"] == "Test mode",
+                            p.mode == "Test mode",
                             rx.badge("Test mode", color_scheme="amber", variant="outline"),
                             rx.fragment(),
                         ),
                         rx.spacer(),
                         rx.button(
                             "Continue",
-                            on_click=CreditsState.resume(p["id"]),  # type: ignore[misc]  # background handler
-                            loading=CreditsState.buying == "resume:" + p["id"],
+                            on_click=CreditsState.resume(p.id),  # type: ignore[misc]  # background handler
+                            loading=CreditsState.buying == "resume:" + p.id,
                             disabled=CreditsState.buying != "",
                             variant="soft",
                             size="2",
@@ -345,16 +396,16 @@ def _history_list() -> rx.Component:
             CreditsState.entries,
             lambda e: rx.card(
                 rx.hstack(
-                    rx.text(e["kind"], weight="medium"),
+                    rx.text(e.kind, weight="medium"),
                     rx.spacer(),
-                    rx.text(e["amount"], color=rx.color(e["color"], 11), weight="medium"),
+                    rx.text(e.amount, color=rx.color(e.color, 11), weight="medium"),
                     width="100%",
                 ),
-                rx.text(e["description"], size="2"),
+                rx.text(e.description, size="2"),
                 rx.text(
-                    e["when"],
+                    e.when,
                     " · balance after: ",
-                    e["after"],
+                    e.after,
                     size="1",
                     color=rx.color("gray", 11),
                 ),
@@ -381,155 +432,17 @@ def _history_table() -> rx.Component:
             rx.foreach(
                 CreditsState.entries,
                 lambda e: rx.table.row(
-                    rx.table.cell(e["when"]),
-                    rx.table.cell(e["kind"]),
-                    rx.table.cell(e["description"]),
+                    rx.table.cell(e.when),
+                    rx.table.cell(e.kind),
+                    rx.table.cell(e.description),
                     rx.table.cell(
-                        rx.text(e["amount"], color=rx.color(e["color"], 11), weight="medium"),
+                        rx.text(e.amount, color=rx.color(e.color, 11), weight="medium"),
                         justify="end",
                     ),
-                    rx.table.cell(e["after"], justify="end"),
+                    rx.table.cell(e.after, justify="end"),
                 ),
             )
         ),
         variant="surface",
         width="100%",
     )
-
-
-# -- the local test-mode checkout (development without Stripe keys) ----------------------------
-
-
-class CheckoutTestState(SessionState):
-    """The test-mode checkout page (named so pytest never mistakes it for a test class)."""
-
-    purchase_id: int = 0
-    package: str = ""
-    price: str = ""
-    credits: str = ""
-    status: str = ""
-    error: str = ""
-    working: bool = False
-
-    @rx.event
-    def load(self) -> EventSpec | None:
-        user_id = self._user_id()
-        if user_id is None:
-            return self._sign_in_redirect()
-        self.purchase_id, self.package, self.status, self.error, self.working = 0, "", "", "", False
-        if not payments.in_test_mode():
-            self.error = (
-                "Test-mode checkout is only available in development when Stripe is not configured."
-            )
-            return None
-        raw = self.router.url.query_parameters.get("purchase", "")
-        try:
-            found = payments.get_purchase(user_id, int(raw)) if raw.isdigit() else None
-        except ServiceError:
-            found = None
-        if found is None or not found.test_mode or found.id is None:
-            self.error = "No such test purchase."
-            return None
-        self.purchase_id = found.id
-        self.package = _package_name(found.package)
-        self.price = f"${found.amount_cents / 100:,.2f}"
-        self.credits = f"{found.credits:,}"
-        self.status = found.status
-        return None
-
-    @rx.event
-    def complete(self) -> EventSpec | None:
-        user_id = self._user_id()
-        if user_id is None:
-            return self._sign_in_redirect()
-        if self.working or not self.purchase_id:
-            return None
-        self.working = True
-        try:
-            payments.complete_test_checkout(user_id, self.purchase_id)
-        except ServiceError as exc:
-            self.working, self.error = False, exc.message
-            return None
-        return rx.redirect(f"{routes.CREDITS}?checkout=success&purchase={self.purchase_id}")
-
-    @rx.event
-    def cancel(self) -> EventSpec | None:
-        user_id = self._user_id()
-        if user_id is None:
-            return self._sign_in_redirect()
-        if self.purchase_id:
-            try:
-                payments.cancel_test_checkout(user_id, self.purchase_id)
-            except ServiceError as exc:
-                self.error = exc.message
-                return None
-        return rx.redirect(f"{routes.CREDITS}?checkout=cancel")
-
-
-def test_checkout_page() -> rx.Component:
-    return page(
-        page_header("Test checkout", "Development only: no card, no Stripe, no real payment."),
-        rx.callout(
-            rx.text(
-                rx.text.strong(TEST_MODE_BANNER),
-                ". This page stands in for Stripe Checkout because Stripe is not configured. "
-                "Completing it adds the credits without any payment.",
-                as_="span",
-            ),
-            icon="flask-conical",
-            color_scheme="amber",
-            width="100%",
-        ),
-        error_callout(CheckoutTestState.error),
-        rx.cond(
-            CheckoutTestState.purchase_id > 0,
-            rx.card(
-                rx.vstack(
-                    rx.hstack(
-                        rx.heading(CheckoutTestState.package, " package", size="5", as_="h2"),
-                        rx.spacer(),
-                        rx.badge("Test mode", color_scheme="amber", variant="soft"),
-                        width="100%",
-                    ),
-                    rx.heading(CheckoutTestState.price, size="7"),
-                    rx.text(rx.text.strong(CheckoutTestState.credits), " credits"),
-                    rx.cond(
-                        CheckoutTestState.status == "pending",
-                        rx.hstack(
-                            rx.button(
-                                rx.icon("flask-conical", size=16),
-                                "Complete test payment",
-                                on_click=CheckoutTestState.complete,
-                                loading=CheckoutTestState.working,
-                                color_scheme="amber",
-                            ),
-                            rx.button(
-                                "Cancel",
-                                on_click=CheckoutTestState.cancel,
-                                variant="soft",
-                                color_scheme="gray",
-                            ),
-                            spacing="2",
-                        ),
-                        rx.text(
-                            "This purchase is ",
-                            CheckoutTestState.status,
-                            ".",
-                            color=rx.color("gray", 11),
-                        ),
-                    ),
-                    rx.link("Back to credits", href=routes.CREDITS, size="2"),
-                    spacing="3",
-                    align="start",
-                ),
-                width="100%",
-                max_width="28rem",
-                margin_top="1rem",
-            ),
-            rx.link("Back to credits", href=routes.CREDITS, size="2"),
-        ),
-    )
-
-
-# A page function, not a test: keep pytest from collecting it when a test imports it.
-test_checkout_page.__test__ = False

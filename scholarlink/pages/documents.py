@@ -4,6 +4,8 @@ attach them to applications."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
@@ -19,10 +21,8 @@ from scholarlink.components.ui import (
     named_file_input,
     page_header,
 )
-from scholarlink.core.db import session_scope
 from scholarlink.core.errors import ServiceError
 from scholarlink.core.settings import get_settings
-from scholarlink.services import applications as apps
 from scholarlink.services import documents as docs
 from scholarlink.state.session import SessionState
 
@@ -30,36 +30,60 @@ UPLOAD_ID = "documents"
 MAX_FILES_PER_UPLOAD = 5
 
 
-def download_href(document_id: Any) -> Any:
+def download_href(document_id: rx.Var[int]) -> rx.Var[str]:
     return API_BASE + "/api/documents/" + document_id.to(str) + "/download"
 
 
-def _view(entry: docs.DocumentEntry, names: dict[int, str]) -> dict[str, Any]:
+@dataclasses.dataclass(frozen=True)
+class ApplicationOption:
+    id: str
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class DocumentRow:
+    """One document of the vault, ready to show."""
+
+    id: int
+    name: str
+    kind: str
+    type: str
+    size: str
+    previewable: bool
+    date: str
+    uses: int
+    uses_text: str
+    attached: list[ApplicationOption]
+    available: list[ApplicationOption]
+
+
+def _view(entry: docs.DocumentEntry, names: dict[int, str]) -> DocumentRow:
     d = entry.document
     used = entry.reuse_count
-    return {
-        "id": d.id,
-        "name": d.filename,
-        "kind": docs.KINDS.get(d.kind, d.kind),
-        "type": entry.file_type.label,
-        "size": docs.human_size(d.size_bytes),
-        "previewable": d.content_type in docs.PREVIEWABLE,
-        "date": d.created_at.strftime("%b %-d, %Y"),
-        "uses": used,
-        "uses_text": "Not used yet"
+    return DocumentRow(
+        id=d.id,
+        name=d.filename,
+        kind=docs.KINDS.get(d.kind, d.kind),
+        type=entry.file_type.label,
+        size=docs.human_size(d.size_bytes),
+        previewable=d.content_type in docs.PREVIEWABLE,
+        date=d.created_at.strftime("%b %-d, %Y"),
+        uses=used,
+        uses_text="Not used yet"
         if used == 0
         else f"Used in {used} application{'s' if used != 1 else ''}",
-        "attached": [
-            {"id": str(a), "name": names.get(a, f"Application {a}")} for a in entry.application_ids
+        attached=[
+            ApplicationOption(str(a), names.get(a, f"Application {a}"))
+            for a in entry.application_ids
         ],
-        "available": [
-            {"id": str(a), "name": n} for a, n in names.items() if a not in entry.application_ids
+        available=[
+            ApplicationOption(str(a), n) for a, n in names.items() if a not in entry.application_ids
         ],
-    }
+    )
 
 
 class DocumentsState(SessionState):
-    items: list[dict[str, Any]] = []
+    items: list[DocumentRow] = []
     kind: str = "other"
     usage_text: str = ""
     error: str = ""
@@ -70,16 +94,12 @@ class DocumentsState(SessionState):
     delete_name: str = ""
 
     def _reload(self, user_id: int) -> None:
-        with session_scope() as session:
-            names = {
-                t.application.id or 0: t.scholarship.name
-                for t in apps.list_applications(session, user_id=user_id)
-            }
+        names = {a.id: a.name for a in docs.attachable_applications(user_id=user_id)}
         self.items = [_view(e, names) for e in docs.list_documents(user_id=user_id)]
         used, quota = docs.storage_usage(user_id=user_id)
         self.usage_text = f"Using {docs.human_size(used)} of {docs.human_size(quota)}"
 
-    def _run(self, action: Any) -> bool:
+    def _run(self, action: Callable[[int], object]) -> bool:
         """Run a service call for the signed-in student; errors go to the page."""
         user_id = self._user_id()
         if user_id is None:
@@ -279,9 +299,9 @@ def _uploader() -> rx.Component:
     )
 
 
-def _name(d: Any) -> rx.Component:
+def _name(d: rx.Var[DocumentRow]) -> rx.Component:
     return rx.cond(
-        DocumentsState.renaming == d["id"].to(int),
+        DocumentsState.renaming == d.id,
         rx.hstack(
             rx.input(
                 value=DocumentsState.rename_value,
@@ -304,13 +324,13 @@ def _name(d: Any) -> rx.Component:
             align="center",
         ),
         rx.hstack(
-            rx.text(d["name"], weight="bold", class_name="document-name"),
+            rx.text(d.name, weight="bold", class_name="document-name"),
             rx.icon_button(
                 rx.icon("pencil", size=14),
                 size="1",
                 variant="ghost",
                 aria_label="Rename",
-                on_click=DocumentsState.start_rename(d["id"].to(int), d["name"].to(str)),
+                on_click=DocumentsState.start_rename(d.id, d.name),
             ),
             align="center",
             spacing="2",
@@ -318,36 +338,36 @@ def _name(d: Any) -> rx.Component:
     )
 
 
-def _attachments(d: Any) -> rx.Component:
+def _attachments(d: rx.Var[DocumentRow]) -> rx.Component:
     return rx.hstack(
         rx.foreach(
-            d["attached"].to(list[dict[str, str]]),
+            d.attached,
             lambda a: rx.badge(
-                a["name"],
+                a.name,
                 rx.icon_button(
                     rx.icon("x", size=12),
                     size="1",
                     variant="ghost",
                     aria_label="Detach",
-                    on_click=DocumentsState.detach(d["id"].to(int), a["id"]),
+                    on_click=DocumentsState.detach(d.id, a.id),
                 ),
                 variant="soft",
                 color_scheme="indigo",
             ),
         ),
         rx.cond(
-            d["available"].to(list[dict[str, str]]).length() > 0,
+            d.available.length() > 0,
             rx.select.root(
                 rx.select.trigger(placeholder="Attach to an application…", variant="soft"),
                 rx.select.content(
                     rx.foreach(
-                        d["available"].to(list[dict[str, str]]),
-                        lambda a: rx.select.item(a["name"], value=a["id"]),
+                        d.available,
+                        lambda a: rx.select.item(a.name, value=a.id),
                     )
                 ),
                 value="",
                 size="1",
-                on_change=lambda v: DocumentsState.attach(d["id"].to(int), v),
+                on_change=lambda v: DocumentsState.attach(d.id, v),
             ),
             rx.fragment(),
         ),
@@ -357,7 +377,7 @@ def _attachments(d: Any) -> rx.Component:
     )
 
 
-def _document(d: Any) -> rx.Component:
+def _document(d: rx.Var[DocumentRow]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -365,15 +385,15 @@ def _document(d: Any) -> rx.Component:
                 rx.vstack(
                     _name(d),
                     rx.text(
-                        d["kind"],
+                        d.kind,
                         " · ",
-                        d["type"],
+                        d.type,
                         " · ",
-                        d["size"],
+                        d.size,
                         " · uploaded ",
-                        d["date"],
+                        d.date,
                         " · ",
-                        d["uses_text"],
+                        d.uses_text,
                         size="1",
                         color=rx.color("gray", 11),
                     ),
@@ -383,17 +403,17 @@ def _document(d: Any) -> rx.Component:
                 ),
                 rx.spacer(),
                 rx.cond(
-                    d["previewable"].to(bool),
+                    d.previewable,
                     rx.link(
                         rx.button(rx.icon("eye", size=14), "Preview", size="1", variant="soft"),
-                        href=download_href(d["id"]) + "?preview=true",
+                        href=download_href(d.id) + "?preview=true",
                         is_external=True,
                     ),
                     rx.fragment(),
                 ),
                 rx.link(
                     rx.button(rx.icon("download", size=14), "Download", size="1", variant="soft"),
-                    href=download_href(d["id"]),
+                    href=download_href(d.id),
                     # A real browser request (not client-side routing): the API answers with
                     # the file as an attachment, so the page stays where it is.
                     reload_document=True,
@@ -404,7 +424,7 @@ def _document(d: Any) -> rx.Component:
                     size="1",
                     variant="soft",
                     color_scheme="red",
-                    on_click=DocumentsState.ask_delete(d["id"].to(int), d["name"].to(str)),
+                    on_click=DocumentsState.ask_delete(d.id, d.name),
                 ),
                 align="start",
                 width="100%",

@@ -1,61 +1,94 @@
-"""The essay library (with the reuse map: which essay fits which match's prompt) and the editor:
-autosave, versions, the word count against the prompt's limit, the five tools with their price
-shown before running (free when no model is called), spelling with the student's ignore list,
-and each suggested change accepted or rejected on its own."""
+"""The essay library, with the reuse map (which essay fits which match's prompt) and a new
+essay form. The editor of one essay is `pages/essay_editor.py`."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from typing import Any
+import dataclasses
 
 import reflex as rx
 from reflex_base.event import EventSpec
 
 from scholarlink import routes
-from scholarlink.ai.types import ESSAY_TYPES
 from scholarlink.components.layout import page
-from scholarlink.components.ui import empty_state, error_callout, field, live_region, page_header
-from scholarlink.core.db import session_scope
+from scholarlink.components.ui import empty_state, error_callout, field, page_header
 from scholarlink.core.errors import ServiceError
-from scholarlink.services import credits as ledger
 from scholarlink.services import essay_reuse as reuse
 from scholarlink.services import essays as svc
 from scholarlink.state.session import SessionState
 
-FOCUS = {"clarity": "Clarity", "concision": "Concision", "grammar": "Grammar", "impact": "Impact"}
+
+@dataclasses.dataclass(frozen=True)
+class EssayItem:
+    """One essay of the library list, ready to show."""
+
+    id: int
+    title: str
+    type: str
+    words: int
+    updated: str
+    version: int
+    href: str
 
 
-def _reuse_rows(found: reuse.ReuseMap) -> list[dict[str, Any]]:
+@dataclasses.dataclass(frozen=True)
+class ReusePrompt:
+    """One prompt of the student's matches with the essay that fits it best (if any)."""
+
+    scholarship: str
+    scholarship_id: int
+    prompt_index: int
+    prompt: str
+    limit: str
+    has_best: bool
+    best_id: int
+    best_title: str
+    best_score: str
+    best_terms: str
+    best_words: str
+
+
+def _item(e: svc.EssayPublic) -> EssayItem:
+    return EssayItem(
+        id=e.id,
+        title=e.title,
+        type=e.type_label,
+        words=svc.word_count(e.content),
+        updated=e.updated_at.strftime("%b %-d, %Y %H:%M"),
+        version=e.version,
+        href=routes.essay(e.id),
+    )
+
+
+def _reuse_rows(found: reuse.ReuseMap) -> list[ReusePrompt]:
     rows = []
     for p in found.prompts:
         best = p.best
         rows.append(
-            {
-                "scholarship": p.scholarship,
-                "scholarship_id": p.scholarship_id,
-                "prompt_index": p.prompt_index,
-                "prompt": p.prompt,
-                "limit": f"{p.word_limit} words at most" if p.word_limit else "No word limit",
-                "has_best": best is not None,
-                "best_id": best.essay_id if best else 0,
-                "best_title": best.title if best else "",
-                "best_score": f"{best.score:.2f}" if best else "",
-                "best_terms": ", ".join(best.shared_terms) if best else "",
-                "best_words": (svc.WordLimitStatus(best.words, p.word_limit).text if best else ""),
-            }
+            ReusePrompt(
+                scholarship=p.scholarship,
+                scholarship_id=p.scholarship_id,
+                prompt_index=p.prompt_index,
+                prompt=p.prompt,
+                limit=f"{p.word_limit} words at most" if p.word_limit else "No word limit",
+                has_best=best is not None,
+                best_id=best.essay_id if best else 0,
+                best_title=best.title if best else "",
+                best_score=f"{best.score:.2f}" if best else "",
+                best_terms=", ".join(best.shared_terms) if best else "",
+                best_words=svc.WordLimitStatus(best.words, p.word_limit).text if best else "",
+            )
         )
     return rows
 
 
 class EssayLibraryState(SessionState):
-    items: list[dict[str, Any]] = []
+    items: list[EssayItem] = []
     new_title: str = ""
     new_prompt: str = ""
     new_type: str = "personal_statement"
     error: str = ""
     reach: list[str] = []
-    reuse_prompts: list[dict[str, Any]] = []
+    reuse_prompts: list[ReusePrompt] = []
     without_prompt: int = 0
 
     @rx.event
@@ -64,19 +97,8 @@ class EssayLibraryState(SessionState):
         if user_id is None:
             return self._sign_in_redirect()
         self.error = ""
-        with session_scope() as session:
-            self.items = [
-                {
-                    "id": e.id,
-                    "title": e.title,
-                    "type": ESSAY_TYPES.get(e.essay_type, e.essay_type),
-                    "words": svc.word_count(e.content),
-                    "updated": e.updated_at.strftime("%b %-d, %Y %H:%M"),
-                    "version": e.version,
-                }
-                for e in svc.list_essays(session, user_id)
-            ]
-            found = reuse.reuse_map(session, user_id=user_id)
+        self.items = [_item(e) for e in svc.list_essays(user_id=user_id)]
+        found = reuse.reuse_map(user_id=user_id)
         self.reach = [r.text for r in found.essays]
         self.reuse_prompts = _reuse_rows(found)
         self.without_prompt = found.matches_without_prompt
@@ -91,18 +113,16 @@ class EssayLibraryState(SessionState):
         if user_id is None:
             return self._sign_in_redirect()
         try:
-            with session_scope() as session:
-                essay = reuse.start_tailoring(
-                    session,
-                    user_id=user_id,
-                    essay_id=essay_id,
-                    scholarship_id=scholarship_id,
-                    prompt_index=prompt_index,
-                )
+            essay = reuse.start_tailoring(
+                user_id=user_id,
+                essay_id=essay_id,
+                scholarship_id=scholarship_id,
+                prompt_index=prompt_index,
+            )
         except ServiceError as exc:
             self.error = exc.message
             return None
-        return rx.redirect(f"{routes.ESSAYS}/{essay.id}?tool=tailor")
+        return rx.redirect(routes.essay(essay.id, tool="tailor"))
 
     @rx.event
     def set_field(self, name: str, value: str) -> None:
@@ -115,38 +135,36 @@ class EssayLibraryState(SessionState):
         if user_id is None:
             return self._sign_in_redirect()
         try:
-            with session_scope() as session:
-                essay = svc.create_essay(
-                    session,
-                    user_id=user_id,
-                    title=self.new_title,
-                    prompt=self.new_prompt,
-                    essay_type=self.new_type,
-                )
+            essay = svc.create_essay(
+                user_id=user_id,
+                title=self.new_title,
+                prompt=self.new_prompt,
+                essay_type=self.new_type,
+            )
         except ServiceError as exc:
             self.error = exc.message
             return None
         self.new_title = self.new_prompt = ""
-        return rx.redirect(f"{routes.ESSAYS}/{essay.id}")
+        return rx.redirect(routes.essay(essay.id))
 
 
-def _reuse_row(r: Any) -> rx.Component:
+def _reuse_row(r: rx.Var[ReusePrompt]) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.text(rx.text.strong(r["scholarship"]), " · ", r["limit"], size="2"),
-            rx.text("“", r["prompt"], "”", size="2", color=rx.color("gray", 11)),
+            rx.text(rx.text.strong(r.scholarship), " · ", r.limit, size="2"),
+            rx.text("“", r.prompt, "”", size="2", color=rx.color("gray", 11)),
             rx.cond(
-                r["has_best"],
+                r.has_best,
                 rx.vstack(
                     rx.text(
                         "Best fit: ",
-                        rx.text.strong(r["best_title"]),
+                        rx.text.strong(r.best_title),
                         " (similarity ",
-                        r["best_score"],
+                        r.best_score,
                         "; shares ",
-                        r["best_terms"],
+                        r.best_terms,
                         ") · ",
-                        r["best_words"],
+                        r.best_words,
                         size="2",
                     ),
                     rx.button(
@@ -154,9 +172,9 @@ def _reuse_row(r: Any) -> rx.Component:
                         size="1",
                         variant="soft",
                         on_click=EssayLibraryState.tailor_from(
-                            r["best_id"].to(int),
-                            r["scholarship_id"].to(int),
-                            r["prompt_index"].to(int),
+                            r.best_id,
+                            r.scholarship_id,
+                            r.prompt_index,
                         ),
                     ),
                     spacing="1",
@@ -218,13 +236,13 @@ def essays_page() -> rx.Component:
                                 rx.link(
                                     rx.hstack(
                                         rx.vstack(
-                                            rx.text(e["title"], weight="bold"),
+                                            rx.text(e.title, weight="bold"),
                                             rx.text(
-                                                e["type"],
+                                                e.type,
                                                 " · ",
-                                                e["words"].to(str),
+                                                e.words,
                                                 " words · v",
-                                                e["version"].to(str),
+                                                e.version,
                                                 size="1",
                                                 color=rx.color("gray", 11),
                                             ),
@@ -234,14 +252,14 @@ def essays_page() -> rx.Component:
                                         rx.spacer(),
                                         rx.text(
                                             "Edited ",
-                                            e["updated"],
+                                            e.updated,
                                             size="1",
                                             color=rx.color("gray", 11),
                                         ),
                                         align="center",
                                         width="100%",
                                     ),
-                                    href=routes.ESSAYS + "/" + e["id"].to(str),
+                                    href=e.href,
                                     underline="none",
                                     color="inherit",
                                 ),
@@ -290,7 +308,7 @@ def essays_page() -> rx.Component:
                             rx.select.content(
                                 *(
                                     rx.select.item(label, value=key)
-                                    for key, label in ESSAY_TYPES.items()
+                                    for key, label in svc.ESSAY_TYPES.items()
                                 )
                             ),
                             value=EssayLibraryState.new_type,
@@ -309,765 +327,4 @@ def essays_page() -> rx.Component:
             width="100%",
             align_items="start",
         ),
-    )
-
-
-# -- the editor -------------------------------------------------------------------------------
-
-
-class EssayEditorState(SessionState):
-    found: bool = False
-    essay_id: int = 0
-    title: str = ""
-    prompt: str = ""
-    essay_type: str = "personal_statement"
-    content: str = ""
-    word_limit: int = 0  # 0: the prompt states none
-    saved_at: str = ""
-    version: int = 1
-    versions: list[dict[str, Any]] = []
-    error: str = ""
-    tool: str = "analyze"
-    focus: str = "clarity"
-    new_prompt: str = ""
-    running: bool = False
-    price_text: str = ""
-    price_free: bool = True
-    balance_text: str = ""
-    result_tool: str = ""
-    result: dict[str, Any] = {}
-    # The changes of the last improve/tailor, each pending, accepted or rejected.
-    changes: list[dict[str, Any]] = []
-    accepted: list[int] = []
-    spelling: list[dict[str, Any]] = []
-    ignored: list[str] = []
-    ignore_input: str = ""
-
-    def _eid(self) -> int | None:
-        raw = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
-        return int(raw) if raw.isdigit() and len(raw) < 12 else None
-
-    def _refresh_meta(self, user_id: int) -> None:
-        with session_scope() as session:
-            self.versions = [
-                {
-                    "version": v.version,
-                    "note": v.note or "",
-                    "when": v.created_at.strftime("%b %-d %H:%M"),
-                    "words": svc.word_count(v.content),
-                }
-                for v in svc.list_versions(session, user_id=user_id, essay_id=self.essay_id)
-            ]
-            self.balance_text = ledger.credits(ledger.balance(session, user_id))
-            self.ignored = svc.ignored_words(session, user_id)
-        quote = svc.tool_quote(self.tool, self.content)  # type: ignore[arg-type]
-        self.price_text, self.price_free = quote.text, quote.free
-
-    def _clear_result(self) -> None:
-        self.result, self.result_tool = {}, ""
-        self.changes, self.accepted, self.spelling = [], [], []
-
-    @rx.event
-    def load(self) -> EventSpec | None:
-        user_id = self._user_id()
-        if user_id is None:
-            return self._sign_in_redirect()
-        self.error, self.running = "", False
-        self._clear_result()
-        eid = self._eid()
-        try:
-            with session_scope() as session:
-                essay = svc.get_essay(session, user_id=user_id, essay_id=eid or 0)
-                self.found, self.essay_id = True, essay.id or 0
-                self.title, self.prompt, self.essay_type = (
-                    essay.title,
-                    essay.prompt,
-                    essay.essay_type,
-                )
-                self.content, self.version = essay.content, essay.version
-                self.word_limit = svc.essay_word_limit(essay) or 0
-                self.saved_at = essay.updated_at.strftime("%H:%M:%S")
-        except ServiceError:
-            self.found = False
-            return None
-        if self.router.url.query_parameters.get("tool") == "tailor":
-            # Opened from the reuse map: a copy that carries the match's prompt, to tailor.
-            self.tool, self.new_prompt = "tailor", self.prompt
-        self._refresh_meta(user_id)
-        return None
-
-    @rx.var
-    def words(self) -> int:
-        return svc.word_count(self.content)
-
-    @rx.var
-    def limit_text(self) -> str:
-        return svc.word_limit_status(self.content, self.word_limit or None).text
-
-    @rx.var
-    def over_limit(self) -> bool:
-        return svc.word_limit_status(self.content, self.word_limit or None).over > 0
-
-    def _save(self, *, new_version: bool, note: str = "") -> bool:
-        user_id = self._user_id()
-        if user_id is None:
-            return False
-        try:
-            with session_scope() as session:
-                essay = svc.save_essay(
-                    session,
-                    user_id=user_id,
-                    essay_id=self.essay_id,
-                    content=self.content,
-                    title=self.title,
-                    prompt=self.prompt,
-                    new_version=new_version,
-                    note=note,
-                )
-                self.version = essay.version
-                self.word_limit = svc.essay_word_limit(essay) or 0
-                self.saved_at = essay.updated_at.strftime("%H:%M:%S")
-        except ServiceError as exc:
-            self.error = exc.message
-            return False
-        self.error = ""
-        return True
-
-    @rx.event
-    def autosave(self, value: str) -> None:
-        """Debounced on the page: saves the text, never creates a version."""
-        self.content = value
-        self._save(new_version=False)
-
-    @rx.event
-    def set_meta(self, name: str, value: str) -> None:
-        if name in ("title", "prompt"):
-            setattr(self, name, value)
-            self._save(new_version=False)
-
-    def _save_version(self) -> None:
-        if self._save(new_version=True, note="Saved by you"):
-            user_id = self._user_id()
-            if user_id is not None:
-                self._refresh_meta(user_id)
-
-    @rx.event
-    def save_version(self) -> None:
-        self._save_version()
-
-    @rx.event
-    def restore(self, version: int) -> None:
-        user_id = self._user_id()
-        if user_id is None:
-            return
-        try:
-            with session_scope() as session:
-                essay = svc.restore_version(
-                    session, user_id=user_id, essay_id=self.essay_id, version=version
-                )
-                self.content, self.version = essay.content, essay.version
-        except ServiceError as exc:
-            self.error = exc.message
-        self._refresh_meta(user_id)
-
-    @rx.event
-    def set_tool(self, value: str) -> None:
-        if value in svc.TOOLS:
-            self.tool = value
-            self._clear_result()
-            user_id = self._user_id()
-            if user_id is not None:
-                self._refresh_meta(user_id)
-
-    @rx.event
-    def set_option(self, name: str, value: str) -> None:
-        if name in ("focus", "new_prompt", "ignore_input"):
-            setattr(self, name, value)
-
-    @rx.event(background=True)
-    async def run_tool(self) -> None:
-        async with self:
-            user_id = self._user_id()
-            if user_id is None or self.running:
-                return
-            self.running, self.error = True, ""
-            request = svc.ToolRequest(
-                tool=self.tool,  # type: ignore[arg-type]
-                content=self.content,
-                prompt=self.prompt,
-                essay_type=self.essay_type,
-                focus_area=self.focus,
-                new_prompt=self.new_prompt,
-                # The essay's own limit, unless tailoring to a prompt typed in by hand.
-                word_limit=(self.word_limit or None)
-                if self.tool != "tailor" or self.new_prompt == self.prompt
-                else None,
-            )
-            self._save(
-                new_version=self.tool in ("improve", "tailor"),
-                note=f"Before {svc.TOOLS[self.tool].lower()}",
-            )
-            operation_id = f"essay:{self.essay_id}:{uuid.uuid4()}"
-        try:
-            charged = await asyncio.to_thread(
-                svc.run_tool, request, user_id=user_id, operation_id=operation_id
-            )
-            result, failure = charged.result, ""
-        except ServiceError as exc:
-            result, failure = {}, exc.message
-        async with self:
-            self.running = False
-            self.error = failure
-            self._clear_result()
-            self.result, self.result_tool = result, (request.tool if result else "")
-            self.changes = [{**c, "status": "pending"} for c in result.get("diff", [])]
-            self.spelling = list(result.get("spelling", []))
-            self._refresh_meta(user_id)
-
-    def _revision(self) -> tuple[str, str] | None:
-        original = self.result.get("original")
-        revised = self.result.get("improvedContent") or self.result.get("tailoredContent")
-        if isinstance(original, str) and isinstance(revised, str):
-            return original, revised
-        return None
-
-    def _mark(self, index: int, status: str) -> None:
-        self.changes = [{**c, "status": status} if c["index"] == index else c for c in self.changes]
-
-    @rx.event
-    def accept(self, index: int) -> None:
-        """Apply one suggested change to the essay and save it as a new version."""
-        user_id = self._user_id()
-        revision = self._revision()
-        if user_id is None or revision is None:
-            return
-        original, revised = revision
-        try:
-            with session_scope() as session:
-                essay = svc.accept_change(
-                    session,
-                    user_id=user_id,
-                    essay_id=self.essay_id,
-                    original=original,
-                    revised=revised,
-                    accepted_before=self.accepted,
-                    accept=index,
-                    note=f"Accepted change {index + 1} from {svc.TOOLS[self.result_tool].lower()}",
-                )
-                self.content, self.version = essay.content, essay.version
-                self.saved_at = essay.updated_at.strftime("%H:%M:%S")
-        except ServiceError as exc:
-            self.error = exc.message
-            return
-        self.error = ""
-        self.accepted = [*self.accepted, index]
-        self._mark(index, "accepted")
-        self._refresh_meta(user_id)
-
-    @rx.event
-    def reject(self, index: int) -> None:
-        """Leave the essay as it is for this change."""
-        if any(c["index"] == index and c["status"] == "pending" for c in self.changes):
-            self._mark(index, "rejected")
-
-    def _ignore(self, word: str) -> None:
-        user_id = self._user_id()
-        if user_id is None:
-            return
-        try:
-            with session_scope() as session:
-                key = svc.ignore_word(session, user_id=user_id, word=word)
-                self.ignored = svc.ignored_words(session, user_id)
-        except ServiceError as exc:
-            self.error = exc.message
-            return
-        self.error = ""
-        self.spelling = [s for s in self.spelling if str(s["word"]).lower() != key]
-
-    @rx.event
-    def ignore(self, word: str) -> None:
-        self._ignore(word)
-
-    @rx.event
-    def add_ignored(self) -> None:
-        self._ignore(self.ignore_input)
-        if not self.error:
-            self.ignore_input = ""
-
-    @rx.event
-    def unignore(self, word: str) -> None:
-        user_id = self._user_id()
-        if user_id is None:
-            return
-        try:
-            with session_scope() as session:
-                svc.unignore_word(session, user_id=user_id, word=word)
-                self.ignored = svc.ignored_words(session, user_id)
-        except ServiceError as exc:
-            self.error = exc.message
-
-
-def _result_list(title: str, key: str, color: str) -> rx.Component:
-    return rx.cond(
-        EssayEditorState.result.contains(key),
-        rx.vstack(
-            rx.text(title, weight="bold", size="2", color=rx.color(color, 11)),
-            rx.foreach(
-                EssayEditorState.result[key].to(list[str]), lambda x: rx.text("• ", x, size="2")
-            ),
-            spacing="1",
-            align="start",
-        ),
-        rx.fragment(),
-    )
-
-
-def _change(c: Any) -> rx.Component:
-    n = (c["index"].to(int) + 1).to(str)
-    return rx.card(
-        rx.vstack(
-            rx.text(
-                "…",
-                c["contextBefore"],
-                rx.el.del_(c["before"], style={"color": rx.color("red", 11)}),
-                rx.el.ins(c["after"], style={"color": rx.color("green", 11)}),
-                c["contextAfter"],
-                "…",
-                size="2",
-                white_space="pre-wrap",
-            ),
-            rx.match(
-                c["status"],
-                ("accepted", rx.badge("Accepted", color_scheme="green")),
-                ("rejected", rx.badge("Rejected", color_scheme="gray")),
-                rx.hstack(
-                    rx.button(
-                        "Accept",
-                        size="1",
-                        aria_label="Accept change " + n,
-                        on_click=EssayEditorState.accept(c["index"].to(int)),
-                    ),
-                    rx.button(
-                        "Reject",
-                        size="1",
-                        variant="soft",
-                        color_scheme="gray",
-                        aria_label="Reject change " + n,
-                        on_click=EssayEditorState.reject(c["index"].to(int)),
-                    ),
-                    spacing="2",
-                ),
-            ),
-            spacing="1",
-            align="start",
-        ),
-        width="100%",
-        class_name="essay-change",
-    )
-
-
-def _changes() -> rx.Component:
-    return rx.cond(
-        EssayEditorState.changes.length() > 0,
-        rx.vstack(
-            rx.text(
-                "Suggested changes: accept each one you want (each saves a new version).",
-                weight="bold",
-                size="2",
-            ),
-            rx.foreach(EssayEditorState.changes, _change),
-            spacing="2",
-            width="100%",
-        ),
-        rx.text("The revision is the same as your essay.", size="2"),
-    )
-
-
-def _spelling() -> rx.Component:
-    return rx.cond(
-        EssayEditorState.spelling.length() > 0,
-        rx.vstack(
-            rx.text("Spelling", weight="bold", size="2", color=rx.color("orange", 11)),
-            rx.foreach(
-                EssayEditorState.spelling,
-                lambda w: rx.hstack(
-                    rx.text(
-                        rx.text.strong(w["word"]),
-                        rx.cond(
-                            w["suggestions"].to(list[str]).length() > 0,
-                            rx.text.span(" → ", w["suggestions"].to(list[str]).join(", ")),
-                            rx.text.span(" (no suggestion)"),
-                        ),
-                        size="2",
-                    ),
-                    rx.button(
-                        "Ignore",
-                        size="1",
-                        variant="ghost",
-                        aria_label="Ignore " + w["word"].to(str),
-                        on_click=EssayEditorState.ignore(w["word"].to(str)),
-                    ),
-                    align="center",
-                ),
-            ),
-            spacing="1",
-            align="start",
-            id="spelling",
-        ),
-        rx.fragment(),
-    )
-
-
-def _ignore_list() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("Words the spell check ignores", size="3", as_="h2"),
-            field(
-                "Word to ignore",
-                rx.input(
-                    id="ignore-word",
-                    value=EssayEditorState.ignore_input,
-                    on_change=lambda v: EssayEditorState.set_option("ignore_input", v),
-                    width="100%",
-                ),
-                html_for="ignore-word",
-                hint="Names, places, terms of your field.",
-            ),
-            rx.button("Add word", size="2", variant="soft", on_click=EssayEditorState.add_ignored),
-            rx.foreach(
-                EssayEditorState.ignored,
-                lambda w: rx.hstack(
-                    rx.text(w, size="2"),
-                    rx.spacer(),
-                    rx.button(
-                        "Remove",
-                        size="1",
-                        variant="ghost",
-                        aria_label="Remove " + w,
-                        on_click=EssayEditorState.unignore(w),
-                    ),
-                    width="100%",
-                    align="center",
-                ),
-            ),
-            spacing="2",
-            width="100%",
-        ),
-        width="100%",
-    )
-
-
-def _result() -> rx.Component:
-    r = EssayEditorState.result
-    return rx.cond(
-        EssayEditorState.result_tool != "",
-        rx.card(
-            rx.vstack(
-                rx.match(
-                    EssayEditorState.result_tool,
-                    (
-                        "analyze",
-                        rx.vstack(
-                            rx.hstack(
-                                rx.heading(r["score"].to(str), size="8"),
-                                rx.text("/ 10", color=rx.color("gray", 11)),
-                                align="baseline",
-                            ),
-                            rx.text(
-                                r["wordCount"].to(str),
-                                " words · reading ease ",
-                                r["readability"].to(dict)["fleschReadingEase"].to(str),
-                                " · grade ",
-                                r["readability"].to(dict)["fleschKincaidGrade"].to(str),
-                                size="2",
-                            ),
-                            rx.foreach(
-                                r["rubric"].to(list[dict[str, Any]]),
-                                lambda x: rx.hstack(
-                                    rx.badge(x["points"].to(str), "/", x["maxPoints"].to(str)),
-                                    rx.text(
-                                        rx.text.strong(x["criterion"]),
-                                        " — ",
-                                        x["comment"],
-                                        size="2",
-                                    ),
-                                    align="start",
-                                ),
-                            ),
-                            _result_list("Strengths", "strengths", "green"),
-                            _result_list("Weaknesses", "weaknesses", "red"),
-                            _result_list("Suggestions", "suggestions", "blue"),
-                            _spelling(),
-                            spacing="2",
-                            align="start",
-                        ),
-                    ),
-                    (
-                        "outline",
-                        rx.vstack(
-                            rx.heading(r["title"].to(str), size="4"),
-                            rx.foreach(
-                                r["sections"].to(list[dict[str, Any]]),
-                                lambda sec: rx.vstack(
-                                    rx.text(sec["heading"], weight="bold"),
-                                    rx.foreach(
-                                        sec["points"].to(list[str]),
-                                        lambda p: rx.text("• ", p, size="2"),
-                                    ),
-                                    spacing="0",
-                                    align="start",
-                                ),
-                            ),
-                            spacing="2",
-                            align="start",
-                        ),
-                    ),
-                    (
-                        "ideas",
-                        rx.vstack(
-                            rx.foreach(
-                                r["ideas"].to(list[dict[str, Any]]),
-                                lambda i: rx.vstack(
-                                    rx.text(i["title"], weight="bold"),
-                                    rx.text(i["angle"], size="2"),
-                                    rx.text(i["why"], size="1", color=rx.color("gray", 11)),
-                                    spacing="0",
-                                    align="start",
-                                ),
-                            ),
-                            spacing="3",
-                            align="start",
-                        ),
-                    ),
-                    rx.vstack(
-                        _result_list("Changes", "changes", "blue"),
-                        rx.text(
-                            r["wordCount"].to(str),
-                            " words in the revision",
-                            rx.cond(
-                                r["wordLimit"].to(int) > 0,
-                                rx.text.span(" (limit ", r["wordLimit"].to(str), ")"),
-                                rx.fragment(),
-                            ),
-                            size="2",
-                        ),
-                        _changes(),
-                        _spelling(),
-                        spacing="2",
-                        width="100%",
-                    ),
-                ),
-                rx.text(r["assistant"].to(str), size="1", color=rx.color("gray", 11)),
-                spacing="3",
-                width="100%",
-                align="start",
-            ),
-            width="100%",
-        ),
-        rx.fragment(),
-    )
-
-
-def _tools() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("Writing assistant", size="4", as_="h2"),
-            rx.select.root(
-                rx.select.trigger(width="100%", aria_label="Tool"),
-                rx.select.content(
-                    *(rx.select.item(label, value=key) for key, label in svc.TOOLS.items())
-                ),
-                value=EssayEditorState.tool,
-                on_change=EssayEditorState.set_tool,
-            ),
-            rx.cond(
-                EssayEditorState.tool == "improve",
-                rx.select.root(
-                    rx.select.trigger(width="100%", aria_label="Focus"),
-                    rx.select.content(
-                        *(rx.select.item(label, value=key) for key, label in FOCUS.items())
-                    ),
-                    value=EssayEditorState.focus,
-                    on_change=lambda v: EssayEditorState.set_option("focus", v),
-                ),
-                rx.fragment(),
-            ),
-            rx.cond(
-                EssayEditorState.tool == "tailor",
-                rx.text_area(
-                    placeholder="The new prompt",
-                    value=EssayEditorState.new_prompt,
-                    on_change=lambda v: EssayEditorState.set_option("new_prompt", v),
-                    rows="3",
-                    width="100%",
-                    aria_label="New prompt",
-                ),
-                rx.fragment(),
-            ),
-            rx.text(
-                rx.cond(EssayEditorState.price_free, rx.badge("Free", color_scheme="green"), ""),
-                " ",
-                rx.text.span(EssayEditorState.price_text, id="price"),
-                size="2",
-            ),
-            rx.text(
-                "Your balance: ",
-                rx.text.strong(EssayEditorState.balance_text, id="balance"),
-                " credits",
-                size="2",
-            ),
-            rx.button(
-                rx.cond(
-                    EssayEditorState.running,
-                    rx.spinner(size="2"),
-                    rx.icon("wand-sparkles", size=16),
-                ),
-                rx.cond(EssayEditorState.running, "Working…", "Run"),
-                on_click=EssayEditorState.run_tool,
-                disabled=EssayEditorState.running,
-                width="100%",
-            ),
-            live_region(
-                rx.cond(
-                    EssayEditorState.running,
-                    "Working…",
-                    rx.cond(EssayEditorState.result_tool != "", "Done: the results are below.", ""),
-                ),
-                class_name="visually-hidden",
-            ),
-            rx.hstack(
-                rx.link("Buy credits", href=routes.CREDITS, size="1"),
-                rx.link("What costs credits", href=routes.PRICING, size="1"),
-                spacing="3",
-            ),
-            spacing="3",
-            width="100%",
-        ),
-        width="100%",
-    )
-
-
-def editor_page() -> rx.Component:
-    return page(
-        rx.cond(
-            EssayEditorState.found,
-            rx.vstack(
-                rx.link(
-                    rx.hstack(
-                        rx.icon("arrow-left", size=14),
-                        rx.text("All essays"),
-                        align="center",
-                        spacing="1",
-                    ),
-                    href=routes.ESSAYS,
-                    size="2",
-                ),
-                rx.input(
-                    value=EssayEditorState.title,
-                    on_change=EssayEditorState.set_meta("title").debounce(600),
-                    size="3",
-                    aria_label="Title",
-                    variant="soft",
-                    width="100%",
-                ),
-                error_callout(EssayEditorState.error),
-                rx.grid(
-                    rx.vstack(
-                        rx.text_area(
-                            value=EssayEditorState.prompt,
-                            on_change=EssayEditorState.set_meta("prompt").debounce(600),
-                            placeholder="The prompt you are answering",
-                            rows="2",
-                            width="100%",
-                            aria_label="Prompt",
-                        ),
-                        rx.text_area(
-                            value=EssayEditorState.content,
-                            on_change=EssayEditorState.autosave.debounce(800),
-                            # Leaving the text (e.g. to click Run) saves at once, so a tool never sees stale text.
-                            on_blur=EssayEditorState.autosave,
-                            placeholder="Write your essay here. It saves as you type.",
-                            rows="18",
-                            width="100%",
-                            aria_label="Essay text",
-                        ),
-                        rx.hstack(
-                            rx.text(
-                                EssayEditorState.limit_text,
-                                size="2",
-                                id="word-count",
-                                color=rx.cond(
-                                    EssayEditorState.over_limit, rx.color("red", 11), "inherit"
-                                ),
-                            ),
-                            rx.text(
-                                "· saved ",
-                                EssayEditorState.saved_at,
-                                " · version ",
-                                EssayEditorState.version,
-                                size="2",
-                                color=rx.color("gray", 11),
-                            ),
-                            rx.spacer(),
-                            rx.button(
-                                "Save version",
-                                variant="soft",
-                                size="2",
-                                on_click=EssayEditorState.save_version,
-                            ),
-                            width="100%",
-                            align="center",
-                        ),
-                        _result(),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    rx.vstack(
-                        _tools(),
-                        _ignore_list(),
-                        rx.card(
-                            rx.vstack(
-                                rx.heading("Versions", size="3", as_="h2"),
-                                rx.foreach(
-                                    EssayEditorState.versions,
-                                    lambda v: rx.hstack(
-                                        rx.text("v", v["version"].to(str), weight="bold", size="2"),
-                                        rx.text(
-                                            v["when"], " · ", v["words"].to(str), " words", size="1"
-                                        ),
-                                        rx.spacer(),
-                                        rx.button(
-                                            "Restore",
-                                            size="1",
-                                            variant="ghost",
-                                            on_click=EssayEditorState.restore(v["version"].to(int)),
-                                        ),
-                                        width="100%",
-                                        align="center",
-                                    ),
-                                ),
-                                spacing="1",
-                                width="100%",
-                            ),
-                            width="100%",
-                        ),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    columns=rx.breakpoints(initial="1", md="2fr 1fr"),
-                    spacing="4",
-                    width="100%",
-                    align_items="start",
-                ),
-                spacing="3",
-                width="100%",
-            ),
-            empty_state(
-                "file-question",
-                "Essay not found",
-                "It may have been deleted.",
-                rx.link(rx.button("All essays"), href=routes.ESSAYS),
-            ),
-        ),
-        max_width="80rem",
     )

@@ -3,14 +3,13 @@ rate card) and the credit packages as the shop sells them. No sign-in needed."""
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
 
 import reflex as rx
 
 from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.ui import page_header
-from scholarlink.core.db import session_scope
 from scholarlink.services import credits as ledger
 from scholarlink.services import essays, payments
 from scholarlink.state.session import SessionState
@@ -23,33 +22,50 @@ FREE: tuple[str, ...] = (
 )
 
 
+@dataclasses.dataclass(frozen=True)
+class PackageRow:
+    key: str
+    name: str
+    price: str
+    credits: str
+    bonus: str
+
+
+@dataclasses.dataclass(frozen=True)
+class PriceRow:
+    """A model's price in credits per 1,000 tokens."""
+
+    model: str
+    input: str
+    output: str
+
+
 class PricingState(SessionState):
-    packages: list[dict[str, str]] = []
-    prices: list[dict[str, str]] = []
+    packages: list[PackageRow] = []
+    prices: list[PriceRow] = []
     assistant: str = ""
 
     @rx.event
     def load(self) -> None:
         self._user_id()  # the navigation shows whether the visitor is signed in
         self.packages = [
-            {
-                "key": p.key,
-                "name": p.name,
-                "price": p.price,
-                "credits": f"{p.credits:,}",
-                "bonus": f"{p.bonus_percent}% bonus credits" if p.bonus_percent else "",
-            }
+            PackageRow(
+                key=p.key,
+                name=p.name,
+                price=p.price,
+                credits=f"{p.credits:,}",
+                bonus=f"{p.bonus_percent}% bonus credits" if p.bonus_percent else "",
+            )
             for p in payments.PACKAGES.values()
         ]
-        with session_scope() as session:
-            self.prices = [
-                {
-                    "model": m.model,
-                    "input": ledger.credits(m.input_per_1k),
-                    "output": ledger.credits(m.output_per_1k),
-                }
-                for m in ledger.model_prices(session)
-            ]
+        self.prices = [
+            PriceRow(
+                model=m.model,
+                input=ledger.credits(m.input_per_1k),
+                output=ledger.credits(m.output_per_1k),
+            )
+            for m in ledger.model_prices()
+        ]
         quote = essays.tool_quote("analyze")
         self.assistant = (
             "This ScholarLink runs the offline assistant: every essay tool is free."
@@ -59,13 +75,13 @@ class PricingState(SessionState):
         )
 
 
-def _package(p: Any) -> rx.Component:
+def _package(p: rx.Var[PackageRow]) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading(p["name"], size="4", as_="h3"),
-            rx.text(p["price"], size="6", weight="bold"),
-            rx.text(p["credits"], " credits", size="3"),
-            rx.cond(p["bonus"] != "", rx.text(p["bonus"], size="2"), rx.fragment()),
+            rx.heading(p.name, size="4", as_="h3"),
+            rx.text(p.price, size="6", weight="bold"),
+            rx.text(p.credits, " credits", size="3"),
+            rx.cond(p.bonus != "", rx.text(p.bonus, size="2"), rx.fragment()),
             spacing="1",
             align="start",
         ),
@@ -98,9 +114,9 @@ def pricing_page() -> rx.Component:
                     rx.foreach(
                         PricingState.prices,
                         lambda m: rx.table.row(
-                            rx.table.cell(m["model"]),
-                            rx.table.cell(m["input"]),
-                            rx.table.cell(m["output"]),
+                            rx.table.cell(m.model),
+                            rx.table.cell(m.input),
+                            rx.table.cell(m.output),
                         ),
                     )
                 ),

@@ -11,9 +11,7 @@ from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.links import API_BASE
 from scholarlink.components.ui import error_callout, field, page_header
-from scholarlink.core.db import session_scope
 from scholarlink.core.errors import ServiceError
-from scholarlink.models import User
 from scholarlink.services import privacy
 from scholarlink.state.session import SessionState
 
@@ -49,10 +47,8 @@ class PrivacyState(SessionState):
         self.error, self.deleting = "", False
         if user_id is None:
             return
-        with session_scope() as session:
-            user = session.get(User, user_id)
-            self.has_password = bool(user and user.password_hash)
-            self.confirm_hint = (user.email if user and user.email else "DELETE") or "DELETE"
+        check = privacy.deletion_check(user_id=user_id)
+        self.has_password, self.confirm_hint = check.has_password, check.confirm_hint
 
     @rx.event
     def ask_delete(self, value: bool) -> None:

@@ -68,7 +68,7 @@ class SharingState(SessionState):
     def _reload(self, user_id: int) -> None:
         with session_scope() as session:
             found, pending = sharing.people(session, student_id=user_id)
-            items = [("essay", e.id or 0, e.title) for e in essays.list_essays(session, user_id)]
+            items = [("essay", e.id, e.title) for e in essays.list_essays(session, user_id=user_id)]
             entries = sharing.access_log(session, student_id=user_id)
         items += [("document", d.id, d.filename) for d in documents.list_documents(user_id=user_id)]
         self.people = [

@@ -12,14 +12,16 @@ import contextvars
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scholarlink.ai.types import Usage
-from scholarlink.core.db import session_scope
+from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.errors import InsufficientCredits, ValidationFailed
 from scholarlink.models import AIUsage, CreditAccount, CreditEntry, RateCard, utcnow
 from scholarlink.observability.metrics import AI_COST, AI_DURATION, AI_OPERATIONS, AI_TOKENS
@@ -49,6 +51,12 @@ def credits(millicredits: int) -> str:
 def balance(session: Session, user_id: int) -> int:
     account = session.get(CreditAccount, user_id)
     return account.balance_millicredits if account else 0
+
+
+@use_case
+def current_balance(session: Session, *, user_id: int) -> int:
+    """The student's balance in millicredits."""
+    return balance(session, user_id)
 
 
 def _ensure_account(session: Session, user_id: int) -> None:
@@ -121,6 +129,36 @@ def ledger(session: Session, user_id: int, *, limit: int = 100) -> list[CreditEn
     )
 
 
+class CreditEntryPublic(BaseModel):
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: int
+    amount_millicredits: int
+    balance_after: int
+    kind: str
+    description: str
+    created_at: datetime
+
+
+class StatementPublic(BaseModel):
+    """A student's balance and their latest ledger entries, newest first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    balance_millicredits: int
+    entries: list[CreditEntryPublic]
+
+
+@use_case
+def statement(session: Session, *, user_id: int, limit: int = 100) -> StatementPublic:
+    return StatementPublic(
+        balance_millicredits=balance(session, user_id),
+        entries=[
+            CreditEntryPublic.model_validate(e) for e in ledger(session, user_id, limit=limit)
+        ],
+    )
+
+
 # -- prices -----------------------------------------------------------------------------------
 
 
@@ -144,6 +182,7 @@ def _rate(session: Session, key: str) -> int | None:
     return default[0] if default else None
 
 
+@use_case
 def token_price(session: Session, *, model: str, input_tokens: int, output_tokens: int) -> int:
     rate_in = _rate(session, f"openai:{model}:input")
     rate_out = _rate(session, f"openai:{model}:output")
@@ -163,6 +202,7 @@ class ModelPrice:
     output_per_1k: int
 
 
+@use_case
 def model_prices(session: Session) -> list[ModelPrice]:
     """Every model on the rate card (the operator's rows over the defaults), by model name."""
     keys = set(session.exec(select(RateCard.key))) | set(DEFAULT_RATE_CARD)

@@ -8,7 +8,8 @@ applications.
 - Every function takes the acting student's id and answers NotFound for anyone else's document,
   exactly as for a document that does not exist.
 
-Each function owns its transaction (the blob store and the database move together here).
+Each database step is a use case (its own transaction unless handed the caller's); upload and
+delete order the blob store around those transactions, so the bytes and the rows move together.
 """
 
 from __future__ import annotations
@@ -21,14 +22,16 @@ import unicodedata
 import uuid
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from scholarlink.core.db import session_scope
+from scholarlink.core.db import owned, use_case
 from scholarlink.core.errors import NotFound, Unavailable, ValidationFailed
 from scholarlink.core.settings import get_settings
-from scholarlink.models import Application, ApplicationDocument, Document, User
+from scholarlink.models import Application, ApplicationDocument, Document, Scholarship, User
 from scholarlink.services.storage import BlobNotFound, StorageError, get_storage
 
 log = logging.getLogger(__name__)
@@ -243,9 +246,25 @@ def _unavailable(action: str, exc: StorageError) -> Unavailable:
 # -- reading ------------------------------------------------------------------------------------
 
 
+class DocumentPublic(BaseModel):
+    """A stored document as pages and routes see it (never its storage key's bytes)."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: int
+    user_id: int
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    storage_key: str
+    kind: str
+    created_at: datetime
+
+
 @dataclass
 class DocumentEntry:
-    document: Document
+    document: DocumentPublic
     application_ids: list[int] = field(default_factory=list)
 
     @property
@@ -258,51 +277,65 @@ class DocumentEntry:
 
 
 def _owned(session: Session, user_id: int, document_id: int) -> Document:
-    doc = session.get(Document, document_id)
-    if doc is None or doc.user_id != user_id:
-        raise NotFound("No such document")
-    return doc
+    return owned(session, Document, document_id, owner_id=user_id, what="document")
 
 
 def _owned_application(session: Session, user_id: int, application_id: int) -> Application:
-    app = session.get(Application, application_id)
-    if app is None or app.user_id != user_id:
-        raise NotFound("No such application")
-    return app
+    return owned(session, Application, application_id, owner_id=user_id, what="application")
 
 
-def list_documents(*, user_id: int) -> list[DocumentEntry]:
+@dataclass(frozen=True)
+class ApplicationChoice:
+    """One of the student's applications a document can be attached to."""
+
+    id: int
+    name: str
+
+
+@use_case
+def attachable_applications(session: Session, *, user_id: int) -> list[ApplicationChoice]:
+    """The student's applications (by scholarship name), most recently changed first."""
+    rows = session.exec(
+        select(Application.id, Scholarship.name)
+        .join(Scholarship, col(Scholarship.id) == Application.scholarship_id)
+        .where(Application.user_id == user_id)
+        .order_by(col(Application.updated_at).desc())
+    ).all()
+    return [ApplicationChoice(a or 0, n) for a, n in rows]
+
+
+@use_case
+def list_documents(session: Session, *, user_id: int) -> list[DocumentEntry]:
     """The student's documents, newest first, each with the applications it is attached to."""
-    with session_scope() as session:
-        docs = session.exec(
-            select(Document)
-            .where(Document.user_id == user_id)
-            .order_by(col(Document.created_at).desc(), col(Document.id).desc())
-        ).all()
-        links = session.exec(
-            select(ApplicationDocument.document_id, ApplicationDocument.application_id)
-            .join(Document, col(Document.id) == ApplicationDocument.document_id)
-            .where(Document.user_id == user_id)
-            .order_by(col(ApplicationDocument.created_at))
-        ).all()
+    docs = session.exec(
+        select(Document)
+        .where(Document.user_id == user_id)
+        .order_by(col(Document.created_at).desc(), col(Document.id).desc())
+    ).all()
+    links = session.exec(
+        select(ApplicationDocument.document_id, ApplicationDocument.application_id)
+        .join(Document, col(Document.id) == ApplicationDocument.document_id)
+        .where(Document.user_id == user_id)
+        .order_by(col(ApplicationDocument.created_at))
+    ).all()
     used: dict[int, list[int]] = {}
     for document_id, application_id in links:
         used.setdefault(document_id, []).append(application_id)
-    return [DocumentEntry(d, used.get(d.id or 0, [])) for d in docs]
+    return [DocumentEntry(DocumentPublic.model_validate(d), used.get(d.id or 0, [])) for d in docs]
 
 
-def get_document(*, user_id: int, document_id: int) -> Document:
-    with session_scope() as session:
-        return _owned(session, user_id, document_id)
+@use_case
+def get_document(session: Session, *, user_id: int, document_id: int) -> DocumentPublic:
+    return DocumentPublic.model_validate(_owned(session, user_id, document_id))
 
 
-def storage_usage(*, user_id: int) -> tuple[int, int]:
+@use_case
+def storage_usage(session: Session, *, user_id: int) -> tuple[int, int]:
     """(bytes used, quota in bytes)."""
-    with session_scope() as session:
-        return used_bytes(session, user_id), get_settings().upload_quota_bytes
+    return used_bytes(session, user_id), get_settings().upload_quota_bytes
 
 
-def read(*, user_id: int, document_id: int) -> tuple[Document, bytes]:
+def read(*, user_id: int, document_id: int) -> tuple[DocumentPublic, bytes]:
     """The document and its bytes, checked against the digest taken at upload."""
     doc = get_document(user_id=user_id, document_id=document_id)
     try:
@@ -329,32 +362,35 @@ def download_url(*, user_id: int, document_id: int, ttl: int = 300) -> str | Non
         raise _unavailable("prepare the download", exc) from exc
 
 
-def reuse_count(*, user_id: int, document_id: int) -> int:
+@use_case
+def reuse_count(session: Session, *, user_id: int, document_id: int) -> int:
     """How many of the student's applications use this document."""
-    with session_scope() as session:
-        _owned(session, user_id, document_id)
-        count = session.exec(
-            select(func.count())
-            .select_from(ApplicationDocument)
-            .where(ApplicationDocument.document_id == document_id)
-        ).one()
+    _owned(session, user_id, document_id)
+    count = session.exec(
+        select(func.count())
+        .select_from(ApplicationDocument)
+        .where(ApplicationDocument.document_id == document_id)
+    ).one()
     return int(count)
 
 
-def documents_for_application(*, user_id: int, application_id: int) -> list[Document]:
-    with session_scope() as session:
-        _owned_application(session, user_id, application_id)
-        return list(
-            session.exec(
-                select(Document)
-                .join(ApplicationDocument, col(ApplicationDocument.document_id) == Document.id)
-                .where(
-                    ApplicationDocument.application_id == application_id,
-                    Document.user_id == user_id,
-                )
-                .order_by(col(Document.filename))
-            ).all()
-        )
+@use_case
+def documents_for_application(
+    session: Session, *, user_id: int, application_id: int
+) -> list[DocumentPublic]:
+    _owned_application(session, user_id, application_id)
+    return [
+        DocumentPublic.model_validate(d)
+        for d in session.exec(
+            select(Document)
+            .join(ApplicationDocument, col(ApplicationDocument.document_id) == Document.id)
+            .where(
+                ApplicationDocument.application_id == application_id,
+                Document.user_id == user_id,
+            )
+            .order_by(col(Document.filename))
+        ).all()
+    ]
 
 
 # -- changing -----------------------------------------------------------------------------------
@@ -364,16 +400,52 @@ def new_key(user_id: int) -> str:
     return f"documents/{user_id}/{uuid.uuid4().hex}"
 
 
-def upload(*, user_id: int, filename: str | None, data: bytes, kind: str = "other") -> Document:
+@use_case
+def _check_upload(session: Session, *, user_id: int, size: int) -> None:
+    """Refuse early, before any bytes are written."""
+    if session.get(User, user_id) is None:
+        raise NotFound("No such student")
+    _check_quota(session, user_id, size)
+
+
+@use_case
+def _insert(
+    session: Session,
+    *,
+    user_id: int,
+    name: str,
+    file_type: FileType,
+    data: bytes,
+    key: str,
+    kind: str,
+) -> DocumentPublic:
+    # Serialise this student's uploads so two at once cannot both squeeze under the quota
+    # (PostgreSQL row lock; SQLite transactions already take the write lock at BEGIN).
+    session.exec(select(User.id).where(User.id == user_id).with_for_update()).one()
+    _check_quota(session, user_id, len(data))
+    doc = Document(
+        user_id=user_id,
+        filename=name,
+        content_type=file_type.content_type,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=key,
+        kind=kind,
+    )
+    session.add(doc)
+    session.flush()
+    return DocumentPublic.model_validate(doc)
+
+
+def upload(
+    *, user_id: int, filename: str | None, data: bytes, kind: str = "other"
+) -> DocumentPublic:
     """Store a new document: refused whole (nothing stored) or stored whole (bytes and row)."""
     check_kind(kind)
     check_size(len(data))
     file_type = classify(data)
     name = display_name(filename, file_type)
-    with session_scope() as session:  # refuse early, before any bytes are written
-        if session.get(User, user_id) is None:
-            raise NotFound("No such student")
-        _check_quota(session, user_id, len(data))
+    _check_upload(user_id=user_id, size=len(data))
 
     key = new_key(user_id)
     try:
@@ -388,26 +460,13 @@ def upload(*, user_id: int, filename: str | None, data: bytes, kind: str = "othe
         raise _unavailable("store the file", exc) from exc
 
     try:
-        with session_scope() as session:
-            # Serialise this student's uploads so two at once cannot both squeeze under the quota
-            # (PostgreSQL row lock; SQLite transactions already take the write lock at BEGIN).
-            session.exec(select(User.id).where(User.id == user_id).with_for_update()).one()
-            _check_quota(session, user_id, len(data))
-            doc = Document(
-                user_id=user_id,
-                filename=name,
-                content_type=file_type.content_type,
-                size_bytes=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                storage_key=key,
-                kind=kind,
-            )
-            session.add(doc)
-            session.flush()
+        stored = _insert(
+            user_id=user_id, name=name, file_type=file_type, data=data, key=key, kind=kind
+        )
     except BaseException:
         _discard(storage_key=key)
         raise
-    return doc
+    return stored
 
 
 def _discard(*, storage_key: str) -> None:
@@ -421,73 +480,84 @@ def _discard(*, storage_key: str) -> None:
         )
 
 
-def rename(*, user_id: int, document_id: int, filename: str) -> Document:
+@use_case
+def rename(session: Session, *, user_id: int, document_id: int, filename: str) -> DocumentPublic:
     _check_name(filename)
-    with session_scope() as session:
-        doc = _owned(session, user_id, document_id)
-        doc.filename = display_name(filename, type_of(doc.content_type))
-        session.add(doc)
-        session.flush()
-        return doc
+    doc = _owned(session, user_id, document_id)
+    doc.filename = display_name(filename, type_of(doc.content_type))
+    session.add(doc)
+    session.flush()
+    return DocumentPublic.model_validate(doc)
 
 
-def set_kind(*, user_id: int, document_id: int, kind: str) -> Document:
+@use_case
+def set_kind(session: Session, *, user_id: int, document_id: int, kind: str) -> DocumentPublic:
     check_kind(kind)
-    with session_scope() as session:
-        doc = _owned(session, user_id, document_id)
-        doc.kind = kind
-        session.add(doc)
-        session.flush()
-        return doc
+    doc = _owned(session, user_id, document_id)
+    doc.kind = kind
+    session.add(doc)
+    session.flush()
+    return DocumentPublic.model_validate(doc)
+
+
+@use_case
+def _delete_row(session: Session, *, user_id: int, document_id: int) -> str:
+    """Delete the row (its attachments cascade); returns the storage key of its bytes."""
+    doc = _owned(session, user_id, document_id)
+    key = doc.storage_key
+    session.delete(doc)
+    session.flush()
+    return key
 
 
 def delete(*, user_id: int, document_id: int) -> None:
     """Delete the row (and its attachments), then the bytes. The bytes go only after the commit,
     so a failed delete never leaves a row without its file; an already missing file is fine."""
-    with session_scope() as session:
-        doc = _owned(session, user_id, document_id)
-        key = doc.storage_key
+    _discard(storage_key=_delete_row(user_id=user_id, document_id=document_id))
+
+
+@use_case
+def _delete_rows_of(session: Session, *, user_id: int) -> list[str]:
+    rows = session.exec(select(Document).where(Document.user_id == user_id)).all()
+    keys = [d.storage_key for d in rows]
+    for doc in rows:
         session.delete(doc)
-    _discard(storage_key=key)
+    session.flush()
+    return keys
 
 
 def delete_all_for_student(*, user_id: int) -> int:
     """Delete every document of a student (account deletion): rows first, then the bytes.
     Call it before deleting the user, whose row cascade would otherwise orphan the files."""
-    with session_scope() as session:
-        owned = session.exec(select(Document).where(Document.user_id == user_id)).all()
-        keys = [d.storage_key for d in owned]
-        for doc in owned:
-            session.delete(doc)
+    keys = _delete_rows_of(user_id=user_id)
     for key in keys:
         _discard(storage_key=key)
     return len(keys)
 
 
-def attach(*, user_id: int, document_id: int, application_id: int) -> bool:
+@use_case
+def attach(session: Session, *, user_id: int, document_id: int, application_id: int) -> bool:
     """Attach the document to the application; False when it already was."""
-    with session_scope() as session:
-        _owned(session, user_id, document_id)
-        _owned_application(session, user_id, application_id)
-        if session.get(ApplicationDocument, (application_id, document_id)) is not None:
-            return False
-        try:
-            with session.begin_nested():
-                session.add(
-                    ApplicationDocument(application_id=application_id, document_id=document_id)
-                )
-        except IntegrityError:  # attached concurrently
-            return False
-        return True
+    _owned(session, user_id, document_id)
+    _owned_application(session, user_id, application_id)
+    if session.get(ApplicationDocument, (application_id, document_id)) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(ApplicationDocument(application_id=application_id, document_id=document_id))
+    except IntegrityError:  # attached concurrently
+        return False
+    return True
 
 
-def detach(*, user_id: int, document_id: int, application_id: int) -> bool:
+@use_case
+def detach(session: Session, *, user_id: int, document_id: int, application_id: int) -> bool:
     """Detach the document from the application; False when it was not attached."""
-    with session_scope() as session:
-        _owned(session, user_id, document_id)
-        _owned_application(session, user_id, application_id)
-        link = session.get(ApplicationDocument, (application_id, document_id))
-        if link is None:
-            return False
-        session.delete(link)
-        return True
+    _owned(session, user_id, document_id)
+    _owned_application(session, user_id, application_id)
+    link = session.get(ApplicationDocument, (application_id, document_id))
+    if link is None:
+        return False
+    session.delete(link)
+    session.flush()
+    return True

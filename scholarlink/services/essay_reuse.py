@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from scholarlink.ai.similarity import TfidfSpace
+from scholarlink.core.db import use_case
 from scholarlink.core.errors import NotFound
-from scholarlink.models import Essay
 from scholarlink.services import essays as library
 from scholarlink.services.deadlines import entry_of
 from scholarlink.services.matches import list_matches
@@ -78,13 +78,14 @@ class ReuseMap:
     matches_without_prompt: int
 
 
-def _essay_text(essay: Essay) -> str:
+def _essay_text(essay: library.EssayPublic) -> str:
     return f"{essay.title}\n{essay.content}"
 
 
+@use_case
 def reuse_map(session: Session, *, user_id: int) -> ReuseMap:
     """Every published prompt of the student's matches with the student's essays ranked for it."""
-    essays = [e for e in library.list_essays(session, user_id) if e.content.strip()]
+    essays = [e for e in library.list_essays(session, user_id=user_id) if e.content.strip()]
     rows: list[tuple[int, str, int, str, int | None]] = []
     without = 0
     for m in list_matches(session, user_id=user_id, bucket="match"):
@@ -99,14 +100,14 @@ def reuse_map(session: Session, *, user_id: int) -> ReuseMap:
         return ReuseMap([], [], without)
     space = TfidfSpace([r[3] for r in rows] + [_essay_text(e) for e in essays])
     prompts_out = []
-    reach: dict[int, set[str]] = {e.id or 0: set() for e in essays}
+    reach: dict[int, set[str]] = {e.id: set() for e in essays}
     for n, (sid, name, index, text, limit) in enumerate(rows):
         ranked = []
         for k, essay in enumerate(essays):
             sim = space.compare(n, len(rows) + k)
             ranked.append(
                 Fit(
-                    essay_id=essay.id or 0,
+                    essay_id=essay.id,
                     title=essay.title,
                     score=sim.score,
                     shared_terms=sim.shared_terms,
@@ -119,16 +120,15 @@ def reuse_map(session: Session, *, user_id: int) -> ReuseMap:
         if row.best is not None:
             reach[row.best.essay_id].add(name)
         prompts_out.append(row)
-    essays_out = [
-        EssayReach(e.id or 0, e.title, sorted(reach[e.id or 0])) for e in essays if reach[e.id or 0]
-    ]
+    essays_out = [EssayReach(e.id, e.title, sorted(reach[e.id])) for e in essays if reach[e.id]]
     essays_out.sort(key=lambda r: (-len(r.matches), r.title))
     return ReuseMap(prompts_out, essays_out, without)
 
 
+@use_case
 def start_tailoring(
     session: Session, *, user_id: int, essay_id: int, scholarship_id: int, prompt_index: int
-) -> Essay:
+) -> library.EssayPublic:
     """A copy of the essay for one of the student's matches, with that programme's prompt and
     word limit, ready to tailor (the original stays as it is)."""
     source = library.get_essay(session, user_id=user_id, essay_id=essay_id)

@@ -13,17 +13,20 @@ import re
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
 from scholarlink.ai.local import word_spans, words
 from scholarlink.ai.openai_provider import ProviderError
 from scholarlink.ai.providers import EssayAssistant, essay_assistant
 from scholarlink.ai.spelling import normalise, spelling_issues
-from scholarlink.ai.types import ESSAY_TYPES, StudentFacts, Usage, WireModel
+from scholarlink.ai.types import ESSAY_TYPES as ESSAY_TYPES
+from scholarlink.ai.types import StudentFacts, Usage, WireModel
 from scholarlink.core.breakers import CircuitOpen
-from scholarlink.core.db import session_scope
+from scholarlink.core.db import owned, use_case
 from scholarlink.core.errors import NotFound, Unavailable, ValidationFailed
 from scholarlink.core.settings import get_settings
 from scholarlink.models import Essay, EssayVersion, SpellingIgnore, StudentProfile, utcnow
@@ -47,11 +50,37 @@ MAX_WORD_LIMIT = 10_000
 # -- library ----------------------------------------------------------------------------------
 
 
+class EssayPublic(BaseModel):
+    """An essay as pages, routes and the agent see it."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: int
+    title: str
+    prompt: str
+    essay_type: str
+    content: str
+    word_limit: int | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def type_label(self) -> str:
+        return ESSAY_TYPES.get(self.essay_type, self.essay_type)
+
+
+class EssayVersionPublic(BaseModel):
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    version: int
+    content: str
+    note: str
+    created_at: datetime
+
+
 def _owned(session: Session, user_id: int, essay_id: int) -> Essay:
-    essay = session.get(Essay, essay_id)
-    if essay is None or essay.user_id != user_id:
-        raise NotFound("No such essay")
-    return essay
+    return owned(session, Essay, essay_id, owner_id=user_id, what="essay")
 
 
 def _check_text(content: str, *, field: str = "content", allow_empty: bool = False) -> str:
@@ -76,6 +105,7 @@ def _check_limit(word_limit: int | None) -> None:
         )
 
 
+@use_case
 def create_essay(
     session: Session,
     *,
@@ -86,7 +116,7 @@ def create_essay(
     content: str = "",
     word_limit: int | None = None,
     note: str = "Created",
-) -> Essay:
+) -> EssayPublic:
     title = title.strip()
     if not title or len(title) > 200:
         raise ValidationFailed(
@@ -119,9 +149,10 @@ def create_essay(
     assert essay.id is not None
     session.add(EssayVersion(essay_id=essay.id, version=1, content=content, note=note[:200]))
     session.flush()
-    return essay
+    return EssayPublic.model_validate(essay)
 
 
+@use_case
 def save_essay(
     session: Session,
     *,
@@ -132,7 +163,7 @@ def save_essay(
     prompt: str | None = None,
     new_version: bool = False,
     note: str = "",
-) -> Essay:
+) -> EssayPublic:
     """Autosave (content only) or, with `new_version`, also snapshot a numbered version."""
     essay = _owned(session, user_id, essay_id)
     _check_text(content, allow_empty=True)
@@ -162,33 +193,39 @@ def save_essay(
             )
     session.add(essay)
     session.flush()
-    return essay
+    return EssayPublic.model_validate(essay)
 
 
-def list_essays(session: Session, user_id: int) -> list[Essay]:
-    return list(
-        session.exec(
+@use_case
+def list_essays(session: Session, *, user_id: int) -> list[EssayPublic]:
+    return [
+        EssayPublic.model_validate(e)
+        for e in session.exec(
             select(Essay).where(Essay.user_id == user_id).order_by(col(Essay.updated_at).desc())
         )
-    )
+    ]
 
 
-def get_essay(session: Session, *, user_id: int, essay_id: int) -> Essay:
-    return _owned(session, user_id, essay_id)
+@use_case
+def get_essay(session: Session, *, user_id: int, essay_id: int) -> EssayPublic:
+    return EssayPublic.model_validate(_owned(session, user_id, essay_id))
 
 
-def list_versions(session: Session, *, user_id: int, essay_id: int) -> list[EssayVersion]:
+@use_case
+def list_versions(session: Session, *, user_id: int, essay_id: int) -> list[EssayVersionPublic]:
     _owned(session, user_id, essay_id)
-    return list(
-        session.exec(
+    return [
+        EssayVersionPublic.model_validate(v)
+        for v in session.exec(
             select(EssayVersion)
             .where(EssayVersion.essay_id == essay_id)
             .order_by(col(EssayVersion.version).desc())
         )
-    )
+    ]
 
 
-def restore_version(session: Session, *, user_id: int, essay_id: int, version: int) -> Essay:
+@use_case
+def restore_version(session: Session, *, user_id: int, essay_id: int, version: int) -> EssayPublic:
     _owned(session, user_id, essay_id)
     row = session.exec(
         select(EssayVersion).where(
@@ -207,6 +244,7 @@ def restore_version(session: Session, *, user_id: int, essay_id: int, version: i
     )
 
 
+@use_case
 def delete_essay(session: Session, *, user_id: int, essay_id: int) -> None:
     session.delete(_owned(session, user_id, essay_id))
     session.flush()
@@ -242,7 +280,7 @@ def stated_word_limit(prompt: str | None) -> int | None:
     return None
 
 
-def essay_word_limit(essay: Essay) -> int | None:
+def essay_word_limit(essay: EssayPublic) -> int | None:
     return essay.word_limit or stated_word_limit(essay.prompt)
 
 
@@ -285,12 +323,14 @@ MAX_IGNORED = 500
 _IGNORABLE = re.compile(r"[A-Za-z][A-Za-z'’-]{0,59}")
 
 
-def ignored_words(session: Session, user_id: int) -> list[str]:
+@use_case
+def ignored_words(session: Session, *, user_id: int) -> list[str]:
     return sorted(
         session.exec(select(SpellingIgnore.word).where(SpellingIgnore.user_id == user_id))
     )
 
 
+@use_case
 def ignore_word(session: Session, *, user_id: int, word: str) -> str:
     """Add a word to the student's ignore list (stored lower-case; adding it twice is fine)."""
     cleaned = word.strip()
@@ -300,7 +340,7 @@ def ignore_word(session: Session, *, user_id: int, word: str) -> str:
             details=[{"field": "word", "message": "One word, letters only"}],
         )
     key = normalise(cleaned)
-    present = ignored_words(session, user_id)
+    present = ignored_words(session, user_id=user_id)
     if key in present:
         return key
     if len(present) >= MAX_IGNORED:
@@ -310,6 +350,7 @@ def ignore_word(session: Session, *, user_id: int, word: str) -> str:
     return key
 
 
+@use_case
 def unignore_word(session: Session, *, user_id: int, word: str) -> None:
     row = session.exec(
         select(SpellingIgnore).where(
@@ -383,6 +424,7 @@ def apply_changes(original: str, revised: str, accepted: Collection[int]) -> str
     return "".join(out)
 
 
+@use_case
 def accept_change(
     session: Session,
     *,
@@ -393,7 +435,7 @@ def accept_change(
     accepted_before: Collection[int],
     accept: int,
     note: str = "",
-) -> Essay:
+) -> EssayPublic:
     """Apply one more proposed change and save the result as a new version.
 
     The essay must still be the original with the earlier accepted changes applied; if the
@@ -489,31 +531,39 @@ def _facts(profile: Any, extras: dict[str, list[str]]) -> StudentFacts:
     )
 
 
-def student_facts(user_id: int | None, profile_data: Any = None) -> StudentFacts:
-    """What the ideas tool may use: the agent's profileData, else the stored profile."""
-    if profile_data is not None:
-        return _facts(
-            profile_data,
-            {
-                "extracurriculars": list(getattr(profile_data, "extracurriculars", None) or []),
-                "achievements": list(getattr(profile_data, "achievements", None) or []),
-            },
-        )
-    if user_id is None:
+def _given_facts(profile_data: Any) -> StudentFacts:
+    """What the ideas tool may use from the agent's profileData."""
+    return _facts(
+        profile_data,
+        {
+            "extracurriculars": list(getattr(profile_data, "extracurriculars", None) or []),
+            "achievements": list(getattr(profile_data, "achievements", None) or []),
+        },
+    )
+
+
+def _stored_facts(session: Session, user_id: int) -> StudentFacts:
+    """What the ideas tool may use from the student's stored profile."""
+    profile = session.exec(select(StudentProfile).where(StudentProfile.user_id == user_id)).first()
+    if profile is None:
         return StudentFacts()
-    with session_scope() as session:
-        profile = session.exec(
-            select(StudentProfile).where(StudentProfile.user_id == user_id)
-        ).first()
-        if profile is None:
-            return StudentFacts()
-        return _facts(
-            profile,
-            {
-                "extracurriculars": list(profile.extracurriculars),
-                "achievements": list(profile.achievements),
-            },
-        )
+    return _facts(
+        profile,
+        {
+            "extracurriculars": list(profile.extracurriculars),
+            "achievements": list(profile.achievements),
+        },
+    )
+
+
+@use_case
+def _student_inputs(
+    session: Session, *, user_id: int, with_facts: bool
+) -> tuple[frozenset[str], StudentFacts]:
+    """What a tool run reads about the student, in one transaction: their spelling ignore list
+    and (for the ideas tool) their profile."""
+    ignore = frozenset(ignored_words(session, user_id=user_id))
+    return ignore, _stored_facts(session, user_id) if with_facts else StudentFacts()
 
 
 @dataclass(frozen=True)
@@ -546,10 +596,7 @@ def tool_quote(tool: Tool, content: str = "") -> Quote:
         return Quote(assistant.name, None, 0)
     tokens_in = len(content) // 4 + 600
     tokens_out = 4000 if tool in ("improve", "tailor") else 1500
-    with session_scope() as session:
-        price = token_price(
-            session, model=assistant.model, input_tokens=tokens_in, output_tokens=tokens_out
-        )
+    price = token_price(model=assistant.model, input_tokens=tokens_in, output_tokens=tokens_out)
     return Quote(assistant.name, assistant.model, price)
 
 
@@ -606,10 +653,13 @@ def run_tool(
     assistant = essay_assistant()
     quote = tool_quote(req.tool, req.content)
     ignore: frozenset[str] = frozenset()
+    facts = StudentFacts()
     if user_id is not None:
-        with session_scope() as session:
-            ignore = frozenset(ignored_words(session, user_id))
-    facts = student_facts(user_id, profile_data) if req.tool == "ideas" else StudentFacts()
+        ignore, facts = _student_inputs(
+            user_id=user_id, with_facts=req.tool == "ideas" and profile_data is None
+        )
+    if req.tool == "ideas" and profile_data is not None:
+        facts = _given_facts(profile_data)
 
     def work() -> tuple[dict[str, Any], Usage]:
         try:

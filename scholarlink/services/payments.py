@@ -18,18 +18,18 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 import stripe
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from scholarlink import routes
 from scholarlink.core.breakers import CircuitBreaker, CircuitOpen, breaker
-from scholarlink.core.db import session_scope
+from scholarlink.core.db import owned, session_scope, use_case
 from scholarlink.core.errors import (
     Conflict,
-    NotFound,
     ServiceError,
     Unavailable,
     ValidationFailed,
@@ -40,7 +40,6 @@ from scholarlink.services.credits import MILLI, balance, credits, post_entry
 
 log = logging.getLogger(__name__)
 
-TEST_CHECKOUT_ROUTE = f"{routes.CREDITS}/test-checkout"
 CURRENCY = "usd"
 STRIPE_TIMEOUT_SECONDS = 20
 # Safe to retry: every create carries an idempotency key derived from the purchase.
@@ -70,6 +69,32 @@ PACKAGES: dict[str, Package] = {
         Package("pro", "Pro", 9_999, 109_990, 10),
     )
 }
+
+
+class PurchasePublic(BaseModel):
+    """A purchase as the credits pages see it."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: int
+    user_id: int
+    package: str
+    amount_cents: int
+    credits: int
+    status: str
+    stripe_session_id: str | None
+    test_mode: bool
+    created_at: datetime
+    paid_at: datetime | None
+
+    @property
+    def package_name(self) -> str:
+        found = PACKAGES.get(self.package)
+        return found.name if found else self.package
+
+    @property
+    def price(self) -> str:
+        return f"${self.amount_cents / 100:,.2f}"
 
 
 class PaymentError(ServiceError):
@@ -131,7 +156,7 @@ def _breaker() -> CircuitBreaker:
     return breaker("stripe", failure_threshold=5, reset_after=30)
 
 
-def _idempotency_key(purchase: Purchase) -> str:
+def _idempotency_key(purchase: Purchase | PurchasePublic) -> str:
     # The creation time keeps keys unique across database resets on one Stripe account.
     return f"scholarlink-checkout-{purchase.id}-{purchase.created_at:%Y%m%dT%H%M%S%f}"
 
@@ -185,47 +210,57 @@ def package_for(key: str) -> Package:
     return package
 
 
-def _test_checkout_url(purchase_id: int) -> str:
-    return f"{TEST_CHECKOUT_ROUTE}?purchase={purchase_id}"
+def _test_checkout_url(test_checkout_url: str, purchase_id: int) -> str:
+    return f"{test_checkout_url}?purchase={purchase_id}"
 
 
-def start_checkout(user_id: int, package: str, success_url: str, cancel_url: str) -> str:
+@use_case
+def _new_purchase(
+    session: Session, *, user_id: int, chosen: Package, test_mode: bool
+) -> PurchasePublic:
+    purchase = Purchase(
+        user_id=user_id,
+        package=chosen.key,
+        amount_cents=chosen.amount_cents,
+        credits=chosen.credits,
+        status="pending",
+        test_mode=test_mode,
+    )
+    session.add(purchase)
+    session.flush()
+    return PurchasePublic.model_validate(purchase)
+
+
+def start_checkout(
+    *, user_id: int, package: str, success_url: str, cancel_url: str, test_checkout_url: str
+) -> str:
     """Create a pending purchase and its Checkout Session; returns the URL to send the student to.
 
     `success_url` may contain Stripe's `{CHECKOUT_SESSION_ID}` placeholder. In test mode the URL
-    is the local test-checkout page.
+    is the local test-checkout page, `test_checkout_url` (the caller knows its pages' URLs).
     """
     chosen = package_for(package)
     mode = checkout_mode()
     if mode == "disabled":
         raise _refuse_disabled()
-    with session_scope() as session:
-        purchase = Purchase(
-            user_id=user_id,
-            package=chosen.key,
-            amount_cents=chosen.amount_cents,
-            credits=chosen.credits,
-            status="pending",
-            test_mode=mode == "test",
-        )
-        session.add(purchase)
-        session.flush()
-        assert purchase.id is not None
+    purchase = _new_purchase(user_id=user_id, chosen=chosen, test_mode=mode == "test")
     if mode == "test":
         log.info("test-mode checkout started", extra={"purchase_id": purchase.id})
-        return _test_checkout_url(purchase.id)
+        return _test_checkout_url(test_checkout_url, purchase.id)
     try:
         checkout = _create_session(purchase, success_url=success_url, cancel_url=cancel_url)
     except PaymentError:
-        _cancel_pending(purchase.id)
+        _cancel_pending(purchase_id=purchase.id)
         raise
-    _link_session(purchase.id, checkout.id)
+    _link_session(purchase_id=purchase.id, session_id=checkout.id)
     if not checkout.url:
         raise PaymentError("Stripe returned a Checkout Session without a URL.")
     return str(checkout.url)
 
 
-def _create_session(purchase: Purchase, *, success_url: str, cancel_url: str) -> Any:
+def _create_session(
+    purchase: Purchase | PurchasePublic, *, success_url: str, cancel_url: str
+) -> Any:
     package = package_for(purchase.package)
     settings = get_settings()
     client = _client(settings)
@@ -258,49 +293,51 @@ def _create_session(purchase: Purchase, *, success_url: str, cancel_url: str) ->
     )
 
 
-def _link_session(purchase_id: int, session_id: str) -> None:
-    with session_scope() as session:
-        purchase = session.exec(
-            select(Purchase).where(Purchase.id == purchase_id).with_for_update()
-        ).one()
-        if purchase.stripe_session_id is None:
-            purchase.stripe_session_id = session_id
-            session.add(purchase)
+@use_case
+def _link_session(session: Session, *, purchase_id: int, session_id: str) -> None:
+    purchase = session.exec(
+        select(Purchase).where(Purchase.id == purchase_id).with_for_update()
+    ).one()
+    if purchase.stripe_session_id is None:
+        purchase.stripe_session_id = session_id
+        session.add(purchase)
+        session.flush()
 
 
-def _cancel_pending(purchase_id: int) -> None:
-    with session_scope() as session:
-        purchase = session.exec(
-            select(Purchase).where(Purchase.id == purchase_id).with_for_update()
-        ).one()
-        if purchase.status == "pending":
-            purchase.status = "canceled"
-            session.add(purchase)
+@use_case
+def _cancel_pending(session: Session, *, purchase_id: int) -> None:
+    purchase = session.exec(
+        select(Purchase).where(Purchase.id == purchase_id).with_for_update()
+    ).one()
+    if purchase.status == "pending":
+        purchase.status = "canceled"
+        session.add(purchase)
+        session.flush()
 
 
-def list_purchases(user_id: int, *, limit: int = 100) -> list[Purchase]:
-    with session_scope() as session:
-        return list(
-            session.exec(
-                select(Purchase)
-                .where(Purchase.user_id == user_id)
-                .order_by(col(Purchase.id).desc())
-                .limit(limit)
-            )
+@use_case
+def list_purchases(session: Session, *, user_id: int, limit: int = 100) -> list[PurchasePublic]:
+    return [
+        PurchasePublic.model_validate(p)
+        for p in session.exec(
+            select(Purchase)
+            .where(Purchase.user_id == user_id)
+            .order_by(col(Purchase.id).desc())
+            .limit(limit)
         )
+    ]
 
 
-def get_purchase(user_id: int, purchase_id: int) -> Purchase:
-    with session_scope() as session:
-        purchase = session.get(Purchase, purchase_id)
-        if purchase is None or purchase.user_id != user_id:
-            raise NotFound("No such purchase.")
-        return purchase
+@use_case
+def get_purchase(session: Session, *, user_id: int, purchase_id: int) -> PurchasePublic:
+    return PurchasePublic.model_validate(
+        owned(session, Purchase, purchase_id, owner_id=user_id, what="purchase.")
+    )
 
 
-def resume_checkout(user_id: int, purchase_id: int) -> str | None:
+def resume_checkout(*, user_id: int, purchase_id: int, test_checkout_url: str) -> str | None:
     """The URL to finish a pending purchase, or None when it turned out to be paid already."""
-    purchase = get_purchase(user_id, purchase_id)
+    purchase = get_purchase(user_id=user_id, purchase_id=purchase_id)
     if purchase.status == "paid":
         return None
     if purchase.status != "pending":
@@ -308,12 +345,11 @@ def resume_checkout(user_id: int, purchase_id: int) -> str | None:
     if purchase.test_mode:
         if not in_test_mode():
             raise _refuse_disabled()
-        assert purchase.id is not None
-        return _test_checkout_url(purchase.id)
+        return _test_checkout_url(test_checkout_url, purchase.id)
     if checkout_mode() != "stripe":
         raise _refuse_disabled()
     if purchase.stripe_session_id is None:
-        _cancel_pending(purchase_id)
+        _cancel_pending(purchase_id=purchase_id)
         raise Conflict("This checkout never reached Stripe; start a new one.")
     checkout = _retrieve_session(purchase.stripe_session_id)
     if checkout.status == "open" and checkout.url:
@@ -325,23 +361,30 @@ def resume_checkout(user_id: int, purchase_id: int) -> str | None:
     raise Conflict("This checkout expired; start a new one.")
 
 
-def confirm_checkout(user_id: int, stripe_session_id: str) -> Purchase | None:
+@use_case
+def _purchase_of_session(
+    session: Session, *, user_id: int, stripe_session_id: str
+) -> PurchasePublic | None:
+    purchase = session.exec(
+        select(Purchase).where(
+            Purchase.stripe_session_id == stripe_session_id, Purchase.user_id == user_id
+        )
+    ).first()
+    return None if purchase is None else PurchasePublic.model_validate(purchase)
+
+
+def confirm_checkout(*, user_id: int, stripe_session_id: str) -> PurchasePublic | None:
     """Called by the success page: asks Stripe about the student's own pending session and
     fulfils it when paid (the same exactly-once path as the webhook). Never raises for Stripe
     trouble: the webhook remains the source of truth."""
-    with session_scope() as session:
-        purchase = session.exec(
-            select(Purchase).where(
-                Purchase.stripe_session_id == stripe_session_id, Purchase.user_id == user_id
-            )
-        ).first()
+    purchase = _purchase_of_session(user_id=user_id, stripe_session_id=stripe_session_id)
     if purchase is None or purchase.status != "pending" or checkout_mode() != "stripe":
         return purchase
     try:
         _sync_session(_retrieve_session(stripe_session_id))
     except ServiceError as exc:
         log.warning("could not confirm a checkout session", extra={"error": exc.message})
-    return get_purchase(user_id, purchase.id or 0)
+    return get_purchase(user_id=user_id, purchase_id=purchase.id)
 
 
 def _retrieve_session(session_id: str) -> Any:
@@ -609,30 +652,29 @@ def _own_test_purchase(session: Session, user_id: int, purchase_id: int) -> Purc
         raise PaymentsUnavailable(
             "Test-mode checkout is only available in development when Stripe is not configured."
         )
-    purchase = session.exec(
-        select(Purchase).where(Purchase.id == purchase_id).with_for_update()
-    ).first()
-    if purchase is None or purchase.user_id != user_id:
-        raise NotFound("No such purchase.")
+    purchase = owned(session, Purchase, purchase_id, owner_id=user_id, what="purchase.")
+    # Lock the row (PostgreSQL) and read it fresh: a double click completes it once.
+    session.refresh(purchase, with_for_update=True)
     if not purchase.test_mode:
         raise Conflict("This is a real Stripe purchase; only Stripe can complete it.")
     return purchase
 
 
-def complete_test_checkout(user_id: int, purchase_id: int) -> Purchase:
+@use_case
+def complete_test_checkout(session: Session, *, user_id: int, purchase_id: int) -> PurchasePublic:
     """Development only: complete a test-mode purchase without payment (same fulfilment)."""
-    with session_scope() as session:
-        purchase = _own_test_purchase(session, user_id, purchase_id)
-        if purchase.status == "canceled":
-            raise Conflict("This test checkout was canceled; start a new one.")
-        _fulfil_locked(session, purchase, payment_intent=None)
-        return purchase
+    purchase = _own_test_purchase(session, user_id, purchase_id)
+    if purchase.status == "canceled":
+        raise Conflict("This test checkout was canceled; start a new one.")
+    _fulfil_locked(session, purchase, payment_intent=None)
+    return PurchasePublic.model_validate(purchase)
 
 
-def cancel_test_checkout(user_id: int, purchase_id: int) -> Purchase:
-    with session_scope() as session:
-        purchase = _own_test_purchase(session, user_id, purchase_id)
-        if purchase.status == "pending":
-            purchase.status = "canceled"
-            session.add(purchase)
-        return purchase
+@use_case
+def cancel_test_checkout(session: Session, *, user_id: int, purchase_id: int) -> PurchasePublic:
+    purchase = _own_test_purchase(session, user_id, purchase_id)
+    if purchase.status == "pending":
+        purchase.status = "canceled"
+        session.add(purchase)
+        session.flush()
+    return PurchasePublic.model_validate(purchase)

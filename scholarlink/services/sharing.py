@@ -401,7 +401,9 @@ def overview(session: Session, *, viewer_id: int, grant_id: int, today: date) ->
     }
 
 
-def shared_document(*, viewer_id: int, grant_id: int, document_id: int) -> tuple[Document, bytes]:
+def shared_document(
+    *, viewer_id: int, grant_id: int, document_id: int
+) -> tuple[documents.DocumentPublic, bytes]:
     """A document the student shared with this viewer (checked, logged)."""
     with session_scope() as session:
         grant = _grant(session, viewer_id, grant_id)

@@ -269,8 +269,8 @@ def test_ignore_list_is_per_student_and_used_by_spelling(db: str) -> None:
         with pytest.raises(ValidationFailed), session_scope() as s:
             essays.ignore_word(s, user_id=a, word=bad)
     with session_scope() as s:
-        assert essays.ignored_words(s, a) == ["okonkwo", "priyanka"]
-        assert essays.ignored_words(s, b) == []
+        assert essays.ignored_words(s, user_id=a) == ["okonkwo", "priyanka"]
+        assert essays.ignored_words(s, user_id=b) == []
     mine = essays.run_tool(essays.ToolRequest(tool="analyze", content=text), user_id=a)
     theirs = essays.run_tool(essays.ToolRequest(tool="analyze", content=text), user_id=b)
     assert {i["word"] for i in mine.result["spelling"]} == flagged - {"Priyanka", "Okonkwo"}
@@ -281,7 +281,7 @@ def test_ignore_list_is_per_student_and_used_by_spelling(db: str) -> None:
     assert "volunteered" in improved.result["improvedContent"]
     with session_scope() as s:
         essays.unignore_word(s, user_id=a, word="Okonkwo")
-        assert essays.ignored_words(s, a) == ["priyanka"]
+        assert essays.ignored_words(s, user_id=a) == ["priyanka"]
     with pytest.raises(NotFound), session_scope() as s:
         essays.unignore_word(s, user_id=a, word="Okonkwo")
     # The list is the student's data: in their export, gone with their account.

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
+from scholarlink import routes
 from scholarlink.api import create_api
 from scholarlink.core.breakers import breaker
 from scholarlink.core.db import session_scope
@@ -25,6 +26,7 @@ from tests.support.servers import serve
 
 SUCCESS = "http://127.0.0.1:3000/credits?checkout=success&session_id={CHECKOUT_SESSION_ID}"
 CANCEL = "http://127.0.0.1:3000/credits?checkout=cancel"
+TEST_CHECKOUT = routes.CREDITS_TEST_CHECKOUT
 
 
 @pytest.fixture(autouse=True)
@@ -72,7 +74,7 @@ def purchase(purchase_id: int) -> Purchase:
 
 
 def only_purchase(user_id: int) -> Purchase:
-    [found] = payments.list_purchases(user_id)
+    [found] = payments.list_purchases(user_id=user_id)
     return found
 
 
@@ -104,7 +106,13 @@ def test_packages_match_the_product() -> None:
 
 def test_checkout_creates_a_pending_purchase_and_one_session(fake_stripe: FakeStripe) -> None:
     uid = make_student("10000001")
-    url = payments.start_checkout(uid, "basic", SUCCESS, CANCEL)
+    url = payments.start_checkout(
+        user_id=uid,
+        package="basic",
+        success_url=SUCCESS,
+        cancel_url=CANCEL,
+        test_checkout_url=TEST_CHECKOUT,
+    )
 
     bought = only_purchase(uid)
     assert bought.status == "pending" and not bought.test_mode
@@ -137,7 +145,13 @@ def test_a_lost_response_is_retried_under_the_same_key_and_creates_one_session(
 ) -> None:
     uid = make_student("10000002")
     fake_stripe.lose_next_responses = 1  # session created, response lost (500)
-    payments.start_checkout(uid, "starter", SUCCESS, CANCEL)
+    payments.start_checkout(
+        user_id=uid,
+        package="starter",
+        success_url=SUCCESS,
+        cancel_url=CANCEL,
+        test_checkout_url=TEST_CHECKOUT,
+    )
 
     assert len(fake_stripe.sessions) == 1
     keys = [r["idempotency_key"] for r in fake_stripe.requests]
@@ -154,7 +168,13 @@ def test_a_stripe_refusal_is_a_clear_error_and_cancels_the_purchase(
         payments.PaymentError,
         match=r"could not be started: Invalid currency: xyz\. Nothing was charged\.$",
     ):
-        payments.start_checkout(uid, "pro", SUCCESS, CANCEL)
+        payments.start_checkout(
+            user_id=uid,
+            package="pro",
+            success_url=SUCCESS,
+            cancel_url=CANCEL,
+            test_checkout_url=TEST_CHECKOUT,
+        )
     assert only_purchase(uid).status == "canceled"
     assert entries(uid) == []
     assert breaker("stripe").state == "closed"  # Stripe answered: not an outage
@@ -167,7 +187,13 @@ def test_an_unreachable_stripe_cancels_the_purchase(
     monkeypatch.setenv("STRIPE_API_BASE", "http://127.0.0.1:9")  # nothing listens there
     reset_settings_cache()
     with pytest.raises(payments.PaymentError, match="Nothing was charged"):
-        payments.start_checkout(uid, "starter", SUCCESS, CANCEL)
+        payments.start_checkout(
+            user_id=uid,
+            package="starter",
+            success_url=SUCCESS,
+            cancel_url=CANCEL,
+            test_checkout_url=TEST_CHECKOUT,
+        )
     assert only_purchase(uid).status == "canceled"
     assert breaker("stripe").snapshot()["consecutive_failures"] == 1
 
@@ -178,7 +204,13 @@ def test_an_open_breaker_refuses_without_calling_stripe(fake_stripe: FakeStripe)
     for _ in range(guard.failure_threshold):
         guard.record_failure("stripe down")
     with pytest.raises(payments.PaymentError, match="temporarily unavailable"):
-        payments.start_checkout(uid, "starter", SUCCESS, CANCEL)
+        payments.start_checkout(
+            user_id=uid,
+            package="starter",
+            success_url=SUCCESS,
+            cancel_url=CANCEL,
+            test_checkout_url=TEST_CHECKOUT,
+        )
     assert fake_stripe.requests == []
     assert only_purchase(uid).status == "canceled"
     guard.reset()
@@ -187,8 +219,14 @@ def test_an_open_breaker_refuses_without_calling_stripe(fake_stripe: FakeStripe)
 def test_an_unknown_package_is_refused_and_creates_nothing(fake_stripe: FakeStripe) -> None:
     uid = make_student("10000005")
     with pytest.raises(payments.ValidationFailed, match="Unknown credit package 'gold'"):
-        payments.start_checkout(uid, "gold", SUCCESS, CANCEL)
-    assert payments.list_purchases(uid) == [] and fake_stripe.requests == []
+        payments.start_checkout(
+            user_id=uid,
+            package="gold",
+            success_url=SUCCESS,
+            cancel_url=CANCEL,
+            test_checkout_url=TEST_CHECKOUT,
+        )
+    assert payments.list_purchases(user_id=uid) == [] and fake_stripe.requests == []
 
 
 # -- webhook: exactly once ----------------------------------------------------------------------
@@ -198,7 +236,13 @@ def test_the_webhook_fulfils_a_purchase_once_however_often_it_is_replayed(
     fake_stripe: FakeStripe, api: httpx.Client
 ) -> None:
     uid = make_student("10000010")
-    payments.start_checkout(uid, "basic", SUCCESS, CANCEL)
+    payments.start_checkout(
+        user_id=uid,
+        package="basic",
+        success_url=SUCCESS,
+        cancel_url=CANCEL,
+        test_checkout_url=TEST_CHECKOUT,
+    )
     bought = only_purchase(uid)
     assert bought.stripe_session_id
     event = fake_stripe.completed_event(bought.stripe_session_id)
@@ -220,7 +264,13 @@ def test_the_webhook_fulfils_a_purchase_once_however_often_it_is_replayed(
 
 def test_ten_concurrent_deliveries_credit_once(fake_stripe: FakeStripe, api: httpx.Client) -> None:
     uid = make_student("10000011")
-    payments.start_checkout(uid, "pro", SUCCESS, CANCEL)
+    payments.start_checkout(
+        user_id=uid,
+        package="pro",
+        success_url=SUCCESS,
+        cancel_url=CANCEL,
+        test_checkout_url=TEST_CHECKOUT,
+    )
     bought = only_purchase(uid)
     assert bought.stripe_session_id
     event = fake_stripe.completed_event(bought.stripe_session_id)
@@ -274,7 +324,7 @@ def test_an_event_for_an_unknown_session_is_acknowledged_and_a_later_retry_fulfi
     event = fake_stripe.completed_event(foreign["id"])
 
     assert deliver(api, event).status_code == 200  # completed before the purchase exists
-    assert entries(uid) == [] and payments.list_purchases(uid) == []
+    assert entries(uid) == [] and payments.list_purchases(user_id=uid) == []
 
     with session_scope() as s:
         s.add(
@@ -299,7 +349,13 @@ def test_a_bad_signature_is_a_400_and_changes_nothing(
     fake_stripe: FakeStripe, api: httpx.Client, tamper: str
 ) -> None:
     uid = make_student("10000014")
-    payments.start_checkout(uid, "basic", SUCCESS, CANCEL)
+    payments.start_checkout(
+        user_id=uid,
+        package="basic",
+        success_url=SUCCESS,
+        cancel_url=CANCEL,
+        test_checkout_url=TEST_CHECKOUT,
+    )
     sid = only_purchase(uid).stripe_session_id
     assert sid
     event = fake_stripe.completed_event(sid)
@@ -337,7 +393,13 @@ def test_other_event_types_are_acknowledged_and_ignored(
     fake_stripe: FakeStripe, api: httpx.Client
 ) -> None:
     uid = make_student("10000015")
-    payments.start_checkout(uid, "starter", SUCCESS, CANCEL)
+    payments.start_checkout(
+        user_id=uid,
+        package="starter",
+        success_url=SUCCESS,
+        cancel_url=CANCEL,
+        test_checkout_url=TEST_CHECKOUT,
+    )
     bought = only_purchase(uid)
     event = fake_stripe.event(
         "customer.created", {"id": "cus_123", "object": "customer", "metadata": {}}
@@ -353,7 +415,13 @@ def test_an_unpaid_completion_waits_and_an_expired_session_cancels(
     fake_stripe: FakeStripe, api: httpx.Client
 ) -> None:
     uid = make_student("10000016")
-    payments.start_checkout(uid, "starter", SUCCESS, CANCEL)
+    payments.start_checkout(
+        user_id=uid,
+        package="starter",
+        success_url=SUCCESS,
+        cancel_url=CANCEL,
+        test_checkout_url=TEST_CHECKOUT,
+    )
     sid = only_purchase(uid).stripe_session_id
     assert sid
     unpaid = fake_stripe.event(
@@ -371,12 +439,20 @@ def test_an_unpaid_completion_waits_and_an_expired_session_cancels(
 
 def test_resuming_an_expired_checkout_cancels_it(fake_stripe: FakeStripe) -> None:
     uid = make_student("10000017")
-    payments.start_checkout(uid, "starter", SUCCESS, CANCEL)
+    payments.start_checkout(
+        user_id=uid,
+        package="starter",
+        success_url=SUCCESS,
+        cancel_url=CANCEL,
+        test_checkout_url=TEST_CHECKOUT,
+    )
     bought = only_purchase(uid)
     assert bought.stripe_session_id
     fake_stripe.expire(bought.stripe_session_id)  # Stripe expired it; the webhook was lost
     with pytest.raises(Conflict, match="expired"):
-        payments.resume_checkout(uid, bought.id or 0)
+        payments.resume_checkout(
+            user_id=uid, purchase_id=bought.id or 0, test_checkout_url=TEST_CHECKOUT
+        )
     assert only_purchase(uid).status == "canceled"
 
 
@@ -394,7 +470,13 @@ def test_webhooks_without_a_configured_secret_are_refused(
 
 
 def _paid_purchase(fake_stripe: FakeStripe, api: httpx.Client, uid: int, package: str) -> str:
-    payments.start_checkout(uid, package, SUCCESS, CANCEL)
+    payments.start_checkout(
+        user_id=uid,
+        package=package,
+        success_url=SUCCESS,
+        cancel_url=CANCEL,
+        test_checkout_url=TEST_CHECKOUT,
+    )
     sid = only_purchase(uid).stripe_session_id
     assert sid
     assert deliver(api, fake_stripe.completed_event(sid)).status_code == 200
@@ -462,22 +544,38 @@ def test_the_success_page_confirms_a_paid_session_without_waiting_for_the_webhoo
 ) -> None:
     uid = make_student("10000030")
     other = make_student("10000031")
-    payments.start_checkout(uid, "starter", SUCCESS, CANCEL)
+    payments.start_checkout(
+        user_id=uid,
+        package="starter",
+        success_url=SUCCESS,
+        cancel_url=CANCEL,
+        test_checkout_url=TEST_CHECKOUT,
+    )
     bought = only_purchase(uid)
     sid = bought.stripe_session_id
     assert sid
 
-    assert payments.resume_checkout(uid, bought.id or 0) == fake_stripe.sessions[sid]["url"]
-    assert payments.confirm_checkout(other, sid) is None  # not theirs
-    still = payments.confirm_checkout(uid, sid)
+    assert (
+        payments.resume_checkout(
+            user_id=uid, purchase_id=bought.id or 0, test_checkout_url=TEST_CHECKOUT
+        )
+        == fake_stripe.sessions[sid]["url"]
+    )
+    assert payments.confirm_checkout(user_id=other, stripe_session_id=sid) is None  # not theirs
+    still = payments.confirm_checkout(user_id=uid, stripe_session_id=sid)
     assert still is not None and still.status == "pending"  # not paid yet
 
     event = fake_stripe.completed_event(sid)  # the student pays
-    confirmed = payments.confirm_checkout(uid, sid)
+    confirmed = payments.confirm_checkout(user_id=uid, stripe_session_id=sid)
     assert confirmed is not None and confirmed.status == "paid"
     assert deliver(api, event).status_code == 200  # the webhook arrives later: no double credit
     assert entries(uid) == [("purchase", 9_990 * MILLI, f"purchase:{bought.id}")]
-    assert payments.resume_checkout(uid, bought.id or 0) is None
+    assert (
+        payments.resume_checkout(
+            user_id=uid, purchase_id=bought.id or 0, test_checkout_url=TEST_CHECKOUT
+        )
+        is None
+    )
 
 
 # -- test mode ----------------------------------------------------------------------------------
@@ -498,16 +596,22 @@ def test_test_mode_checkout_completes_locally_in_development(
     other = make_student("10000041")
     assert payments.checkout_mode() == "test" and payments.in_test_mode()
 
-    url = payments.start_checkout(uid, "pro", SUCCESS, CANCEL)
+    url = payments.start_checkout(
+        user_id=uid,
+        package="pro",
+        success_url=SUCCESS,
+        cancel_url=CANCEL,
+        test_checkout_url=TEST_CHECKOUT,
+    )
 
     bought = only_purchase(uid)
     assert url == f"/credits/test-checkout?purchase={bought.id}"
     assert (bought.status, bought.test_mode, bought.stripe_session_id) == ("pending", True, None)
     with pytest.raises(NotFound):
-        payments.complete_test_checkout(other, bought.id or 0)
+        payments.complete_test_checkout(user_id=other, purchase_id=bought.id or 0)
 
-    payments.complete_test_checkout(uid, bought.id or 0)
-    payments.complete_test_checkout(uid, bought.id or 0)  # a double click
+    payments.complete_test_checkout(user_id=uid, purchase_id=bought.id or 0)
+    payments.complete_test_checkout(user_id=uid, purchase_id=bought.id or 0)  # a double click
 
     assert only_purchase(uid).status == "paid"
     with session_scope() as s:
@@ -519,11 +623,17 @@ def test_test_mode_checkout_completes_locally_in_development(
     )
     assert "test mode, no payment" in entry.description
 
-    payments.start_checkout(uid, "starter", SUCCESS, CANCEL)
-    canceled = payments.list_purchases(uid)[0]
-    payments.cancel_test_checkout(uid, canceled.id or 0)
+    payments.start_checkout(
+        user_id=uid,
+        package="starter",
+        success_url=SUCCESS,
+        cancel_url=CANCEL,
+        test_checkout_url=TEST_CHECKOUT,
+    )
+    canceled = payments.list_purchases(user_id=uid)[0]
+    payments.cancel_test_checkout(user_id=uid, purchase_id=canceled.id or 0)
     with pytest.raises(Conflict, match="canceled"):
-        payments.complete_test_checkout(uid, canceled.id or 0)
+        payments.complete_test_checkout(user_id=uid, purchase_id=canceled.id or 0)
     assert credits_of(uid) == 109_990 * MILLI
 
 
@@ -532,15 +642,27 @@ def test_without_stripe_keys_checkout_is_refused_outside_development(
 ) -> None:
     _without_stripe(monkeypatch, "development")
     uid = make_student("10000042")
-    payments.start_checkout(uid, "starter", SUCCESS, CANCEL)
+    payments.start_checkout(
+        user_id=uid,
+        package="starter",
+        success_url=SUCCESS,
+        cancel_url=CANCEL,
+        test_checkout_url=TEST_CHECKOUT,
+    )
     test_purchase = only_purchase(uid)
 
     _without_stripe(monkeypatch, "test")
     assert payments.checkout_mode() == "disabled" and not payments.in_test_mode()
     with pytest.raises(payments.PaymentsUnavailable, match="only runs in development"):
-        payments.start_checkout(uid, "starter", SUCCESS, CANCEL)
+        payments.start_checkout(
+            user_id=uid,
+            package="starter",
+            success_url=SUCCESS,
+            cancel_url=CANCEL,
+            test_checkout_url=TEST_CHECKOUT,
+        )
     with pytest.raises(payments.PaymentsUnavailable, match="only available in development"):
-        payments.complete_test_checkout(uid, test_purchase.id or 0)
+        payments.complete_test_checkout(user_id=uid, purchase_id=test_purchase.id or 0)
     production = Settings(
         environment="production",
         database_url="postgresql://db.example/scholarlink",
@@ -548,7 +670,7 @@ def test_without_stripe_keys_checkout_is_refused_outside_development(
         app_url="https://scholarlink.example.org",
     )
     assert payments.checkout_mode(production) == "disabled"
-    assert payments.list_purchases(uid) == [test_purchase]
+    assert payments.list_purchases(user_id=uid) == [test_purchase]
     assert entries(uid) == []
 
 
@@ -556,11 +678,17 @@ def test_a_real_purchase_cannot_be_completed_as_a_test(
     fake_stripe: FakeStripe, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     uid = make_student("10000043")
-    payments.start_checkout(uid, "starter", SUCCESS, CANCEL)
+    payments.start_checkout(
+        user_id=uid,
+        package="starter",
+        success_url=SUCCESS,
+        cancel_url=CANCEL,
+        test_checkout_url=TEST_CHECKOUT,
+    )
     real = only_purchase(uid)
     _without_stripe(monkeypatch, "development")
     with pytest.raises(Conflict, match="real Stripe purchase"):
-        payments.complete_test_checkout(uid, real.id or 0)
+        payments.complete_test_checkout(user_id=uid, purchase_id=real.id or 0)
     assert entries(uid) == []
 
 

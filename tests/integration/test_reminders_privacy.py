@@ -222,6 +222,7 @@ def test_delete_needs_reauthentication_then_removes_everything_readable(db: str)
 def test_delete_removes_documents_from_storage(
     db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from scholarlink.models import Document
     from scholarlink.services import documents
 
     monkeypatch.setenv("STORAGE_LOCAL_DIR", str(tmp_path / "blobs"))
@@ -234,6 +235,6 @@ def test_delete_removes_documents_from_storage(
     privacy.delete_account(user_id=grant.user_id, password="correct horse 42")
     assert not [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()]
     with session_scope() as s:
-        assert s.get(type(doc), doc.id) is None
+        assert s.get(Document, doc.id) is None
     monkeypatch.delenv("STORAGE_LOCAL_DIR")
     reset_settings_cache()
