@@ -668,6 +668,7 @@ def test_without_stripe_keys_checkout_is_refused_outside_development(
         database_url="postgresql://db.example/scholarlink",
         secret_key="p" * 40,
         app_url="https://scholarlink.example.org",
+        smtp_host="smtp.example.org",
     )
     assert payments.checkout_mode(production) == "disabled"
     assert payments.list_purchases(user_id=uid) == [test_purchase]
