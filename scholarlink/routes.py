@@ -48,3 +48,12 @@ def safe_next(target: str | None, default: str = DASHBOARD) -> str:
     if decoded.startswith("//") or "\\" in decoded or any(ord(c) < 0x21 for c in decoded):
         return default
     return target
+
+
+# matches, scholarships
+SCHOLARSHIP = f"{SCHOLARSHIPS}/[sid]"  # the route argument `sid` is the programme's id
+
+
+def scholarship(scholarship_id: int) -> str:
+    """The page of one scholarship."""
+    return f"{SCHOLARSHIPS}/{int(scholarship_id)}"
