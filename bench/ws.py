@@ -407,7 +407,7 @@ class Names:
         from scholarlink.pages.dashboard import DashboardState
         from scholarlink.pages.essays import EssayEditorState
         from scholarlink.pages.matches import MatchesState
-        from scholarlink.pages.scholarships import DetailState
+        from scholarlink.pages.scholarship import DetailState
 
         self.dashboard = DashboardState.get_full_name()
         self.matches = MatchesState.get_full_name()

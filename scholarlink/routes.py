@@ -59,3 +59,12 @@ CREDITS_TEST_CHECKOUT = f"{CREDITS}/test-checkout"
 def essay(essay_id: int, *, tool: str | None = None) -> str:
     """The editor of one essay (`tool` opens it with that tool chosen)."""
     return f"{ESSAYS}/{essay_id}" + (f"?tool={tool}" if tool else "")
+
+
+# matches, scholarships
+SCHOLARSHIP = f"{SCHOLARSHIPS}/[sid]"  # the route argument `sid` is the programme's id
+
+
+def scholarship(scholarship_id: int) -> str:
+    """The page of one scholarship."""
+    return f"{SCHOLARSHIPS}/{int(scholarship_id)}"

@@ -32,6 +32,7 @@ from scholarlink.pages import (
     pricing,
     privacy,
     profile,
+    scholarship,
     scholarships,
     sharing,
 )
@@ -79,10 +80,10 @@ app.register_lifespan_task(jobs_lifespan)
 PUBLIC = SessionState.check_session
 # Dynamic routes first (Reflex matches them in order).
 app.add_page(
-    scholarships.detail_page,
-    route=f"{routes.SCHOLARSHIPS}/[sid]",
+    scholarship.detail_page,
+    route=routes.SCHOLARSHIP,
     title="Scholarship · ScholarLink",
-    on_load=scholarships.DetailState.load,
+    on_load=scholarship.DetailState.load,
 )
 app.add_page(
     essay_editor.editor_page,

@@ -2,94 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from scholarlink.api.deps import MAX_DB_INT, RowId, SessionDep
+from scholarlink.api.deps import MAX_DB_INT, RowId
 from scholarlink.api.errors import error_responses
-from scholarlink.core.errors import NotFound
-from scholarlink.domain.cycles import upcoming_cycles
-from scholarlink.models import Scholarship
 from scholarlink.observability.cache import TTLCache
-from scholarlink.services.catalogue import (
-    ScholarshipFilters,
-    get_scholarship,
-    search_scholarships,
-)
-from scholarlink.services.deadlines import deadline_kind, entry_of, next_deadline
+from scholarlink.services import catalogue
+from scholarlink.services.catalogue import ScholarshipFilters, ScholarshipOut, ScholarshipPage
+from scholarlink.services.matches import today as _today
 
 router = APIRouter(prefix="/api/scholarships", tags=["catalogue"])
-
-
-class CycleOut(BaseModel):
-    opens: date | None
-    deadline: date | None
-    kind: str
-    forGraduationYear: int | None
-    readFor: str | None
-    note: str | None
-
-
-class SourceOut(BaseModel):
-    url: str
-    publisher: str | None
-    date: str | None
-
-
-class ScholarshipOut(BaseModel):
-    id: int
-    slug: str
-    name: str
-    provider: str
-    kind: str
-    description: str
-    url: str
-    source_url: str
-    sources: list[SourceOut]
-    verified_on: date | None
-    amount_min: int | None
-    amount_max: int | None
-    amount_period: str
-    deadline: date | None
-    deadline_kind: str
-    cycles: list[CycleOut]
-    rules: list[dict[str, Any]]
-    levels: list[str]
-    min_gpa: float | None
-    majors: list[str]
-    states: list[str]
-    citizenship: list[str]
-    demographics: list[str]
-    interests: list[str]
-    financial_need: bool
-    essay_required: bool
-    renewable: bool
-    awards_per_year: int | None
-    applicants_per_year: int | None
-
-    @classmethod
-    def of(cls, row: Scholarship, today: date) -> ScholarshipOut:
-        data: dict[str, Any] = row.model_dump(exclude={"entry"})
-        entry = entry_of(row)
-        data["deadline"] = next_deadline(row, today)
-        data["deadline_kind"] = deadline_kind(row)
-        data["cycles"] = upcoming_cycles(entry.cycles, list(entry.rules), today) if entry else []
-        data["rules"] = row.entry.get("rules", [])
-        data["sources"] = row.entry.get("sources", [])
-        data["source_url"] = data["sources"][0]["url"] if data["sources"] else row.url
-        data["amount_period"] = (row.entry.get("amount") or {}).get("period", "varies")
-        return cls.model_validate(data)
-
-
-class ScholarshipPage(BaseModel):
-    items: list[ScholarshipOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
 
 
 class CatalogueQuery(ScholarshipFilters):
@@ -99,10 +25,6 @@ class CatalogueQuery(ScholarshipFilters):
     q: str | None = Field(default=None, max_length=200, pattern=r"^[^\x00-\x1F\x7F]*$")
     min_amount: int | None = Field(default=None, ge=0, le=MAX_DB_INT)
     max_amount: int | None = Field(default=None, ge=0, le=MAX_DB_INT)
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 # Catalogue reads are the hottest public route and the catalogue changes only when an operator
@@ -123,22 +45,13 @@ def clear_catalogue_cache() -> None:
 
 
 @router.get("", response_model=ScholarshipPage, summary="Search the catalogue")
-def list_scholarships(
-    session: SessionDep, filters: Annotated[CatalogueQuery, Query()]
-) -> ScholarshipPage:
+def list_scholarships(filters: Annotated[CatalogueQuery, Query()]) -> ScholarshipPage:
     today = _today()
     key = (filters.model_dump_json(), today)
     cached = _search_cache.get(key)
     if cached is not None:
         return cached
-    page = search_scholarships(session, filters, today=today)
-    result = ScholarshipPage(
-        items=[ScholarshipOut.of(s, today) for s in page.items],
-        total=page.total,
-        page=page.page,
-        page_size=page.page_size,
-        pages=page.pages,
-    )
+    result = catalogue.search(filters=filters, today=today)
     _search_cache.set(key, result)
     return result
 
@@ -149,14 +62,11 @@ def list_scholarships(
     summary="One scholarship",
     responses=error_responses(404),
 )
-def read_scholarship(scholarship_id: RowId, session: SessionDep) -> ScholarshipOut:
+def read_scholarship(scholarship_id: RowId) -> ScholarshipOut:
     today = _today()
     cached = _detail_cache.get((scholarship_id, today))
     if cached is not None:
         return cached
-    row = get_scholarship(session, scholarship_id)
-    if row is None or not row.is_active:
-        raise NotFound("No such scholarship")
-    result = ScholarshipOut.of(row, today)
+    result = catalogue.scholarship(scholarship_id=scholarship_id, today=today)
     _detail_cache.set((scholarship_id, today), result)
     return result

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
 import reflex as rx
 from reflex_base.event import EventSpec
@@ -11,10 +12,57 @@ from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.links import API_BASE
 from scholarlink.components.ui import page_header, stat
-from scholarlink.core.db import session_scope
-from scholarlink.services import credits, dashboard, reminders
+from scholarlink.services import credits, dashboard
 from scholarlink.services.matches import today
 from scholarlink.state.session import SessionState
+
+
+# The charts' rows: recharts reads records (dicts) by key.
+class StatusCount(TypedDict):
+    status: str
+    count: int
+
+
+class ScoreBand(TypedDict):
+    band: str
+    matches: int
+
+
+@dataclass
+class Upcoming:
+    id: int
+    href: str
+    name: str
+    days: int
+    date: str
+    why: str
+    color: str
+
+
+@dataclass
+class NextAction:
+    label: str
+    href: str
+
+
+@dataclass
+class Reminder:
+    id: str
+    title: str
+    body: str
+    link: str
+
+
+ACTION_ROUTES = {
+    "profile": routes.PROFILE,
+    "matches": routes.MATCHES,
+    "deadlines": routes.APPLICATIONS,
+    "first_application": routes.MATCHES,
+}
+
+
+def _reminders(rows: list[dashboard.ReminderPublic]) -> list[Reminder]:
+    return [Reminder(id=str(n.id), title=n.title, body=n.body, link=n.link) for n in rows]
 
 
 class DashboardState(SessionState):
@@ -26,11 +74,11 @@ class DashboardState(SessionState):
     amount_won: str = "$0"
     balance: str = "0"
     completion: int = 0
-    by_status: list[dict[str, Any]] = []
-    score_bands: list[dict[str, Any]] = []
-    upcoming: list[dict[str, Any]] = []
-    next_actions: list[dict[str, str]] = []
-    reminders: list[dict[str, str]] = []
+    by_status: list[StatusCount] = []
+    score_bands: list[ScoreBand] = []
+    upcoming: list[Upcoming] = []
+    next_actions: list[NextAction] = []
+    reminders: list[Reminder] = []
     calendar_token: str = ""
 
     @rx.event
@@ -38,47 +86,47 @@ class DashboardState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return self._sign_in_redirect()
-        with session_scope() as session:
-            d = dashboard.build(session, user_id=user_id, today=today())
+        d = dashboard.build(user_id=user_id, today=today())
         self.matches, self.bookmarked, self.applications = d.matches, d.bookmarked, d.applications
         self.submitted, self.won, self.amount_won = d.submitted, d.won, f"${d.amount_won:,}"
         self.balance = credits.credits(d.balance_millicredits)
         self.completion = d.completion
-        self.by_status, self.score_bands = d.by_status, d.score_bands
+        self.by_status = [StatusCount(status=b.status, count=b.count) for b in d.by_status]
+        self.score_bands = [ScoreBand(band=b.band, matches=b.matches) for b in d.score_bands]
         self.upcoming = [
-            {**u, "color": "red" if u["days"] <= 7 else "amber" if u["days"] <= 21 else "gray"}
+            Upcoming(
+                id=u.id,
+                href=routes.scholarship(u.id),
+                name=u.name,
+                days=u.days,
+                date=u.due.strftime("%b %-d"),
+                why=u.why,
+                color="red" if u.days <= 7 else "amber" if u.days <= 21 else "gray",
+            )
             for u in d.upcoming
         ]
-        self.next_actions = d.next_actions
-        self._load_reminders(user_id)
+        self.next_actions = [
+            NextAction(label=a.label, href=ACTION_ROUTES[a.kind]) for a in d.next_actions
+        ]
+        self.reminders = _reminders(d.reminders)
+        self.calendar_token = d.calendar_token
         return None
-
-    def _load_reminders(self, user_id: int) -> None:
-        with session_scope() as session:
-            self.reminders = [
-                {"id": str(n.id), "title": n.title, "body": n.body, "link": n.link or ""}
-                for n in reminders.notifications(
-                    session, user_id=user_id, unread_only=True, limit=5
-                )
-            ]
-            self.calendar_token = reminders.calendar_token(session, user_id=user_id)
 
     @rx.event
     def dismiss_reminder(self, notification_id: str) -> None:
         user_id = self._user_id()
-        if user_id is None or not notification_id.isdigit():
+        if user_id is None or not notification_id.isdigit() or len(notification_id) > 12:
             return
-        with session_scope() as session:
-            reminders.mark_read(session, user_id=user_id, notification_id=int(notification_id))
-        self._load_reminders(user_id)
+        self.reminders = _reminders(
+            dashboard.dismiss_reminder(user_id=user_id, notification_id=int(notification_id))
+        )
 
     @rx.event
     def reset_calendar(self) -> None:
         user_id = self._user_id()
         if user_id is None:
             return
-        with session_scope() as session:
-            self.calendar_token = reminders.calendar_token(session, user_id=user_id, reset=True)
+        self.calendar_token = dashboard.reset_calendar_link(user_id=user_id)
 
 
 def _bar(data: Any, x: str, y: str, color: str, *, slanted: bool = False) -> rx.Component:
@@ -128,10 +176,10 @@ def dashboard_page() -> rx.Component:
                             lambda a: rx.link(
                                 rx.hstack(
                                     rx.icon("arrow-right", size=14),
-                                    rx.text(a["label"], size="2"),
+                                    rx.text(a.label, size="2"),
                                     align="center",
                                 ),
-                                href=a["href"],
+                                href=a.href,
                             ),
                         ),
                         rx.text("You're all caught up.", size="2"),
@@ -160,16 +208,16 @@ def dashboard_page() -> rx.Component:
                         rx.foreach(
                             DashboardState.upcoming,
                             lambda u: rx.hstack(
-                                rx.badge(u["date"], color_scheme=u["color"]),
+                                rx.badge(u.date, color_scheme=u.color),
                                 rx.link(
-                                    rx.text(u["name"], size="2"),
-                                    href="/scholarships/" + u["id"].to(str),
+                                    rx.text(u.name, size="2"),
+                                    href=u.href,
                                 ),
                                 rx.spacer(),
                                 rx.text(
-                                    u["days"].to(str),
+                                    u.days,
                                     "d · ",
-                                    u["why"],
+                                    u.why,
                                     size="1",
                                     color=rx.color("gray", 11),
                                 ),
@@ -217,10 +265,10 @@ def dashboard_page() -> rx.Component:
                                 rx.icon("bell-ring", size=16, color=rx.color("amber", 10)),
                                 rx.vstack(
                                     rx.link(
-                                        rx.text(n["title"], weight="medium", size="2"),
-                                        href=n["link"],
+                                        rx.text(n.title, weight="medium", size="2"),
+                                        href=n.link,
                                     ),
-                                    rx.text(n["body"], size="1", color=rx.color("gray", 11)),
+                                    rx.text(n.body, size="1", color=rx.color("gray", 11)),
                                     spacing="0",
                                     align="start",
                                 ),
@@ -230,7 +278,7 @@ def dashboard_page() -> rx.Component:
                                     size="1",
                                     variant="ghost",
                                     aria_label="Mark as read",
-                                    on_click=DashboardState.dismiss_reminder(n["id"]),
+                                    on_click=DashboardState.dismiss_reminder(n.id),
                                 ),
                                 width="100%",
                                 align="start",

@@ -6,14 +6,13 @@ on the card. Bookmark, dismiss (with a reason) and undo. Refreshing runs in the 
 from __future__ import annotations
 
 import asyncio
-from datetime import date
-from typing import Any
+import dataclasses
+from dataclasses import dataclass
 
 import reflex as rx
 from reflex_base.event import EventSpec
 
 from scholarlink import routes
-from scholarlink.ai.providers import model_provider
 from scholarlink.components.format import deadline_text, money, urgency
 from scholarlink.components.layout import page
 from scholarlink.components.ui import (
@@ -24,89 +23,128 @@ from scholarlink.components.ui import (
     page_header,
     status_badge,
 )
-from scholarlink.core.db import session_scope
 from scholarlink.core.errors import ServiceError
-from scholarlink.services import matches, profiles
+from scholarlink.services import matches
 from scholarlink.state.session import SessionState
 
 CHANCE = {"high": "High chance", "competitive": "Competitive", "long_shot": "Long shot"}
 
 
-def _opens_text(m: matches.StoredMatch) -> str:
-    opens = m.match.cycle.get("opens")
-    if m.match.bucket != "opens_later" or not opens:
+@dataclass
+class Question:
+    """An open question on a card (or among those that unlock the most money)."""
+
+    field: str
+    question: str
+    confirmable: bool
+
+
+@dataclass
+class Criterion:
+    status: str
+    detail: str
+    label: str
+
+
+@dataclass
+class MatchCard:
+    id: int
+    scholarship_id: int
+    href: str
+    name: str
+    provider: str
+    amount: str
+    deadline: str
+    countdown: str
+    urgency: str
+    score: int
+    chance: str
+    chance_label: str
+    reasons: list[str]
+    eligibility: list[Criterion]
+    summary: str
+    questions: list[Question]
+    opens: str
+    date_note: str
+    bucket: str
+    bookmarked: bool
+    dismiss_reason: str
+    provider_label: str
+
+
+@dataclass
+class TopQuestion(Question):
+    count: int
+    money: str
+
+
+def _opens_text(m: matches.MatchCardPublic) -> str:
+    opens = m.cycle.opens
+    if m.bucket != "opens_later" or opens is None:
         return ""
-    when = date.fromisoformat(opens).strftime("%b %-d, %Y")
-    year = m.match.cycle.get("forGraduationYear")
-    return f"Opens {when}" + (f" — for the class of {year}" if year else "")
+    year = m.cycle.for_graduation_year
+    return f"Opens {opens.strftime('%b %-d, %Y')}" + (f" — for the class of {year}" if year else "")
 
 
-def _view(m: matches.StoredMatch) -> dict[str, Any]:
-    s = m.scholarship
-    kind = str(m.match.cycle.get("kind") or "fixed")
-    date_label, countdown, days = deadline_text(m.match.deadline, matches.today(), kind)
-    met = sum(1 for e in m.match.eligibility if e["status"] in ("met", "confirmed"))
-    unknown = sum(1 for e in m.match.eligibility if e["status"] == "unknown")
-    projected = bool(m.match.cycle.get("projected"))
-    read_for = m.match.cycle.get("readFor")
-    return {
-        "id": m.match.id,
-        "scholarship_id": s.id,
-        "name": s.name,
-        "provider": s.provider,
-        "amount": money(s.amount_min, s.amount_max),
-        "deadline": date_label,
-        "countdown": countdown,
-        "urgency": urgency(days),
-        "score": m.match.score,
-        "chance": m.match.chance,
-        "chance_label": CHANCE.get(m.match.chance, m.match.chance),
-        "reasons": m.match.reasons,
-        "eligibility": [
-            {
-                "status": str(e["status"]),
-                "detail": str(e["detail"]),
-                "label": str(e["criterion"]).replace("_", " ").capitalize(),
-            }
-            for e in m.match.eligibility
+def _card(m: matches.MatchCardPublic) -> MatchCard:
+    date_label, countdown, days = deadline_text(
+        m.deadline, matches.today(), m.cycle.kind or "fixed"
+    )
+    met = sum(1 for e in m.eligibility if e.status in ("met", "confirmed"))
+    unknown = sum(1 for e in m.eligibility if e.status == "unknown")
+    read_for = m.cycle.read_for
+    return MatchCard(
+        id=m.id,
+        scholarship_id=m.scholarship_id,
+        href=routes.scholarship(m.scholarship_id),
+        name=m.name,
+        provider=m.organisation,
+        amount=money(m.amount_min, m.amount_max),
+        deadline=date_label,
+        countdown=countdown,
+        urgency=urgency(days),
+        score=m.score,
+        chance=m.chance,
+        chance_label=CHANCE.get(m.chance, m.chance),
+        reasons=list(m.reasons),
+        eligibility=[
+            Criterion(
+                status=e.status,
+                detail=e.detail,
+                label=e.criterion.replace("_", " ").capitalize(),
+            )
+            for e in m.eligibility
         ],
-        "summary": f"{met} met" + (f", {unknown} to answer" if unknown else ""),
-        "questions": [
-            {
-                "field": str(q["field"]),
-                "question": str(q["question"]),
-                "confirmable": str(q["field"]).startswith("answer:"),
-            }
-            for q in m.match.questions
+        summary=f"{met} met" + (f", {unknown} to answer" if unknown else ""),
+        questions=[
+            Question(field=q.field, question=q.question, confirmable=q.confirmable)
+            for q in m.questions
         ],
-        "opens": _opens_text(m),
-        "date_note": (
-            f"Expected date, from the {read_for} cycle" if projected and read_for else ""
+        opens=_opens_text(m),
+        date_note=(
+            f"Expected date, from the {read_for} cycle" if m.cycle.projected and read_for else ""
         ),
-        "bucket": m.match.bucket,
-        "bookmarked": m.match.bookmarked,
-        "dismiss_reason": m.match.dismiss_reason or "",
-        "provider_label": "refined by the AI model"
-        if m.match.provider == "openai"
-        else "ranked locally",
-    }
+        bucket=m.bucket,
+        bookmarked=m.bookmarked,
+        dismiss_reason=m.dismiss_reason or "",
+        provider_label="refined by the AI model" if m.ranked_by == "openai" else "ranked locally",
+    )
 
 
-VIEWS = ("match", "possible", "opens_later", "saved")
 # Cards held in the tab's state at first; "Show more" adds as many again. A student with every
 # programme possible held them all (85 KB of state per tab, sent and stored on each change).
 PAGE = 24
 
 
 class MatchesState(SessionState):
-    items: list[dict[str, Any]] = []
+    items: list[MatchCard] = []
     shown: int = PAGE
     more: int = 0  # cards of the view not yet shown
-    dismissed: list[dict[str, Any]] = []
+    dismissed: list[MatchCard] = []
     view: str = "match"
     counts: dict[str, int] = {"match": 0, "possible": 0, "opens_later": 0}
     no_essay_first: bool = False
-    top_questions: list[dict[str, Any]] = []
+    top_questions: list[TopQuestion] = []
     refreshing: bool = False
     error: str = ""
     notice: str = ""
@@ -115,36 +153,34 @@ class MatchesState(SessionState):
     dismiss_for: int = -1
     dismiss_reason: str = matches.DISMISS_REASONS[0]
 
+    def _overview(self, user_id: int) -> matches.MatchesOverviewPublic:
+        return matches.overview(
+            user_id=user_id,
+            view=self.view,  # type: ignore[arg-type]  # set only from matches.VIEWS
+            shown=self.shown,
+            no_essay_first=self.no_essay_first,
+        )
+
+    def _show(self, o: matches.MatchesOverviewPublic) -> None:
+        self.items = [_card(m) for m in o.items]
+        self.more = o.more
+        self.counts = dict(o.counts)
+        self.top_questions = [
+            TopQuestion(
+                field=q.field,
+                question=q.question,
+                count=q.count,
+                money=f"${q.money:,}",
+                confirmable=q.confirmable,
+            )
+            for q in o.top_questions
+        ]
+        self.dismissed = [_card(m) for m in o.dismissed]
+        self.completion = o.completion
+        self.priced = o.refresh_costs_credits
+
     def _reload(self, user_id: int) -> None:
-        with session_scope() as session:
-            everything = matches.list_matches(session, user_id=user_id, bucket=None)
-            if self.view in ("match", "possible"):
-                # The same order as a query for the bucket (score, then programme).
-                rows = [m for m in everything if m.match.bucket == self.view]
-            else:
-                rows = matches.list_matches(
-                    session,
-                    user_id=user_id,
-                    bookmarked_only=self.view == "saved",
-                    bucket=None if self.view == "saved" else self.view,
-                )
-            if self.no_essay_first:
-                rows = sorted(rows, key=lambda m: bool(m.scholarship.essay_required))
-            self.items = [_view(m) for m in rows[: self.shown]]
-            self.more = max(0, len(rows) - self.shown)
-            self.counts = {
-                b: sum(1 for m in everything if m.match.bucket == b)
-                for b in ("match", "possible", "opens_later")
-            }
-            self.top_questions = _top_questions(everything)
-            self.dismissed = [
-                _view(m)
-                for m in matches.list_matches(session, user_id=user_id, include_dismissed=True)
-            ]
-            self.completion = profiles.profile_completion(
-                profiles.get_profile(session, user_id)
-            ).percent
-        self.priced = model_provider() is not None
+        self._show(self._overview(user_id))
 
     @rx.event
     def load(self) -> EventSpec | None:
@@ -160,7 +196,7 @@ class MatchesState(SessionState):
     @rx.event
     def set_view(self, value: str | list[str]) -> None:
         user_id = self._user_id()
-        if user_id is not None and isinstance(value, str) and value in VIEWS:
+        if user_id is not None and isinstance(value, str) and value in matches.VIEWS:
             self.view, self.shown = value, PAGE
             self._reload(user_id)
 
@@ -194,6 +230,8 @@ class MatchesState(SessionState):
 
     @rx.event(background=True)
     async def refresh(self) -> None:
+        # The state lock is held only to read the inputs and to change the state; ranking,
+        # storing and reading the matches run outside it.
         async with self:
             user_id = self._user_id()
             if user_id is None or self.refreshing:
@@ -201,16 +239,30 @@ class MatchesState(SessionState):
             self.refreshing, self.error, self.notice = True, "", ""
         try:
             count = await asyncio.to_thread(matches.refresh_matches, user_id=user_id)
-            message, failure = (
-                f"Matches refreshed: {count} you can apply to now.",
-                "",
-            )
+            message, failure = f"Matches refreshed: {count} you can apply to now.", ""
         except ServiceError as exc:
             message, failure = "", exc.message
-        async with self:
-            self.refreshing = False
-            self.notice, self.error = message, failure
-            self._reload(user_id)
+        while True:
+            async with self:
+                asked = (self.view, self.shown, self.no_essay_first)
+            try:
+                shown = await asyncio.to_thread(
+                    matches.overview,
+                    user_id=user_id,
+                    view=asked[0],  # type: ignore[arg-type]  # set only from matches.VIEWS
+                    shown=asked[1],
+                    no_essay_first=asked[2],
+                )
+            except ServiceError as exc:
+                shown, failure = None, failure or exc.message
+            async with self:
+                if shown is not None and asked != (self.view, self.shown, self.no_essay_first):
+                    continue  # the student switched views meanwhile: read what they now see
+                self.refreshing = False
+                self.notice, self.error = message, failure
+                if shown is not None:
+                    self._show(shown)
+                return
 
     @rx.event
     def toggle_bookmark(self, match_id: int, value: bool) -> None:
@@ -218,10 +270,7 @@ class MatchesState(SessionState):
         if user_id is None:
             return
         try:
-            with session_scope() as session:
-                row = matches.set_bookmark(
-                    session, user_id=user_id, match_id=match_id, bookmarked=value
-                )
+            stored = matches.set_bookmark(user_id=user_id, match_id=match_id, bookmarked=value)
         except ServiceError as exc:
             self.error = exc.message
             self._reload(user_id)
@@ -229,9 +278,9 @@ class MatchesState(SessionState):
         if self.view == "saved":
             self._reload(user_id)
             return
-        # Only this card changed: update it from the stored row instead of reloading the list.
+        # Only this card changed: update it from what was stored instead of reloading the list.
         self.items = [
-            {**m, "bookmarked": row.bookmarked} if m["id"] == match_id else m for m in self.items
+            dataclasses.replace(m, bookmarked=stored) if m.id == match_id else m for m in self.items
         ]
 
     @rx.event
@@ -253,10 +302,7 @@ class MatchesState(SessionState):
         if user_id is None or self.dismiss_for < 0:
             return
         try:
-            with session_scope() as session:
-                matches.dismiss(
-                    session, user_id=user_id, match_id=self.dismiss_for, reason=self.dismiss_reason
-                )
+            matches.dismiss(user_id=user_id, match_id=self.dismiss_for, reason=self.dismiss_reason)
             self.notice = "Dismissed. You can undo it below."
         except ServiceError as exc:
             self.error = exc.message
@@ -269,58 +315,33 @@ class MatchesState(SessionState):
         if user_id is None:
             return
         try:
-            with session_scope() as session:
-                matches.undismiss(session, user_id=user_id, match_id=match_id)
+            matches.undismiss(user_id=user_id, match_id=match_id)
             self.notice = "Restored to your matches."
         except ServiceError as exc:
             self.error = exc.message
         self._reload(user_id)
 
 
-def _top_questions(rows: list[matches.StoredMatch]) -> list[dict[str, Any]]:
-    """The open questions that decide the most money among possible and opens-later cards."""
-    money_at: dict[tuple[str, str], int] = {}
-    count: dict[tuple[str, str], int] = {}
-    for m in rows:
-        if m.match.bucket == "match":
-            continue
-        for q in m.match.questions:
-            key = (str(q["field"]), str(q["question"]))
-            money_at[key] = money_at.get(key, 0) + (m.scholarship.amount_max or 1000)
-            count[key] = count.get(key, 0) + 1
-    best = sorted(money_at, key=lambda k: (-money_at[k], k[1]))[:5]
-    return [
-        {
-            "field": f,
-            "question": q,
-            "count": count[(f, q)],
-            "money": f"${money_at[(f, q)]:,}",
-            "confirmable": f.startswith("answer:"),
-        }
-        for f, q in best
-    ]
-
-
-def _question(q: Any) -> rx.Component:
+def _question(q: rx.Var[Question]) -> rx.Component:
     return rx.hstack(
         rx.icon("circle-help", size=16, color=rx.color("amber", 10)),
-        rx.text(q["question"], size="2", flex="1"),
+        rx.text(q.question, size="2", flex="1"),
         rx.cond(
-            q["confirmable"].to(bool),
+            q.confirmable,
             rx.hstack(
                 rx.button(
                     "Yes",
                     size="1",
                     variant="soft",
                     color_scheme="green",
-                    on_click=MatchesState.answer(q["field"].to(str), q["question"].to(str), True),
+                    on_click=MatchesState.answer(q.field, q.question, True),
                 ),
                 rx.button(
                     "No",
                     size="1",
                     variant="soft",
                     color_scheme="gray",
-                    on_click=MatchesState.answer(q["field"].to(str), q["question"].to(str), False),
+                    on_click=MatchesState.answer(q.field, q.question, False),
                 ),
                 spacing="1",
             ),
@@ -332,21 +353,21 @@ def _question(q: Any) -> rx.Component:
     )
 
 
-def _eligibility(e: Any) -> rx.Component:
+def _eligibility(e: rx.Var[Criterion]) -> rx.Component:
     return rx.hstack(
-        status_badge(e["status"]),
-        rx.text(rx.text.strong(e["label"]), ": ", e["detail"], size="1"),
+        status_badge(e.status),
+        rx.text(rx.text.strong(e.label), ": ", e.detail, size="1"),
         spacing="2",
         align="start",
     )
 
 
-def match_card(m: Any) -> rx.Component:
+def match_card(m: rx.Var[MatchCard]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
                 rx.center(
-                    rx.heading(m["score"], size="6"),
+                    rx.heading(m.score, size="6"),
                     rx.text("/100", size="1", color=rx.color("gray", 11)),
                     direction="column",
                     width="4rem",
@@ -357,15 +378,15 @@ def match_card(m: Any) -> rx.Component:
                 ),
                 rx.vstack(
                     rx.link(
-                        rx.heading(m["name"], size="4", as_="h3"),
-                        href="/scholarships/" + m["scholarship_id"].to(str),
+                        rx.heading(m.name, size="4", as_="h3"),
+                        href=m.href,
                         color="inherit",
                     ),
-                    rx.text(m["provider"], size="2", color=rx.color("gray", 11)),
+                    rx.text(m.provider, size="2", color=rx.color("gray", 11)),
                     rx.hstack(
-                        status_badge(m["chance"], m["chance_label"]),
-                        rx.badge(m["amount"], variant="solid"),
-                        rx.badge(m["countdown"], color_scheme=m["urgency"]),
+                        status_badge(m.chance, m.chance_label),
+                        rx.badge(m.amount, variant="solid"),
+                        rx.badge(m.countdown, color_scheme=m.urgency),
                         wrap="wrap",
                         spacing="1",
                     ),
@@ -374,40 +395,36 @@ def match_card(m: Any) -> rx.Component:
                 ),
                 rx.spacer(),
                 rx.icon_button(
-                    rx.cond(
-                        m["bookmarked"].to(bool), rx.icon("bookmark-check"), rx.icon("bookmark")
-                    ),
-                    variant=rx.cond(m["bookmarked"].to(bool), "solid", "soft"),
-                    on_click=MatchesState.toggle_bookmark(
-                        m["id"].to(int), ~m["bookmarked"].to(bool)
-                    ),
-                    aria_label=rx.cond(m["bookmarked"].to(bool), "Remove bookmark", "Bookmark"),
+                    rx.cond(m.bookmarked, rx.icon("bookmark-check"), rx.icon("bookmark")),
+                    variant=rx.cond(m.bookmarked, "solid", "soft"),
+                    on_click=MatchesState.toggle_bookmark(m.id, ~m.bookmarked),
+                    aria_label=rx.cond(m.bookmarked, "Remove bookmark", "Bookmark"),
                 ),
                 width="100%",
                 align="start",
                 spacing="3",
             ),
             rx.cond(
-                m["opens"].to(str) != "",
-                rx.callout(m["opens"].to(str), icon="calendar-clock", size="1", width="100%"),
+                m.opens != "",
+                rx.callout(m.opens, icon="calendar-clock", size="1", width="100%"),
                 rx.fragment(),
             ),
             rx.cond(
-                m["date_note"].to(str) != "",
-                rx.text(m["date_note"].to(str), size="1", color=rx.color("gray", 11)),
+                m.date_note != "",
+                rx.text(m.date_note, size="1", color=rx.color("gray", 11)),
                 rx.fragment(),
             ),
             rx.vstack(
                 rx.text("Why it sits here", size="1", weight="bold", color=rx.color("gray", 11)),
-                rx.foreach(m["reasons"].to(list[str]), lambda r: rx.text("• ", r, size="2")),
+                rx.foreach(m.reasons, lambda r: rx.text("• ", r, size="2")),
                 spacing="0",
                 align="start",
             ),
             rx.cond(
-                m["questions"].to(list[dict[str, Any]]).length() > 0,
+                m.questions.length() > 0,
                 rx.vstack(
                     rx.text("Answer to settle it", size="1", weight="bold"),
-                    rx.foreach(m["questions"].to(list[dict[str, Any]]), _question),
+                    rx.foreach(m.questions, _question),
                     spacing="1",
                     width="100%",
                 ),
@@ -415,9 +432,9 @@ def match_card(m: Any) -> rx.Component:
             ),
             rx.accordion.root(
                 rx.accordion.item(
-                    header=rx.text("Eligibility: ", m["summary"], size="2"),
+                    header=rx.text("Eligibility: ", m.summary, size="2"),
                     content=rx.vstack(
-                        rx.foreach(m["eligibility"].to(list[dict[str, Any]]), _eligibility),
+                        rx.foreach(m.eligibility, _eligibility),
                         spacing="1",
                         align="start",
                     ),
@@ -429,14 +446,14 @@ def match_card(m: Any) -> rx.Component:
                 width="100%",
             ),
             rx.hstack(
-                rx.text(m["provider_label"], size="1", color=rx.color("gray", 11)),
+                rx.text(m.provider_label, size="1", color=rx.color("gray", 11)),
                 rx.spacer(),
                 rx.button(
                     "Dismiss",
                     variant="ghost",
                     color_scheme="gray",
                     size="1",
-                    on_click=MatchesState.ask_dismiss(m["id"].to(int)),
+                    on_click=MatchesState.ask_dismiss(m.id),
                 ),
                 width="100%",
                 align="center",
@@ -596,14 +613,14 @@ def matches_page() -> rx.Component:
                 rx.foreach(
                     MatchesState.dismissed,
                     lambda d: rx.hstack(
-                        rx.text(d["name"], weight="medium"),
-                        rx.text("— ", d["dismiss_reason"], size="2", color=rx.color("gray", 11)),
+                        rx.text(d.name, weight="medium"),
+                        rx.text("— ", d.dismiss_reason, size="2", color=rx.color("gray", 11)),
                         rx.spacer(),
                         rx.button(
                             "Undo",
                             size="1",
                             variant="soft",
-                            on_click=MatchesState.undo_dismiss(d["id"].to(int)),
+                            on_click=MatchesState.undo_dismiss(d.id),
                         ),
                         width="100%",
                         align="center",

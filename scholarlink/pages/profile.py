@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
@@ -10,7 +11,6 @@ from reflex_base.event import EventSpec
 from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.ui import error_callout, field, page_header
-from scholarlink.core.db import session_scope
 from scholarlink.core.errors import ValidationFailed
 from scholarlink.domain.fields import cip_name, major_to_cip
 from scholarlink.services import profiles
@@ -25,6 +25,12 @@ from scholarlink.state.session import SessionState
 
 PELL = {"yes": "Yes", "no": "No"}
 BACKGROUND = {"listed": "Yes — the ones I tick below", "none": "None of these describe me"}
+
+
+@dataclass
+class Missing:
+    label: str
+    why: str
 
 
 def _lines(text: str) -> list[str]:
@@ -62,12 +68,12 @@ class ProfileState(SessionState):
     message: str = ""
     error: str = ""
     completion: int = 0
-    missing: list[dict[str, str]] = []
+    missing: list[Missing] = []
 
-    def _fill(self, profile: Any) -> None:
-        c = profiles.profile_completion(profile)
-        self.completion = c.percent
-        self.missing = [{"label": m.label, "why": m.why} for m in c.missing]
+    def _fill(self, view: profiles.ProfileViewPublic) -> None:
+        self.completion = view.completion
+        self.missing = [Missing(label=m.label, why=m.why) for m in view.missing]
+        profile = view.profile
         if profile is None:
             return
         self.gpa = "" if profile.gpa is None else f"{profile.gpa:g}"
@@ -122,8 +128,7 @@ class ProfileState(SessionState):
         if user_id is None:
             return self._sign_in_redirect()
         self.errors, self.message, self.error = {}, "", ""
-        with session_scope() as session:
-            self._fill(profiles.get_profile(session, user_id))
+        self._fill(profiles.profile_of(user_id=user_id))
         return None
 
     @rx.event
@@ -213,9 +218,7 @@ class ProfileState(SessionState):
             self.errors = {str(d["field"]).split(".")[0]: str(d["message"]) for d in exc.details}
             self.error = "Some fields need attention — nothing was saved."
             return None
-        with session_scope() as session:
-            profile = profiles.update_profile(session, user_id=user_id, changes=changes)
-            self._fill(profile)
+        self._fill(profiles.save_profile(user_id=user_id, changes=changes))
         self.message = "Profile saved. Your matches will use it the next time you refresh them."
         return rx.toast.success("Profile saved")
 
@@ -278,7 +281,7 @@ def _completion() -> rx.Component:
                         ProfileState.missing,
                         lambda m: rx.hstack(
                             rx.icon("circle-dashed", size=14, color=rx.color("amber", 10)),
-                            rx.text(rx.text.strong(m["label"]), " — ", m["why"], size="2"),
+                            rx.text(rx.text.strong(m.label), " — ", m.why, size="2"),
                             align="start",
                             spacing="2",
                         ),

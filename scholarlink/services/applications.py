@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from scholarlink.core.db import owned
+from scholarlink.core.db import owned, use_case
 from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.domain.rules import CatalogueEntry
 from scholarlink.models import Application, Scholarship, utcnow
@@ -56,6 +56,7 @@ def _scholarship(session: Session, ref: int | str) -> Scholarship:
     return row
 
 
+@use_case
 def create_application(
     session: Session, *, user_id: int, scholarship: int | str, notes: str = ""
 ) -> tuple[Application, bool]:

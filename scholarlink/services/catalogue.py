@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, func, select
 
-from scholarlink.core.db import session_scope
+from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.errors import NotFound, ValidationFailed
+from scholarlink.domain.cycles import upcoming_cycles
 from scholarlink.domain.rules import (
     CatalogueEntry,
     CitizenshipRule,
@@ -28,7 +29,9 @@ from scholarlink.domain.rules import (
     ResidenceStateRule,
 )
 from scholarlink.models import CatalogueReport, Scholarship, utcnow
-from scholarlink.services import local
+from scholarlink.models.base import MAX_DB_INT
+from scholarlink.services import credibility, local
+from scholarlink.services.deadlines import deadline_kind, entry_of, next_deadline
 from scholarlink.services.vocabulary import (
     ACADEMIC_LEVELS,
     FIELD_FAMILIES,
@@ -415,6 +418,160 @@ def get_scholarship(
     return None
 
 
+# --- what pages and the HTTP API read -----------------------------------------------------
+
+
+class CycleOut(BaseModel):
+    """A cycle of a programme for anyone (the class it is for, where dates were projected)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    opens: date | None
+    deadline: date | None
+    kind: str
+    forGraduationYear: int | None
+    readFor: str | None
+    note: str | None
+
+
+class SourceOut(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    url: str
+    publisher: str | None
+    date: str | None
+
+
+class ScholarshipOut(BaseModel):
+    """One programme as the catalogue API and the scholarship pages show it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    slug: str
+    name: str
+    provider: str
+    kind: str
+    description: str
+    url: str
+    source_url: str
+    sources: list[SourceOut]
+    verified_on: date | None
+    amount_min: int | None
+    amount_max: int | None
+    amount_period: str
+    deadline: date | None
+    deadline_kind: str
+    cycles: list[CycleOut]
+    rules: list[dict[str, Any]]
+    levels: list[str]
+    min_gpa: float | None
+    majors: list[str]
+    states: list[str]
+    citizenship: list[str]
+    demographics: list[str]
+    interests: list[str]
+    financial_need: bool
+    essay_required: bool
+    renewable: bool
+    awards_per_year: int | None
+    applicants_per_year: int | None
+
+    @classmethod
+    def of(cls, row: Scholarship, today: date) -> ScholarshipOut:
+        data: dict[str, Any] = row.model_dump(exclude={"entry"})
+        entry = entry_of(row)
+        data["deadline"] = next_deadline(row, today)
+        data["deadline_kind"] = deadline_kind(row)
+        data["cycles"] = upcoming_cycles(entry.cycles, list(entry.rules), today) if entry else []
+        data["rules"] = row.entry.get("rules", [])
+        data["sources"] = row.entry.get("sources", [])
+        data["source_url"] = data["sources"][0]["url"] if data["sources"] else row.url
+        data["amount_period"] = (row.entry.get("amount") or {}).get("period", "varies")
+        return cls.model_validate(data)
+
+
+class ScholarshipPage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    items: list[ScholarshipOut]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+
+@use_case
+def search(session: Session, *, filters: ScholarshipFilters, today: date) -> ScholarshipPage:
+    """One page of catalogue programmes that pass the filters."""
+    found = search_scholarships(session, filters, today=today)
+    return ScholarshipPage(
+        items=[ScholarshipOut.of(s, today) for s in found.items],
+        total=found.total,
+        page=found.page,
+        page_size=found.page_size,
+        pages=found.pages,
+    )
+
+
+def _visible(session: Session, scholarship_id: int, viewer_id: int | None) -> Scholarship:
+    row = (
+        get_scholarship(session, scholarship_id, viewer_id=viewer_id)
+        if 0 < scholarship_id <= MAX_DB_INT
+        else None
+    )
+    if row is None or not row.is_active:
+        raise NotFound("No such scholarship")
+    return row
+
+
+@use_case
+def scholarship(session: Session, *, scholarship_id: int, today: date) -> ScholarshipOut:
+    """An active catalogue programme (NotFound otherwise)."""
+    return ScholarshipOut.of(_visible(session, scholarship_id, None), today)
+
+
+class CredibilityPublic(BaseModel):
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    level: Literal["trusted", "caution", "warning"]
+    signals: list[str]
+    red_flags: list[str]
+
+
+# Facts verified longer ago than this are flagged for the student to check on the official page.
+STALE_AFTER_DAYS = 15 * 30
+
+
+class ScholarshipDetailPublic(BaseModel):
+    """A scholarship page: the programme, how credible it looks, and when its facts were last
+    verified against the sources (None for a programme without a verified entry)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    scholarship: ScholarshipOut
+    credibility: CredibilityPublic
+    verified_on: date | None
+    stale: bool
+
+
+@use_case
+def scholarship_detail(
+    session: Session, *, scholarship_id: int, viewer_id: int | None, today: date
+) -> ScholarshipDetailPublic:
+    """A programme the viewer may see (the catalogue's, their own finds, their organisations'
+    local ones) and is active; NotFound otherwise."""
+    row = _visible(session, scholarship_id, viewer_id)
+    entry = entry_of(row)
+    verified = entry.verified_on if entry is not None else None
+    return ScholarshipDetailPublic(
+        scholarship=ScholarshipOut.of(row, today),
+        credibility=CredibilityPublic.model_validate(credibility.assess(row)),
+        verified_on=verified,
+        stale=verified is not None and (today - verified).days > STALE_AFTER_DAYS,
+    )
+
+
 # --- reports from students ------------------------------------------------------------------
 
 REPORT_KINDS = {
@@ -427,7 +584,9 @@ REPORT_KINDS = {
 }
 
 
+@use_case
 def report_problem(
+    session: Session,
     *,
     user_id: int | None,
     scholarship_id: int,
@@ -435,7 +594,7 @@ def report_problem(
     message: str,
     correct_value: str | None = None,
     link: str | None = None,
-) -> CatalogueReport:
+) -> None:
     """Store a student's report for an operator; the catalogue itself never changes from it."""
     problems = []
     if what not in REPORT_KINDS:
@@ -453,11 +612,11 @@ def report_problem(
         problems.append({"field": "message", "message": "no control characters"})
     if problems:
         raise ValidationFailed("The report is not complete", details=problems)
-    with session_scope() as session:
-        row = get_scholarship(session, scholarship_id) if 0 < scholarship_id <= 2**31 - 1 else None
-        if row is None:
-            raise NotFound("No such scholarship")
-        report = CatalogueReport(
+    row = get_scholarship(session, scholarship_id) if 0 < scholarship_id <= MAX_DB_INT else None
+    if row is None:
+        raise NotFound("No such scholarship")
+    session.add(
+        CatalogueReport(
             scholarship_id=scholarship_id,
             user_id=user_id,
             what=what,
@@ -465,9 +624,8 @@ def report_problem(
             correct_value=correct_value,
             link=link,
         )
-        session.add(report)
-        session.flush()
-        return report
+    )
+    session.flush()
 
 
 def list_reports(*, status: str = "open") -> list[tuple[CatalogueReport, str]]:

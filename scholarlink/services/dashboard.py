@@ -1,21 +1,60 @@
-"""The figures on a student's dashboard, all read from stored data."""
+"""The figures on a student's dashboard, all read from stored data, with their unread
+reminders and calendar feed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, func, select
 
+from scholarlink.core.db import use_case
 from scholarlink.models import Application, Match, Scholarship
-from scholarlink.services import credits, profiles
+from scholarlink.services import credits, profiles, reminders
 from scholarlink.services.applications import STATUSES
 from scholarlink.services.matches import student_deadlines
 
 
-@dataclass
-class Dashboard:
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class StatusCountPublic(_Frozen):
+    status: str  # its label
+    count: int
+
+
+class ScoreBandPublic(_Frozen):
+    band: str
+    matches: int
+
+
+class UpcomingPublic(_Frozen):
+    """A deadline of a tracked application or a bookmarked match (the student's own cycle)."""
+
+    id: int  # the programme
+    name: str
+    due: date
+    days: int
+    why: str  # the application's status, or "Bookmarked"
+
+
+class NextActionPublic(_Frozen):
+    """A next step; `kind` says where it leads (the page links it)."""
+
+    kind: Literal["profile", "matches", "deadlines", "first_application"]
+    label: str
+
+
+class ReminderPublic(_Frozen):
+    id: int
+    title: str
+    body: str
+    link: str
+
+
+class Dashboard(_Frozen):
     matches: int = 0
     bookmarked: int = 0
     applications: int = 0
@@ -24,18 +63,43 @@ class Dashboard:
     amount_won: int = 0
     balance_millicredits: int = 0
     completion: int = 0
-    missing: list[str] = field(default_factory=list)
-    by_status: list[dict[str, Any]] = field(default_factory=list)
-    score_bands: list[dict[str, Any]] = field(default_factory=list)
-    upcoming: list[dict[str, Any]] = field(default_factory=list)
-    next_actions: list[dict[str, str]] = field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    by_status: list[StatusCountPublic] = Field(default_factory=list)
+    score_bands: list[ScoreBandPublic] = Field(default_factory=list)
+    upcoming: list[UpcomingPublic] = Field(default_factory=list)
+    next_actions: list[NextActionPublic] = Field(default_factory=list)
+    reminders: list[ReminderPublic] = Field(default_factory=list)  # the latest unread (5)
+    calendar_token: str = ""
 
 
+def _unread(session: Session, user_id: int) -> list[ReminderPublic]:
+    return [
+        ReminderPublic(id=n.id or 0, title=n.title, body=n.body, link=n.link or "")
+        for n in reminders.notifications(session, user_id=user_id, unread_only=True, limit=5)
+    ]
+
+
+@use_case
+def dismiss_reminder(
+    session: Session, *, user_id: int, notification_id: int
+) -> list[ReminderPublic]:
+    """Mark one of the student's reminders read; returns the unread ones left to show."""
+    reminders.mark_read(session, user_id=user_id, notification_id=notification_id)
+    session.flush()
+    return _unread(session, user_id)
+
+
+@use_case
+def reset_calendar_link(session: Session, *, user_id: int) -> str:
+    """A new secret calendar feed token (the old URL stops working); returns it."""
+    return reminders.calendar_token(session, user_id=user_id, reset=True)
+
+
+@use_case
 def build(session: Session, *, user_id: int, today: date) -> Dashboard:
-    d = Dashboard()
     current = (Match.user_id == user_id, Match.is_current, ~col(Match.dismissed))
-    d.matches = session.exec(select(func.count()).select_from(Match).where(*current)).one()
-    d.bookmarked = session.exec(
+    matches = session.exec(select(func.count()).select_from(Match).where(*current)).one()
+    bookmarked = session.exec(
         select(func.count()).select_from(Match).where(Match.user_id == user_id, Match.bookmarked)
     ).one()
     counts = dict(
@@ -45,18 +109,10 @@ def build(session: Session, *, user_id: int, today: date) -> Dashboard:
             .group_by(Application.status)
         ).all()
     )
-    d.by_status = [
-        {"status": label, "count": counts.get(key, 0)} for key, label in STATUSES.items()
-    ]
-    d.applications = sum(counts.values())
-    d.submitted = sum(
-        counts.get(k, 0) for k in ("submitted", "under_review", "accepted", "rejected")
-    )
-    d.won = counts.get("accepted", 0)
+    applications = sum(counts.values())
     total_won = select(func.coalesce(func.sum(Application.amount_won), 0)).where(
         Application.user_id == user_id
     )
-    d.amount_won = int(session.exec(total_won).one() or 0)
     scores = session.exec(select(Match.score).where(*current)).all()
     bands = [
         (0, 39, "0–39"),
@@ -65,13 +121,7 @@ def build(session: Session, *, user_id: int, today: date) -> Dashboard:
         (75, 89, "75–89"),
         (90, 100, "90–100"),
     ]
-    d.score_bands = [
-        {"band": label, "matches": sum(1 for s in scores if lo <= s <= hi)}
-        for lo, hi, label in bands
-    ]
-    d.balance_millicredits = credits.balance(session, user_id)
     completion = profiles.profile_completion(profiles.get_profile(session, user_id))
-    d.completion, d.missing = completion.percent, [m.label for m in completion.missing]
 
     # Deadlines of tracked (not finished) applications and bookmarked matches, soonest first.
     tracked = session.exec(
@@ -87,7 +137,7 @@ def build(session: Session, *, user_id: int, today: date) -> Dashboard:
         .where(Match.user_id == user_id, Match.bookmarked)
     ).all()
     seen: set[int] = set()
-    upcoming: list[dict[str, Any]] = []
+    upcoming: list[UpcomingPublic] = []
     pairs = [*tracked, *((s, "bookmarked") for s in saved)]
     # The deadline of the student's own cycle for each (not simply the programme's next one).
     theirs = student_deadlines(
@@ -101,32 +151,61 @@ def build(session: Session, *, user_id: int, today: date) -> Dashboard:
         if when is None:
             continue  # rolling or varying dates: no countdown to show
         upcoming.append(
-            {
-                "id": s.id,
-                "name": s.name,
-                "days": (when - today).days,
-                "date": when.strftime("%b %-d"),
-                "why": STATUSES.get(status, "Bookmarked"),
-            }
+            UpcomingPublic(
+                id=s.id or 0,
+                name=s.name,
+                due=when,
+                days=(when - today).days,
+                why=STATUSES.get(status, "Bookmarked"),
+            )
         )
-    d.upcoming = sorted(upcoming, key=lambda u: (u["days"], u["name"]))[:8]
+    upcoming = sorted(upcoming, key=lambda u: (u.days, u.name))[:8]
 
-    if d.completion < 100:
-        d.next_actions.append(
-            {"label": f"Complete your profile ({d.completion}%)", "href": "/profile"}
+    actions: list[NextActionPublic] = []
+    if completion.percent < 100:
+        actions.append(
+            NextActionPublic(kind="profile", label=f"Complete your profile ({completion.percent}%)")
         )
-    if d.matches == 0:
-        d.next_actions.append({"label": "See the scholarships you qualify for", "href": "/matches"})
-    soon = [u for u in d.upcoming if u["days"] <= 7]
+    if matches == 0:
+        actions.append(
+            NextActionPublic(kind="matches", label="See the scholarships you qualify for")
+        )
+    soon = [u for u in upcoming if u.days <= 7]
     if soon:
-        d.next_actions.append(
-            {
-                "label": f"{len(soon)} deadline(s) this week — finish {soon[0]['name']}",
-                "href": "/applications",
-            }
+        actions.append(
+            NextActionPublic(
+                kind="deadlines",
+                label=f"{len(soon)} deadline(s) this week — finish {soon[0].name}",
+            )
         )
-    if d.applications == 0 and d.matches:
-        d.next_actions.append(
-            {"label": "Start your first application from your matches", "href": "/matches"}
+    if applications == 0 and matches:
+        actions.append(
+            NextActionPublic(
+                kind="first_application", label="Start your first application from your matches"
+            )
         )
-    return d
+    return Dashboard(
+        matches=matches,
+        bookmarked=bookmarked,
+        applications=applications,
+        submitted=sum(
+            counts.get(k, 0) for k in ("submitted", "under_review", "accepted", "rejected")
+        ),
+        won=counts.get("accepted", 0),
+        amount_won=int(session.exec(total_won).one() or 0),
+        balance_millicredits=credits.balance(session, user_id),
+        completion=completion.percent,
+        missing=[m.label for m in completion.missing],
+        by_status=[
+            StatusCountPublic(status=label, count=counts.get(key, 0))
+            for key, label in STATUSES.items()
+        ],
+        score_bands=[
+            ScoreBandPublic(band=label, matches=sum(1 for s in scores if lo <= s <= hi))
+            for lo, hi, label in bands
+        ],
+        upcoming=upcoming,
+        next_actions=actions,
+        reminders=_unread(session, user_id),
+        calendar_token=reminders.calendar_token(session, user_id=user_id),
+    )

@@ -1,16 +1,55 @@
-"""The profile facts the essay tools draw on (ideas, tailoring). Eligibility itself is judged by
-the rule engine in scholarlink.domain (eligibility, cycles, engine)."""
+"""Whether a student qualifies for one programme (the verdict a scholarship page shows), and the
+profile facts the essay tools draw on (ideas, tailoring). Eligibility itself is judged by the
+rule engine in scholarlink.domain (eligibility, cycles, engine)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict
+from sqlmodel import Session
+
+from scholarlink.core.db import use_case
+from scholarlink.services.matches import CyclePublic, VerdictPublic, verdicts_for
 from scholarlink.services.vocabulary import (
     major_fields,
 )
 
 Status = Literal["met", "unmet", "unknown"]
+Standing = Literal["eligible", "possible", "not_for_you"]
+
+
+class EligibilityPublic(BaseModel):
+    """A student's standing for one programme: every rule's verdict, and the cycle they apply
+    in unless it is not for them. `eligible`: every hard rule met or confirmed; `possible`: none
+    unmet, `open_questions` hard ones unanswered; `not_for_you`: a hard rule unmet, or the cycle
+    is closed for their class."""
+
+    model_config = ConfigDict(frozen=True)
+
+    standing: Standing
+    open_questions: int
+    criteria: list[VerdictPublic]
+    cycle: CyclePublic | None
+
+
+@use_case
+def eligibility_for(session: Session, *, user_id: int, scholarship_id: int) -> EligibilityPublic:
+    verdicts, cycle = verdicts_for(session, user_id=user_id, scholarship_id=scholarship_id)
+    criteria = [VerdictPublic.model_validate(v) for v in verdicts]
+    hard = [v for v in criteria if v.hard]
+    unknown = sum(1 for v in hard if v.status == "unknown")
+    if cycle is None or any(v.status == "unmet" for v in hard):
+        return EligibilityPublic(
+            standing="not_for_you", open_questions=unknown, criteria=criteria, cycle=None
+        )
+    return EligibilityPublic(
+        standing="possible" if unknown else "eligible",
+        open_questions=unknown,
+        criteria=criteria,
+        cycle=CyclePublic.model_validate(cycle),
+    )
 
 
 @dataclass(frozen=True)

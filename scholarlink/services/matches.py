@@ -12,19 +12,28 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from itertools import islice
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
+from pydantic.alias_generators import to_camel
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, func, select
 
 from scholarlink.ai.openai_provider import ProviderError
 from scholarlink.ai.providers import model_provider
 from scholarlink.ai.types import Usage
+from scholarlink.core import clock
 from scholarlink.core.breakers import CircuitOpen
-from scholarlink.core.db import session_scope
-from scholarlink.core.errors import InsufficientCredits, NotFound, ValidationFailed
+from scholarlink.core.db import owned, use_case
+from scholarlink.core.errors import InsufficientCredits, ValidationFailed
 from scholarlink.core.settings import get_settings
 from scholarlink.domain.cycles import student_cycle
 from scholarlink.domain.eligibility import Profile, question_key
@@ -35,7 +44,13 @@ from scholarlink.services import local
 from scholarlink.services.announcements import record_matches
 from scholarlink.services.credits import run_charged_operation, token_price
 from scholarlink.services.deadlines import entry_of, next_deadline
-from scholarlink.services.profiles import engine_profile, get_profile
+from scholarlink.services.profiles import (
+    ProfileInput,
+    engine_profile,
+    engine_profile_from_input,
+    get_profile,
+    profile_completion,
+)
 
 log = logging.getLogger(__name__)
 STORED_PER_GROUP = 60
@@ -43,7 +58,7 @@ GROUPS = ("match", "possible", "opens_later")
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    return clock.today()
 
 
 @dataclass
@@ -60,6 +75,180 @@ class MatchView:
     cycle: dict[str, Any] = field(default_factory=dict)
     questions: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+# -- what pages, routes and the agent read (typed; the agent's shapes in camelCase) ------------
+
+
+class _Camel(BaseModel):
+    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+
+class VerdictPublic(_Camel):
+    """One rule's verdict, as the engine gives it and a match stores it."""
+
+    criterion: str
+    status: str
+    detail: str
+    field: str | None = None
+    question: str | None = None
+    hard: bool = True
+
+    @model_serializer(mode="wrap")
+    def _wire(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # The contract's shape (domain Verdict.as_dict): the field and question only when there
+        # is one, `hard` only for a soft rule.
+        out: dict[str, Any] = handler(self)
+        for key in ("field", "question"):
+            if not out.get(key):
+                out.pop(key, None)
+        if out.get("hard", True):
+            out.pop("hard", None)
+        return out
+
+    @property
+    def confirmable(self) -> bool:
+        """A requirement no profile field can check, which the student confirms."""
+        return (self.field or "").startswith("answer:")
+
+
+class QuestionPublic(_Camel):
+    """What settles an open rule: the profile field, or the requirement to confirm."""
+
+    field: str
+    question: str
+
+    @property
+    def confirmable(self) -> bool:
+        return self.field.startswith("answer:")
+
+
+class CyclePublic(_Camel):
+    """The cycle a student applies in (domain StudentCycle.as_dict, as stored with a match)."""
+
+    state: str | None = None
+    opens: date | None = None
+    deadline: date | None = None
+    kind: str | None = None
+    for_graduation_year: int | None = None
+    read_for: str | None = None
+    projected: bool = False
+    note: str | None = None
+
+
+class MatchCardPublic(BaseModel):
+    """A stored match with what its card shows of the programme."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    scholarship_id: int
+    name: str
+    organisation: str
+    amount_min: int | None
+    amount_max: int | None
+    essay_required: bool
+    score: int
+    chance: str
+    reasons: list[str]
+    eligibility: list[VerdictPublic]
+    questions: list[QuestionPublic]
+    deadline: date | None
+    cycle: CyclePublic
+    bucket: str
+    bookmarked: bool
+    dismiss_reason: str | None
+    ranked_by: str  # "local", or "openai" when the model re-ranked it
+
+
+class TopQuestionPublic(BaseModel):
+    """An open question and the money it decides among possible and opens-later cards."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    question: str
+    count: int
+    money: int
+
+    @property
+    def confirmable(self) -> bool:
+        return self.field.startswith("answer:")
+
+
+View = Literal["match", "possible", "opens_later", "saved"]
+
+
+class MatchesOverviewPublic(BaseModel):
+    """What the matches page shows: one view's first cards, the counts, the questions that
+    unlock the most money and the dismissed matches."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[MatchCardPublic]
+    more: int  # cards of the view beyond those returned
+    counts: dict[str, int]
+    top_questions: list[TopQuestionPublic]
+    dismissed: list[MatchCardPublic]
+    completion: int  # the profile's completion, percent
+    refresh_costs_credits: bool  # refreshing asks the AI model, priced by usage
+
+
+class ScholarshipRefPublic(_Camel):
+    title: str
+    organization: str
+    amount: int | None
+    amount_min: int | None
+    deadline: date | None
+    url: str
+    kind: str
+    verified_on: date | None
+
+
+class CycleRefPublic(_Camel):
+    opens: date | None = None
+    deadline: date | None = None
+    for_graduation_year: int | None = None
+    kind: str | None = None
+
+
+class MatchItemPublic(_Camel):
+    """One item of the agent contract's match result."""
+
+    scholarship_id: str  # the programme's slug
+    scholarship: ScholarshipRefPublic
+    score: int
+    match_score: int
+    reasoning: list[str]
+    chance_level: str
+    eligibility: list[VerdictPublic]
+    confidence: float
+    provider: str
+    deadline: date | None
+    cycle: CycleRefPublic
+
+
+class PossibleItemPublic(MatchItemPublic):
+    questions: list[QuestionPublic]
+
+
+class OpensLaterItemPublic(MatchItemPublic):
+    opens: date | None
+    questions: list[QuestionPublic]
+
+
+class MatchResultPublic(_Camel):
+    """The agent contract's full result of student_pilot.match_scholarships."""
+
+    matches: list[MatchItemPublic] = Field(default_factory=list)
+    possible: list[PossibleItemPublic] = Field(default_factory=list)
+    opens_later: list[OpensLaterItemPublic] = Field(default_factory=list)
+    count: int = 0
+    execution_time_ms: float = 0.0
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON the contract names (camelCase keys, ISO dates)."""
+        return self.model_dump(mode="json", by_alias=True)
 
 
 # -- the catalogue as the engine sees it ---------------------------------------------------------
@@ -160,6 +349,7 @@ def verdicts_for(
     )
 
 
+@use_case
 def answer_question(
     session: Session, *, user_id: int, field_name: str, question: str, answer: bool
 ) -> None:
@@ -209,6 +399,36 @@ def student_deadlines(
     return out
 
 
+@use_case
+def _shortlist(
+    session: Session, *, views: list[MatchView], model_name: str
+) -> tuple[list[dict[str, Any]], int]:
+    """What the model is told of the short list, and the estimated price of asking it."""
+    rows = {
+        s.id: s
+        for s in session.exec(
+            select(Scholarship).where(col(Scholarship.id).in_([v.scholarship_id for v in views]))
+        )
+    }
+    shortlist = [
+        {
+            "scholarshipId": v.scholarship_id,
+            "name": rows[v.scholarship_id].name,
+            "description": rows[v.scholarship_id].description,
+            "amountMax": rows[v.scholarship_id].amount_max,
+            "deadline": v.deadline.isoformat() if v.deadline else None,
+            "localScore": v.score,
+            "eligibility": [e["detail"] for e in v.eligibility],
+        }
+        for v in views
+        if v.scholarship_id in rows
+    ]
+    estimate = token_price(
+        session, model=model_name, input_tokens=400 + 120 * len(shortlist), output_tokens=3000
+    )
+    return shortlist, estimate
+
+
 def refine_with_model(
     session_views: list[MatchView],
     facts: Profile,
@@ -216,37 +436,13 @@ def refine_with_model(
     user_id: int | None,
     operation_id: str,
 ) -> tuple[list[MatchView], str]:
-    """Ask the model about the short list (one request). Returns (views, provider used)."""
+    """Ask the model about the short list (one request, no transaction open while it answers).
+    Returns (views, provider used)."""
     model = model_provider()
     if model is None or not session_views:
         return session_views, "local"
     k = get_settings().match_top_k
-    shortlist_views = session_views[:k]
-    with session_scope() as session:
-        rows = {
-            s.id: s
-            for s in session.exec(
-                select(Scholarship).where(
-                    col(Scholarship.id).in_([v.scholarship_id for v in shortlist_views])
-                )
-            )
-        }
-        shortlist = [
-            {
-                "scholarshipId": v.scholarship_id,
-                "name": rows[v.scholarship_id].name,
-                "description": rows[v.scholarship_id].description,
-                "amountMax": rows[v.scholarship_id].amount_max,
-                "deadline": v.deadline.isoformat() if v.deadline else None,
-                "localScore": v.score,
-                "eligibility": [e["detail"] for e in v.eligibility],
-            }
-            for v in shortlist_views
-            if v.scholarship_id in rows
-        ]
-        estimate = token_price(
-            session, model=model.model, input_tokens=400 + 120 * len(shortlist), output_tokens=3000
-        )
+    shortlist, estimate = _shortlist(views=session_views[:k], model_name=model.model)
     profile = {
         "gpa": facts.gpa,
         "major": facts.major,
@@ -292,8 +488,8 @@ def refine_with_model(
             refined.append(v)
             continue
         reasons = [r for r in a.get("reasons", []) if isinstance(r, str)][:4] or v.reasons
-        # Eligibility stays the local, rule-based verdict: the model only re-ranks.
-        # Eligibility, the cycle and the chance level (from published selectivity) stay local.
+        # Eligibility, the cycle and the chance level (from published selectivity) stay local:
+        # the model only re-ranks.
         refined.append(
             MatchView(
                 scholarship_id=v.scholarship_id,
@@ -313,6 +509,74 @@ def refine_with_model(
     return refined, "openai"
 
 
+@use_case
+def _ranked_for_student(
+    session: Session, *, user_id: int, no_essay_first: bool
+) -> tuple[Profile, dict[str, list[MatchView]]]:
+    """A stored student's profile and their groups, without what they dismissed."""
+    profile = student_profile(session, user_id)
+    dismissed = list(
+        session.exec(select(Match.scholarship_id).where(Match.user_id == user_id, Match.dismissed))
+    )
+    groups = rank_profile(
+        session,
+        profile,
+        limit=STORED_PER_GROUP,
+        exclude_ids=dismissed,
+        no_essay_first=no_essay_first,
+        user_id=user_id,
+    )
+    return profile, groups
+
+
+@use_case
+def _store_groups(
+    session: Session, *, user_id: int, groups: dict[str, list[MatchView]], seen: bool
+) -> None:
+    existing = {
+        m.scholarship_id: m for m in session.exec(select(Match).where(Match.user_id == user_id))
+    }
+    now = utcnow()
+    current = set()
+    for views in groups.values():
+        for v in views:
+            row = existing.get(v.scholarship_id) or Match(
+                user_id=user_id, scholarship_id=v.scholarship_id, score=0, chance="long_shot"
+            )
+            row.score, row.chance, row.reasons, row.eligibility = (
+                v.score,
+                v.chance,
+                v.reasons,
+                v.eligibility,
+            )
+            row.confidence, row.provider, row.is_current, row.computed_at = (
+                v.confidence,
+                v.provider,
+                True,
+                now,
+            )
+            row.bucket, row.deadline, row.cycle, row.questions = (
+                v.bucket,
+                v.deadline,
+                v.cycle,
+                v.questions,
+            )
+            session.add(row)
+            current.add(v.scholarship_id)
+    for sid, row in existing.items():
+        if sid not in current and row.is_current and not row.dismissed:
+            # No longer for this student (profile, answers or catalogue changed): kept for
+            # bookmarks, not shown.
+            row.is_current = False
+            session.add(row)
+    record_matches(
+        session,
+        user_id=user_id,
+        match_ids=[v.scholarship_id for v in groups["match"]],
+        seen=seen,
+    )
+
+
 def refresh_matches(
     *,
     user_id: int,
@@ -324,22 +588,10 @@ def refresh_matches(
     """Recompute and store a student's matches, possible ones and opens-later ones; returns how
     many matches are current. Only the matches go to the model (when configured), to re-rank.
     `seen`: the student is looking (the matches page), so nothing is announced to them; the alert
-    pass refreshes with seen=False and use_model=False (it never spends the student's credits)."""
-    with session_scope() as session:
-        profile = student_profile(session, user_id)
-        dismissed = list(
-            session.exec(
-                select(Match.scholarship_id).where(Match.user_id == user_id, Match.dismissed)
-            )
-        )
-        groups = rank_profile(
-            session,
-            profile,
-            limit=STORED_PER_GROUP,
-            exclude_ids=dismissed,
-            no_essay_first=no_essay_first,
-            user_id=user_id,
-        )
+    pass refreshes with seen=False and use_model=False (it never spends the student's credits).
+    Two transactions (ranking, storing), with the model call between them and none open while
+    it answers."""
+    profile, groups = _ranked_for_student(user_id=user_id, no_essay_first=no_essay_first)
     if use_model:
         groups["match"], _ = refine_with_model(
             groups["match"],
@@ -347,49 +599,7 @@ def refresh_matches(
             user_id=user_id,
             operation_id=operation_id or f"match:{uuid.uuid4()}",
         )
-    with session_scope() as session:
-        existing = {
-            m.scholarship_id: m for m in session.exec(select(Match).where(Match.user_id == user_id))
-        }
-        now = utcnow()
-        current = set()
-        for views in groups.values():
-            for v in views:
-                row = existing.get(v.scholarship_id) or Match(
-                    user_id=user_id, scholarship_id=v.scholarship_id, score=0, chance="long_shot"
-                )
-                row.score, row.chance, row.reasons, row.eligibility = (
-                    v.score,
-                    v.chance,
-                    v.reasons,
-                    v.eligibility,
-                )
-                row.confidence, row.provider, row.is_current, row.computed_at = (
-                    v.confidence,
-                    v.provider,
-                    True,
-                    now,
-                )
-                row.bucket, row.deadline, row.cycle, row.questions = (
-                    v.bucket,
-                    v.deadline,
-                    v.cycle,
-                    v.questions,
-                )
-                session.add(row)
-                current.add(v.scholarship_id)
-        for sid, row in existing.items():
-            if sid not in current and row.is_current and not row.dismissed:
-                # No longer for this student (profile, answers or catalogue changed): kept for
-                # bookmarks, not shown.
-                row.is_current = False
-                session.add(row)
-        record_matches(
-            session,
-            user_id=user_id,
-            match_ids=[v.scholarship_id for v in groups["match"]],
-            seen=seen,
-        )
+    _store_groups(user_id=user_id, groups=groups, seen=seen)
     return len(groups["match"])
 
 
@@ -407,8 +617,9 @@ def list_matches(
     bookmarked_only: bool = False,
     bucket: str | None = "match",
 ) -> list[StoredMatch]:
-    """A student's stored matches with their programmes. The programme's catalogue entry (a large
-    JSON document no list shows) is not read: it loads on access, within the session."""
+    """A student's stored matches with their programmes, within the caller's transaction. The
+    programme's catalogue entry (a large JSON document no list shows) is not read: it loads on
+    access, within the session."""
     query = (
         select(Match, Scholarship)
         .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
@@ -432,19 +643,102 @@ def list_matches(
     return [StoredMatch(m, s) for m, s in rows]
 
 
-def _owned_match(session: Session, user_id: int, match_id: int) -> Match:
-    row = session.get(Match, match_id)
-    if row is None or row.user_id != user_id:
-        raise NotFound("No such match")
-    return row
+def _card(m: StoredMatch) -> MatchCardPublic:
+    s, row = m.scholarship, m.match
+    return MatchCardPublic(
+        id=row.id or 0,
+        scholarship_id=s.id or 0,
+        name=s.name,
+        organisation=s.provider,
+        amount_min=s.amount_min,
+        amount_max=s.amount_max,
+        essay_required=bool(s.essay_required),
+        score=row.score,
+        chance=row.chance,
+        reasons=list(row.reasons),
+        eligibility=[VerdictPublic.model_validate(e) for e in row.eligibility],
+        questions=[QuestionPublic.model_validate(q) for q in row.questions],
+        deadline=row.deadline,
+        cycle=CyclePublic.model_validate(row.cycle or {}),
+        bucket=row.bucket,
+        bookmarked=row.bookmarked,
+        dismiss_reason=row.dismiss_reason,
+        ranked_by=row.provider,
+    )
 
 
-def set_bookmark(session: Session, *, user_id: int, match_id: int, bookmarked: bool) -> Match:
-    row = _owned_match(session, user_id, match_id)
+def _top_questions(rows: list[StoredMatch], limit: int = 5) -> list[TopQuestionPublic]:
+    """The open questions that decide the most money among possible and opens-later cards (a
+    programme that publishes no amount counts as $1,000, as in the ranking)."""
+    money_at: dict[tuple[str, str], int] = {}
+    count: dict[tuple[str, str], int] = {}
+    for m in rows:
+        if m.match.bucket == "match":
+            continue
+        for q in m.match.questions:
+            key = (str(q["field"]), str(q["question"]))
+            money_at[key] = money_at.get(key, 0) + (m.scholarship.amount_max or 1000)
+            count[key] = count.get(key, 0) + 1
+    best = sorted(money_at, key=lambda k: (-money_at[k], k[1]))[:limit]
+    return [
+        TopQuestionPublic(field=f, question=q, count=count[(f, q)], money=money_at[(f, q)])
+        for f, q in best
+    ]
+
+
+VIEWS: tuple[View, ...] = ("match", "possible", "opens_later", "saved")
+
+
+@use_case
+def overview(
+    session: Session,
+    *,
+    user_id: int,
+    view: View = "match",
+    shown: int = 24,
+    no_essay_first: bool = False,
+) -> MatchesOverviewPublic:
+    """The matches page: the first `shown` cards of `view` (no-essay awards first when asked),
+    each group's count, the questions that unlock the most money, the dismissed matches."""
+    if view not in VIEWS or not 1 <= shown <= 10_000:
+        raise ValidationFailed(
+            "No such view of your matches",
+            details=[{"field": "view", "message": "one of " + ", ".join(VIEWS)}],
+        )
+    everything = list_matches(session, user_id=user_id, bucket=None)
+    if view in ("match", "possible"):
+        # The same order as a query for the bucket (score, then programme).
+        rows = [m for m in everything if m.match.bucket == view]
+    else:
+        rows = list_matches(
+            session,
+            user_id=user_id,
+            bookmarked_only=view == "saved",
+            bucket=None if view == "saved" else view,
+        )
+    if no_essay_first:
+        rows = sorted(rows, key=lambda m: bool(m.scholarship.essay_required))
+    return MatchesOverviewPublic(
+        items=[_card(m) for m in rows[:shown]],
+        more=max(0, len(rows) - shown),
+        counts={b: sum(1 for m in everything if m.match.bucket == b) for b in GROUPS},
+        top_questions=_top_questions(everything),
+        dismissed=[
+            _card(m) for m in list_matches(session, user_id=user_id, include_dismissed=True)
+        ],
+        completion=profile_completion(get_profile(session, user_id)).percent,
+        refresh_costs_credits=model_provider() is not None,
+    )
+
+
+@use_case
+def set_bookmark(session: Session, *, user_id: int, match_id: int, bookmarked: bool) -> bool:
+    """Bookmark a match or take the bookmark off; returns what is now stored."""
+    row = owned(session, Match, match_id, owner_id=user_id, what="match")
     row.bookmarked = bookmarked
     session.add(row)
     session.flush()
-    return row
+    return row.bookmarked
 
 
 DISMISS_REASONS = (
@@ -457,86 +751,100 @@ DISMISS_REASONS = (
 )
 
 
-def dismiss(session: Session, *, user_id: int, match_id: int, reason: str) -> Match:
+@use_case
+def dismiss(session: Session, *, user_id: int, match_id: int, reason: str) -> None:
     reason = reason.strip()
     if not reason or len(reason) > 300:
         raise ValidationFailed(
             "Tell us why (up to 300 characters)",
             details=[{"field": "reason", "message": "Required"}],
         )
-    row = _owned_match(session, user_id, match_id)
+    row = owned(session, Match, match_id, owner_id=user_id, what="match")
     row.dismissed, row.dismiss_reason = True, reason
     session.add(row)
     session.flush()
-    return row
 
 
-def undismiss(session: Session, *, user_id: int, match_id: int) -> Match:
-    row = _owned_match(session, user_id, match_id)
+@use_case
+def undismiss(session: Session, *, user_id: int, match_id: int) -> None:
+    row = owned(session, Match, match_id, owner_id=user_id, what="match")
     row.dismissed, row.dismiss_reason = False, None
     session.add(row)
     session.flush()
-    return row
 
 
-def _item(v: MatchView, s: Scholarship) -> dict[str, Any]:
+def _item_fields(v: MatchView, s: Scholarship) -> dict[str, Any]:
+    cycle = v.cycle
     return {
-        "scholarshipId": s.slug,
-        "scholarship": {
-            "title": s.name,
-            "organization": s.provider,
-            "amount": s.amount_max,
-            "amountMin": s.amount_min,
-            "deadline": v.deadline.isoformat() if v.deadline else None,
-            "url": s.url,
-            "kind": s.kind,
-            "verifiedOn": s.verified_on.isoformat() if s.verified_on else None,
-        },
+        "scholarship_id": s.slug,
+        "scholarship": ScholarshipRefPublic(
+            title=s.name,
+            organization=s.provider,
+            amount=s.amount_max,
+            amount_min=s.amount_min,
+            deadline=v.deadline,
+            url=s.url,
+            kind=s.kind,
+            verified_on=s.verified_on,
+        ),
         "score": v.score,
-        "matchScore": v.score,
+        "match_score": v.score,
         "reasoning": v.reasons,
-        "chanceLevel": v.chance,
-        "eligibility": v.eligibility,
+        "chance_level": v.chance,
+        "eligibility": [VerdictPublic.model_validate(e) for e in v.eligibility],
         "confidence": v.confidence,
         "provider": v.provider,
-        "deadline": v.deadline.isoformat() if v.deadline else None,
-        "cycle": {
-            "opens": v.cycle.get("opens"),
-            "deadline": v.cycle.get("deadline"),
-            "forGraduationYear": v.cycle.get("forGraduationYear"),
-            "kind": v.cycle.get("kind"),
-        },
+        "deadline": v.deadline,
+        "cycle": CycleRefPublic(
+            opens=cycle.get("opens"),
+            deadline=cycle.get("deadline"),
+            for_graduation_year=cycle.get("forGraduationYear"),
+            kind=cycle.get("kind"),
+        ),
     }
+
+
+def _result(
+    session: Session, groups: dict[str, list[MatchView]], *, started: float
+) -> MatchResultPublic:
+    ids = [v.scholarship_id for views in groups.values() for v in views]
+    rows = {s.id: s for s in session.exec(select(Scholarship).where(col(Scholarship.id).in_(ids)))}
+
+    def questions(v: MatchView) -> list[QuestionPublic]:
+        return [QuestionPublic.model_validate(q) for q in v.questions]
+
+    found = [
+        (bucket, v, rows[v.scholarship_id])
+        for bucket in GROUPS
+        for v in groups.get(bucket, [])
+        if v.scholarship_id in rows
+    ]
+    matched = [MatchItemPublic(**_item_fields(v, s)) for b, v, s in found if b == "match"]
+    return MatchResultPublic(
+        matches=matched,
+        possible=[
+            PossibleItemPublic(**_item_fields(v, s), questions=questions(v))
+            for b, v, s in found
+            if b == "possible"
+        ],
+        opens_later=[
+            OpensLaterItemPublic(
+                **_item_fields(v, s), opens=v.cycle.get("opens"), questions=questions(v)
+            )
+            for b, v, s in found
+            if b == "opens_later"
+        ],
+        count=len(matched),
+        execution_time_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
 
 
 def match_payload(
     groups: dict[str, list[MatchView]], session: Session, *, started: float
 ) -> dict[str, Any]:
-    """The agent contract's full result for student_pilot.match_scholarships."""
-    ids = [v.scholarship_id for views in groups.values() for v in views]
-    rows = {s.id: s for s in session.exec(select(Scholarship).where(col(Scholarship.id).in_(ids)))}
-    out: dict[str, list[dict[str, Any]]] = {"matches": [], "possible": [], "opensLater": []}
-    for bucket, name in (
-        ("match", "matches"),
-        ("possible", "possible"),
-        ("opens_later", "opensLater"),
-    ):
-        for v in groups.get(bucket, []):
-            s = rows.get(v.scholarship_id)
-            if s is None:
-                continue
-            item = _item(v, s)
-            if bucket == "possible":
-                item["questions"] = v.questions
-            if bucket == "opens_later":
-                item["opens"] = v.cycle.get("opens")
-                item["questions"] = v.questions
-            out[name].append(item)
-    return {
-        **out,
-        "count": len(out["matches"]),
-        "executionTimeMs": round((time.perf_counter() - started) * 1000, 1),
-    }
+    """The agent contract's full result for student_pilot.match_scholarships, as JSON (for the
+    agent capability until it calls `match_result`)."""
+    return _result(session, groups, started=started).wire()
 
 
 def stored_groups(session: Session, *, user_id: int, limit: int) -> dict[str, list[MatchView]]:
@@ -560,3 +868,48 @@ def stored_groups(session: Session, *, user_id: int, limit: int) -> dict[str, li
             for m in list_matches(session, user_id=user_id, bucket=bucket)[:limit]
         ]
     return out
+
+
+@use_case
+def _stored_result(
+    session: Session, *, user_id: int, limit: int, started: float
+) -> MatchResultPublic:
+    return _result(session, stored_groups(session, user_id=user_id, limit=limit), started=started)
+
+
+@use_case
+def _profile_groups(session: Session, *, facts: Profile, limit: int) -> dict[str, list[MatchView]]:
+    return rank_profile(session, facts, limit=limit)
+
+
+@use_case
+def _groups_result(
+    session: Session, *, groups: dict[str, list[MatchView]], started: float
+) -> MatchResultPublic:
+    return _result(session, groups, started=started)
+
+
+def match_result(
+    *, user_id: int, operation_id: str, limit: int = 10, profile: ProfileInput | None = None
+) -> MatchResultPublic:
+    """The agent contract's match result (`.wire()` is its JSON), `limit` per group.
+
+    Without `profile`: the stored student `user_id`'s matches, refreshed first (the model's
+    refinement, when configured, is charged to them under `operation_id`). With `profile` (the
+    agent's profileData): that profile judged against the catalogue, nothing stored, the
+    refinement billed to `user_id` (the agent account). Several short transactions; none is open
+    while the model answers."""
+    started = time.perf_counter()
+    if not 1 <= limit <= 50:
+        raise ValidationFailed(
+            "limit must be 1-50", details=[{"field": "limit", "message": "1-50"}]
+        )
+    if profile is None:
+        refresh_matches(user_id=user_id, operation_id=operation_id)
+        return _stored_result(user_id=user_id, limit=limit, started=started)
+    facts = engine_profile_from_input(profile)
+    groups = _profile_groups(facts=facts, limit=limit)
+    groups["match"], _ = refine_with_model(
+        groups["match"], facts, user_id=user_id, operation_id=operation_id
+    )
+    return _groups_result(groups=groups, started=started)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel, to_snake
 from sqlmodel import Session, select
 
+from scholarlink.core.db import use_case
 from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.domain.eligibility import Profile
 from scholarlink.domain.vocabulary import CITIZENSHIP
@@ -288,6 +289,75 @@ def profile_completion(profile: StudentProfile | None) -> Completion:
     missing = [f for f in COMPLETION_FIELDS if getattr(profile, f.field) in (None, "", [])]
     done = len(COMPLETION_FIELDS) - len(missing)
     return Completion(round(100 * done / len(COMPLETION_FIELDS)), missing)
+
+
+class StudentProfilePublic(BaseModel):
+    """A stored profile as the student's own profile page reads it."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    gpa: float | None
+    gpa_weighted: bool
+    major: str | None
+    academic_level: str | None
+    graduation_year: int | None
+    school: str | None
+    state: str | None
+    citizenship: str | None
+    demographics: list[str] | None  # None: not answered or prefers not to say
+    birth_date: date | None
+    country_of_citizenship: str | None
+    school_state: str | None
+    institution: str | None
+    pell_eligible: bool | None
+    household_income: int | None
+    sat: int | None
+    act: int | None
+    class_rank_percent: float | None
+    memberships: list[str]
+    interests: list[str]
+    extracurriculars: list[str]
+    achievements: list[str]
+    financial_need: bool | None
+    updated_at: datetime
+
+
+class MissingFieldPublic(BaseModel):
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    field: str
+    label: str
+    why: str
+
+
+class ProfileViewPublic(BaseModel):
+    """A student's profile (None before they save one) and how complete it is."""
+
+    model_config = ConfigDict(frozen=True)
+
+    profile: StudentProfilePublic | None
+    completion: int  # percent
+    missing: list[MissingFieldPublic]
+
+
+def _view(profile: StudentProfile | None) -> ProfileViewPublic:
+    completion = profile_completion(profile)
+    return ProfileViewPublic(
+        profile=None if profile is None else StudentProfilePublic.model_validate(profile),
+        completion=completion.percent,
+        missing=[MissingFieldPublic.model_validate(m) for m in completion.missing],
+    )
+
+
+@use_case
+def profile_of(session: Session, *, user_id: int) -> ProfileViewPublic:
+    return _view(get_profile(session, user_id))
+
+
+@use_case
+def save_profile(session: Session, *, user_id: int, changes: ProfileInput) -> ProfileViewPublic:
+    """Apply a validated update (the fields given; others stay) and return the profile."""
+    return _view(update_profile(session, user_id=user_id, changes=changes))
 
 
 def profile_dict(profile: StudentProfile, public_id: str) -> dict[str, Any]:

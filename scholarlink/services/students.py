@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from scholarlink.core.db import use_case
 from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.core.settings import get_settings
 from scholarlink.models import User
@@ -62,3 +64,34 @@ def agent_account(session: Session) -> User:
     except IntegrityError:
         return session.exec(select(User).where(User.public_id == public_id)).one()
     return user
+
+
+class StudentPublic(BaseModel):
+    """A student (or the agent account) as another system names them."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: int
+    public_id: str
+
+
+@use_case
+def student(session: Session, *, ref: object) -> StudentPublic:
+    """The active student with this public id (NotFound otherwise)."""
+    return StudentPublic.model_validate(find_student(session, ref))
+
+
+@use_case
+def introduced_student(session: Session, *, ref: object) -> StudentPublic:
+    """The student with this public id, created when the Command Center introduces one."""
+    user = ensure_student(session, ref)
+    session.flush()
+    return StudentPublic.model_validate(user)
+
+
+@use_case
+def billing_account(session: Session) -> StudentPublic:
+    """The account billed for AI work the Command Center sends without a student."""
+    user = agent_account(session)
+    session.flush()
+    return StudentPublic.model_validate(user)

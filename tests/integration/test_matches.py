@@ -9,7 +9,7 @@ from sqlmodel import select
 from scholarlink.ai.providers import reset_providers
 from scholarlink.core.breakers import breaker
 from scholarlink.core.db import session_scope
-from scholarlink.core.errors import NotFound
+from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.core.settings import reset_settings_cache
 from scholarlink.models import AIUsage, Match, Scholarship, User
 from scholarlink.services import matches as svc
@@ -255,3 +255,137 @@ def test_a_forged_question_is_refused(catalogue: None) -> None:
         svc.answer_question(
             s, user_id=uid, field_name="gpa", question="What is your GPA?", answer=True
         )
+
+
+def _contract_item(m: Match, s: Scholarship) -> dict:
+    """The agent contract's item, written out field by field from the stored match (the shape
+    agent/capabilities.py sent before the result became a typed model)."""
+    item = {
+        "scholarshipId": s.slug,
+        "scholarship": {
+            "title": s.name,
+            "organization": s.provider,
+            "amount": s.amount_max,
+            "amountMin": s.amount_min,
+            "deadline": m.deadline.isoformat() if m.deadline else None,
+            "url": s.url,
+            "kind": s.kind,
+            "verifiedOn": s.verified_on.isoformat() if s.verified_on else None,
+        },
+        "score": m.score,
+        "matchScore": m.score,
+        "reasoning": m.reasons,
+        "chanceLevel": m.chance,
+        "eligibility": m.eligibility,
+        "confidence": m.confidence,
+        "provider": m.provider,
+        "deadline": m.deadline.isoformat() if m.deadline else None,
+        "cycle": {
+            "opens": m.cycle.get("opens"),
+            "deadline": m.cycle.get("deadline"),
+            "forGraduationYear": m.cycle.get("forGraduationYear"),
+            "kind": m.cycle.get("kind"),
+        },
+    }
+    if m.bucket == "possible":
+        item["questions"] = m.questions
+    if m.bucket == "opens_later":
+        item["opens"] = m.cycle.get("opens")
+        item["questions"] = m.questions
+    return item
+
+
+def test_match_result_of_a_stored_student_is_the_contracts_json(catalogue: None) -> None:
+    uid = _student(PROFILE)
+    svc.answer_question(
+        user_id=uid,
+        field_name="answer:" + svc.question_key("Do you plan to file the FAFSA?"),
+        question="Do you plan to file the FAFSA?",
+        answer=True,
+    )
+    result = svc.match_result(user_id=uid, operation_id="task:t-1", limit=4).wire()
+    assert result["executionTimeMs"] >= 0
+    expected: dict = {"matches": [], "possible": [], "opensLater": []}
+    with session_scope() as s:
+        for bucket, name in (
+            ("match", "matches"),
+            ("possible", "possible"),
+            ("opens_later", "opensLater"),
+        ):
+            for m in svc.list_matches(s, user_id=uid, bucket=bucket)[:4]:
+                expected[name].append(_contract_item(m.match, m.scholarship))
+    assert expected["possible"], "the profile leaves questions open somewhere"
+    assert {k: v for k, v in result.items() if k != "executionTimeMs"} == {
+        **expected,
+        "count": len(expected["matches"]),
+    }
+    # Key order follows the contract's listing too (JSON readers that print it see the same).
+    for name in ("matches", "possible", "opensLater"):
+        for got, want in zip(result[name], expected[name], strict=True):
+            assert list(got) == list(want)
+            for verdict, stored in zip(got["eligibility"], want["eligibility"], strict=True):
+                assert list(verdict) == list(stored)
+
+
+def test_match_result_of_profile_data_stores_nothing(catalogue: None) -> None:
+    billed = _student(None, "agent@example.org")
+    result = svc.match_result(
+        user_id=billed, operation_id="task:t-2", limit=3, profile=parse_profile_input(PROFILE)
+    )
+    assert result.count == len(result.matches) and len(result.possible) == 3
+    assert all(item.questions for item in result.possible)
+    with session_scope() as s:
+        assert s.exec(select(Match)).all() == []
+    with pytest.raises(ValidationFailed):
+        svc.match_result(user_id=billed, operation_id="task:t-3", limit=0)
+
+
+def test_overview_is_what_the_matches_page_shows(catalogue: None) -> None:
+    uid = _student(PROFILE)
+    svc.refresh_matches(user_id=uid)
+    first = svc.overview(user_id=uid, view="possible", shown=2)
+    with session_scope() as s:
+        possible = svc.list_matches(s, user_id=uid, bucket="possible")
+        everything = svc.list_matches(s, user_id=uid, bucket=None)
+    assert [c.id for c in first.items] == [m.match.id for m in possible[:2]]
+    assert first.more == len(possible) - 2
+    assert first.counts == {
+        b: sum(1 for m in everything if m.match.bucket == b)
+        for b in ("match", "possible", "opens_later")
+    }
+    top = first.top_questions[0]
+    assert top.money >= max(q.money for q in first.top_questions[1:]) and top.count >= 1
+    assert first.dismissed == [] and first.completion > 0 and not first.refresh_costs_credits
+    card = first.items[0]
+    assert svc.set_bookmark(user_id=uid, match_id=card.id, bookmarked=True) is True
+    svc.dismiss(user_id=uid, match_id=card.id, reason="Not interested")
+    after = svc.overview(user_id=uid, view="saved")
+    assert [c.id for c in after.dismissed] == [card.id]
+    assert after.dismissed[0].dismiss_reason == "Not interested"
+    assert [c.id for c in after.items] == [card.id] and after.items[0].bookmarked
+    with pytest.raises(ValidationFailed):
+        svc.overview(user_id=uid, view="everything")  # type: ignore[arg-type]
+    with pytest.raises(NotFound):
+        svc.set_bookmark(user_id=uid + 1000, match_id=card.id, bookmarked=False)
+
+
+def test_eligibility_for_one_programme(catalogue: None) -> None:
+    from scholarlink.services.eligibility import eligibility_for
+
+    uid = _student(PROFILE)
+    svc.refresh_matches(user_id=uid)
+    with session_scope() as s:
+        possible = svc.list_matches(s, user_id=uid, bucket="possible")[0]
+        open_hard = [
+            v
+            for v in possible.match.eligibility
+            if v["status"] == "unknown" and v.get("hard", True)
+        ]
+        cal_grant = s.exec(select(Scholarship).where(Scholarship.slug == "cal-grant")).one()
+    standing = eligibility_for(user_id=uid, scholarship_id=possible.scholarship.id or 0)
+    assert standing.standing == "possible" and standing.open_questions == len(open_hard)
+    assert standing.cycle is not None and standing.criteria
+    # California's state grant is not for a Texan.
+    elsewhere = eligibility_for(user_id=uid, scholarship_id=cal_grant.id or 0)
+    assert elsewhere.standing == "not_for_you" and elsewhere.cycle is None
+    assert any(v.status == "unmet" for v in elsewhere.criteria)
