@@ -20,23 +20,19 @@ from scholarlink.components.ui import (
     page_header,
     status_badge,
 )
-from scholarlink.core.db import session_scope
 from scholarlink.core.errors import ServiceError
 from scholarlink.services import applications as svc
-from scholarlink.services.deadlines import deadline_kind, next_deadline
 from scholarlink.services.matches import today
 from scholarlink.state.session import SessionState
 
 
-def _view(t: svc.TrackedApplication) -> dict[str, Any]:
-    a, s = t.application, t.scholarship
-    day = today()
-    date_label, countdown, days = deadline_text(next_deadline(s, day), day, deadline_kind(s))
+def _view(a: svc.ApplicationCard, day: date) -> dict[str, Any]:
+    date_label, countdown, days = deadline_text(a.deadline, day, a.deadline_kind)
     return {
         "id": a.id,
-        "scholarship_id": s.id,
-        "name": s.name,
-        "amount": money(s.amount_min, s.amount_max),
+        "scholarship_id": a.scholarship_id,
+        "name": a.name,
+        "amount": money(a.amount_min, a.amount_max),
         "status": a.status,
         "status_label": svc.STATUSES[a.status],
         "progress": a.progress,
@@ -69,8 +65,8 @@ class ApplicationsState(SessionState):
     find_errors: dict[str, str] = {}
 
     def _reload(self, user_id: int) -> None:
-        with session_scope() as session:
-            views = [_view(t) for t in svc.list_applications(session, user_id=user_id)]
+        day = today()
+        views = [_view(a, day) for a in svc.board(user_id=user_id, today=day)]
         self.count = len(views)
         self.columns = [
             {"status": key, "label": label, "items": [v for v in views if v["status"] == key]}
@@ -107,16 +103,14 @@ class ApplicationsState(SessionState):
             self.find_errors = errors
             return
         try:
-            with session_scope() as session:
-                svc.add_own_find(
-                    session,
-                    user_id=user_id,
-                    name=str(form.get("name") or ""),
-                    url=str(form.get("url") or ""),
-                    deadline=deadline,
-                    amount=amount,
-                    today=today(),
-                )
+            svc.add_own_find(
+                user_id=user_id,
+                name=str(form.get("name") or ""),
+                url=str(form.get("url") or ""),
+                deadline=deadline,
+                amount=amount,
+                today=today(),
+            )
         except ServiceError as exc:
             self.error = exc.message
             self.find_errors = {
@@ -137,14 +131,9 @@ class ApplicationsState(SessionState):
         if user_id is None:
             return
         self.error = ""
-        try:
-            with session_scope() as session:
-                app = svc.move(
-                    session, user_id=user_id, application_id=application_id, status=status
-                )
-            self.notice = f"Moved to {svc.STATUSES[app.status]}."
-        except ServiceError as exc:
-            self.error = exc.message
+        with self._showing_errors():
+            moved = svc.move(user_id=user_id, application_id=application_id, status=status)
+            self.notice = f"Moved to {svc.STATUSES[moved.status]}."
         self._reload(user_id)
 
     @rx.event
@@ -195,16 +184,14 @@ class ApplicationsState(SessionState):
             self.edit_errors = errors
             return
         try:
-            with session_scope() as session:
-                svc.update_details(
-                    session,
-                    user_id=user_id,
-                    application_id=self.editing,
-                    progress=progress,
-                    notes=self.edit_notes,
-                    outcome=self.edit_outcome,
-                    amount_won=amount,
-                )
+            svc.update_details(
+                user_id=user_id,
+                application_id=self.editing,
+                progress=progress,
+                notes=self.edit_notes,
+                outcome=self.edit_outcome,
+                amount_won=amount,
+            )
         except ServiceError as exc:
             self.edit_errors = {
                 str(d["field"]): str(d["message"]) for d in (exc.details or [])
@@ -219,12 +206,9 @@ class ApplicationsState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return
-        try:
-            with session_scope() as session:
-                svc.delete(session, user_id=user_id, application_id=application_id)
+        with self._showing_errors():
+            svc.delete(user_id=user_id, application_id=application_id)
             self.notice = "Application removed."
-        except ServiceError as exc:
-            self.error = exc.message
         self._reload(user_id)
 
 
@@ -233,7 +217,7 @@ def _app_card(a: Any) -> rx.Component:
         rx.vstack(
             rx.link(
                 rx.text(a["name"], weight="bold", size="2"),
-                href="/scholarships/" + a["scholarship_id"].to(str),
+                href=routes.SCHOLARSHIPS + "/" + a["scholarship_id"].to(str),
                 color="inherit",
             ),
             rx.hstack(

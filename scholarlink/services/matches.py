@@ -23,7 +23,7 @@ from scholarlink.ai.openai_provider import ProviderError
 from scholarlink.ai.providers import model_provider
 from scholarlink.ai.types import Usage
 from scholarlink.core.breakers import CircuitOpen
-from scholarlink.core.db import session_scope
+from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.errors import InsufficientCredits, NotFound, ValidationFailed
 from scholarlink.core.settings import get_settings
 from scholarlink.domain.cycles import student_cycle
@@ -160,6 +160,7 @@ def verdicts_for(
     )
 
 
+@use_case
 def answer_question(
     session: Session, *, user_id: int, field_name: str, question: str, answer: bool
 ) -> None:

@@ -28,7 +28,7 @@ from pydantic import TypeAdapter, ValidationError
 from reflex_base.event import EventSpec
 
 from scholarlink.core.errors import ServiceError
-from scholarlink.models.base import MAX_DB_INT
+from scholarlink.core.limits import MAX_DB_INT
 
 log = logging.getLogger(__name__)
 REFUSED = "That request could not be handled: it was not valid. Reload the page and try again."
