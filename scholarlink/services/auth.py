@@ -75,6 +75,12 @@ def resolve(session: Session, token: str | None) -> int | None:
     return resolve_key(session, _hash(token))
 
 
+@use_case
+def user_of_token(session: Session, *, token: str | None) -> int | None:
+    """As `resolve`, in its own transaction (an HTTP route's session cookie)."""
+    return resolve(session, token)
+
+
 def resolve_key(session: Session, key: str | None) -> int | None:
     """As `resolve`, from the session's key (see `session_key`)."""
     if not key or len(key) != 64:

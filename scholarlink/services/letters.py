@@ -257,7 +257,17 @@ def letters_for(session: Session, *, student_id: int) -> list[LetterView]:
     ]
 
 
-def read_letter(*, student_id: int, letter_id: int) -> tuple[LetterRequest, bytes]:
+class Download(BaseModel):
+    """A file handed to its reader: its name, type and bytes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def read_letter(*, student_id: int, letter_id: int) -> Download:
     """The letter's bytes for the student — never when they waived access."""
     with session_scope() as session:
         row = _owned(session, student_id, letter_id)
@@ -272,7 +282,11 @@ def read_letter(*, student_id: int, letter_id: int) -> tuple[LetterRequest, byte
         raise NotFound("The letter's file is missing from storage") from None
     except StorageError as exc:
         raise Unavailable("Storage is unavailable; try again shortly") from exc
-    return row, data
+    return Download(
+        filename=row.filename or "letter",
+        content_type=row.content_type or "application/octet-stream",
+        data=data,
+    )
 
 
 @use_case

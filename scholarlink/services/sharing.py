@@ -32,6 +32,7 @@ from scholarlink.models import (
 )
 from scholarlink.services import applications, documents, mail, matches
 from scholarlink.services.accounts import normalise_email
+from scholarlink.services.letters import Download
 
 ROLES = {"parent": "Parent or guardian", "counsellor": "Counsellor"}
 INVITE_TTL = timedelta(days=14)
@@ -534,7 +535,7 @@ def overview(session: Session, *, viewer_id: int, grant_id: int, today: date) ->
     )
 
 
-def shared_document(*, viewer_id: int, grant_id: int, document_id: int) -> tuple[Document, bytes]:
+def shared_document(*, viewer_id: int, grant_id: int, document_id: int) -> Download:
     """A document the student shared with this viewer (checked, logged)."""
     with session_scope() as session:
         grant = _grant(session, viewer_id, grant_id)
@@ -549,4 +550,5 @@ def shared_document(*, viewer_id: int, grant_id: int, document_id: int) -> tuple
             raise NotFound("No such document")
         student_id = grant.student_id
         _log(session, grant, f"document #{document_id}")
-    return documents.read(user_id=student_id, document_id=document_id)
+    doc, data = documents.read(user_id=student_id, document_id=document_id)
+    return Download(filename=doc.filename, content_type=doc.content_type, data=data)
