@@ -68,3 +68,40 @@ SCHOLARSHIP = f"{SCHOLARSHIPS}/[sid]"  # the route argument `sid` is the program
 def scholarship(scholarship_id: int) -> str:
     """The page of one scholarship."""
     return f"{SCHOLARSHIPS}/{int(scholarship_id)}"
+
+
+# applications, letters, sharing, organisations
+FOLLOWED_STUDENT = f"{SHARED}/[gid]"  # a student someone follows (the route argument: their grant)
+
+
+def row_id(raw: object) -> int | None:
+    """A route or query argument that names a row (digits only, within an INTEGER column), or
+    None for anything else."""
+    from scholarlink.core.limits import MAX_DB_INT
+
+    text = str(raw or "")
+    if not text.isdigit() or len(text) > 10 or not 1 <= int(text) <= MAX_DB_INT:
+        return None
+    return int(text)
+
+
+def followed_student(grant_id: int | str) -> str:
+    """The page of a student someone follows (`grant_id` may be a frontend var's text)."""
+    return f"{SHARED}/{grant_id}"
+
+
+def shared_accept(token: str) -> str:
+    """The invitee's page for one invitation."""
+    from urllib.parse import urlencode
+
+    return f"{SHARED_ACCEPT}?{urlencode({'token': token})}"
+
+
+def shared_document(grant_id: int, document_id: int) -> str:
+    """A backend path: a document a student shared under one grant."""
+    return f"/api/shared/{grant_id}/documents/{document_id}"
+
+
+def letter_download(letter_id: int) -> str:
+    """A backend path: the student's own recommendation letter."""
+    return f"/api/letters/{letter_id}/download"

@@ -24,16 +24,21 @@ from scholarlink.pages import (
     documents,
     essay_editor,
     essays,
+    followed_student,
+    following,
     landing,
+    letter_upload,
     letters,
     matches,
     notifications,
-    organisations,
+    organisation,
+    organisation_join,
     pricing,
     privacy,
     profile,
     scholarship,
     scholarships,
+    shared_accept,
     sharing,
 )
 from scholarlink.state.guard import default_exception_handler
@@ -92,10 +97,10 @@ app.add_page(
     on_load=essay_editor.EssayEditorState.load,
 )
 app.add_page(
-    sharing.followed_student_page,
-    route=f"{routes.SHARED}/[gid]",
+    followed_student.followed_student_page,
+    route=routes.FOLLOWED_STUDENT,
     title="Following · ScholarLink",
-    on_load=sharing.FollowState.load,
+    on_load=followed_student.FollowedStudentState.load,
 )
 app.add_page(
     landing.landing,
@@ -134,10 +139,10 @@ app.add_page(
     on_load=letters.LettersState.load,
 )
 app.add_page(
-    letters.letter_upload_page,
+    letter_upload.letter_upload_page,
     route=routes.LETTER_UPLOAD,
     title="Upload a recommendation letter · ScholarLink",
-    on_load=letters.LetterUploadState.load,
+    on_load=letter_upload.LetterUploadState.load,
 )
 app.add_page(
     sharing.sharing_page,
@@ -146,28 +151,28 @@ app.add_page(
     on_load=sharing.SharingState.load,
 )
 app.add_page(
-    sharing.accept_page,
+    shared_accept.accept_page,
     route=routes.SHARED_ACCEPT,
     title="Accept an invitation · ScholarLink",
-    on_load=sharing.AcceptState.load,
+    on_load=shared_accept.AcceptState.load,
 )
 app.add_page(
-    sharing.following_page,
+    following.following_page,
     route=routes.SHARED,
     title="Students you follow · ScholarLink",
-    on_load=sharing.FollowState.load_list,
+    on_load=following.FollowingState.load,
 )
 app.add_page(
-    organisations.counsellor_page,
+    organisation.counsellor_page,
     route=routes.ORGANISATION,
     title="Organisation · ScholarLink",
-    on_load=organisations.CounsellorState.load,
+    on_load=organisation.CounsellorState.load,
 )
 app.add_page(
-    organisations.join_page,
+    organisation_join.join_page,
     route=routes.ORGANISATION_JOIN,
     title="Your school or foundation · ScholarLink",
-    on_load=organisations.JoinState.load,
+    on_load=organisation_join.JoinState.load,
 )
 app.add_page(
     auth.oidc_callback_page,

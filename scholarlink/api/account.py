@@ -11,7 +11,6 @@ from fastapi.responses import Response
 
 from scholarlink.api.deps import current_student
 from scholarlink.api.errors import error_response, error_responses
-from scholarlink.core.db import session_scope
 from scholarlink.services import privacy, reminders
 
 router = APIRouter(tags=["account"])
@@ -57,11 +56,9 @@ def export_account(request: Request) -> Response:
 def calendar_feed(token: str) -> Response:
     if not _FEED_TOKEN.fullmatch(token):
         return error_response(404, "not_found", "No such calendar")
-    with session_scope() as session:
-        user_id = reminders.user_for_calendar(session, token)
-        if user_id is None:
-            return error_response(404, "not_found", "No such calendar")
-        body = reminders.ical_feed(session, user_id=user_id, today=datetime.now(UTC).date())
+    body = reminders.calendar_feed(token=token, today=datetime.now(UTC).date())
+    if body is None:
+        return error_response(404, "not_found", "No such calendar")
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",

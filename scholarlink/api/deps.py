@@ -9,7 +9,7 @@ from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
 from scholarlink.core.db import session_scope
-from scholarlink.models.base import MAX_DB_INT
+from scholarlink.core.limits import MAX_DB_INT
 from scholarlink.services import auth
 
 # The cookie the Reflex app sets at sign-in (scholarlink.state.session.SESSION_COOKIE; not
@@ -32,5 +32,4 @@ RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 
 def current_student(request: Request) -> int | None:
     """The signed-in student of a browser request (its session cookie), or None."""
-    with session_scope() as session:
-        return auth.resolve(session, request.cookies.get(SESSION_COOKIE))
+    return auth.user_of_token(token=request.cookies.get(SESSION_COOKIE))

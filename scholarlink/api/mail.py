@@ -17,7 +17,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from scholarlink.api.errors import error_responses
-from scholarlink.core.db import session_scope
 from scholarlink.services import mail
 
 router = APIRouter(tags=["mail"])
@@ -76,9 +75,5 @@ async def unsubscribe(
     t: Token,
     one_click: Annotated[str, Form(alias="List-Unsubscribe", max_length=20)] = "One-Click",
 ) -> JSONResponse:
-    def work() -> str:
-        with session_scope() as session:
-            return mail.unsubscribe(session, public_id=u, category=c, token=t)
-
-    what = await run_in_threadpool(work)
+    what = await run_in_threadpool(lambda: mail.unsubscribe(public_id=u, category=c, token=t))
     return JSONResponse({"unsubscribed": c, "description": what})

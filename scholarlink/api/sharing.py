@@ -29,11 +29,9 @@ def shared_document(grant_id: RowId, document_id: RowId, request: Request) -> Re
         return error_response(
             401, "unauthenticated", "Sign in to open shared documents.", headers=_SAFE_HEADERS
         )
-    doc, data = sharing.shared_document(
-        viewer_id=viewer_id, grant_id=grant_id, document_id=document_id
-    )
-    headers = {**_SAFE_HEADERS, "Content-Disposition": attachment_disposition(doc.filename)}
-    return Response(content=data, media_type=doc.content_type, headers=headers)
+    file = sharing.shared_document(viewer_id=viewer_id, grant_id=grant_id, document_id=document_id)
+    headers = {**_SAFE_HEADERS, "Content-Disposition": attachment_disposition(file.filename)}
+    return Response(content=file.data, media_type=file.content_type, headers=headers)
 
 
 @router.get("/api/letters/{letter_id}/download", responses=_RESPONSES)
@@ -44,11 +42,6 @@ def letter_download(letter_id: RowId, request: Request) -> Response:
         return error_response(
             401, "unauthenticated", "Sign in to open your letters.", headers=_SAFE_HEADERS
         )
-    row, data = letters.read_letter(student_id=student_id, letter_id=letter_id)
-    headers = {
-        **_SAFE_HEADERS,
-        "Content-Disposition": attachment_disposition(row.filename or "letter"),
-    }
-    return Response(
-        content=data, media_type=row.content_type or "application/octet-stream", headers=headers
-    )
+    file = letters.read_letter(student_id=student_id, letter_id=letter_id)
+    headers = {**_SAFE_HEADERS, "Content-Disposition": attachment_disposition(file.filename)}
+    return Response(content=file.data, media_type=file.content_type, headers=headers)

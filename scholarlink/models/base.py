@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 from scholarlink.core.clock import utcnow
+from scholarlink.core.limits import MAX_DB_INT
 
 __all__ = ["MAX_DB_INT", "json_dict", "json_list", "now_field", "utcnow"]
 
@@ -28,8 +29,3 @@ def json_dict(nullable: bool = False) -> Any:
 
 def now_field() -> Any:
     return Field(default_factory=utcnow, nullable=False)
-
-
-# Ids and amounts are INTEGER columns (32-bit on PostgreSQL): a larger number can match no row and
-# must not reach the database, where it is an error rather than "not found".
-MAX_DB_INT = 2_147_483_647

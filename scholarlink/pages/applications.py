@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -20,41 +21,70 @@ from scholarlink.components.ui import (
     page_header,
     status_badge,
 )
-from scholarlink.core.db import session_scope
 from scholarlink.core.errors import ServiceError
 from scholarlink.services import applications as svc
-from scholarlink.services.deadlines import deadline_kind, next_deadline
 from scholarlink.services.matches import today
 from scholarlink.state.session import SessionState
 
 
-def _view(t: svc.TrackedApplication) -> dict[str, Any]:
-    a, s = t.application, t.scholarship
-    day = today()
-    date_label, countdown, days = deadline_text(next_deadline(s, day), day, deadline_kind(s))
-    return {
-        "id": a.id,
-        "scholarship_id": s.id,
-        "name": s.name,
-        "amount": money(s.amount_min, s.amount_max),
-        "status": a.status,
-        "status_label": svc.STATUSES[a.status],
-        "progress": a.progress,
-        "notes": a.notes,
-        "outcome": a.outcome or "",
-        "amount_won": "" if a.amount_won is None else str(a.amount_won),
-        "deadline": date_label,
-        "countdown": countdown,
-        "urgency": urgency(days),
-        "next": [
-            {"value": n, "label": svc.STATUSES[n]}
+@dataclasses.dataclass(frozen=True)
+class Move:
+    """A status the application may move to next."""
+
+    value: str
+    label: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Card:
+    id: int
+    scholarship_id: int
+    name: str
+    amount: str
+    status: str
+    status_label: str
+    progress: int
+    notes: str
+    outcome: str
+    amount_won: str
+    deadline: str
+    countdown: str
+    urgency: str
+    next: list[Move]
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    status: str
+    label: str
+    cards: list[Card]
+
+
+def _card(a: svc.ApplicationCard, day: date) -> Card:
+    date_label, countdown, days = deadline_text(a.deadline, day, a.deadline_kind)
+    return Card(
+        id=a.id,
+        scholarship_id=a.scholarship_id,
+        name=a.name,
+        amount=money(a.amount_min, a.amount_max),
+        status=a.status,
+        status_label=svc.STATUSES[a.status],
+        progress=a.progress,
+        notes=a.notes,
+        outcome=a.outcome,
+        amount_won="" if a.amount_won is None else str(a.amount_won),
+        deadline=date_label,
+        countdown=countdown,
+        urgency=urgency(days),
+        next=[
+            Move(value=n, label=svc.STATUSES[n])
             for n in sorted(svc.TRANSITIONS[a.status], key=list(svc.STATUSES).index)
         ],
-    }
+    )
 
 
 class ApplicationsState(SessionState):
-    columns: list[dict[str, Any]] = []
+    columns: list[Column] = []
     count: int = 0
     error: str = ""
     notice: str = ""
@@ -69,11 +99,11 @@ class ApplicationsState(SessionState):
     find_errors: dict[str, str] = {}
 
     def _reload(self, user_id: int) -> None:
-        with session_scope() as session:
-            views = [_view(t) for t in svc.list_applications(session, user_id=user_id)]
-        self.count = len(views)
+        day = today()
+        cards = [_card(a, day) for a in svc.board(user_id=user_id, today=day)]
+        self.count = len(cards)
         self.columns = [
-            {"status": key, "label": label, "items": [v for v in views if v["status"] == key]}
+            Column(status=key, label=label, cards=[c for c in cards if c.status == key])
             for key, label in svc.STATUSES.items()
         ]
 
@@ -107,16 +137,14 @@ class ApplicationsState(SessionState):
             self.find_errors = errors
             return
         try:
-            with session_scope() as session:
-                svc.add_own_find(
-                    session,
-                    user_id=user_id,
-                    name=str(form.get("name") or ""),
-                    url=str(form.get("url") or ""),
-                    deadline=deadline,
-                    amount=amount,
-                    today=today(),
-                )
+            svc.add_own_find(
+                user_id=user_id,
+                name=str(form.get("name") or ""),
+                url=str(form.get("url") or ""),
+                deadline=deadline,
+                amount=amount,
+                today=today(),
+            )
         except ServiceError as exc:
             self.error = exc.message
             self.find_errors = {
@@ -137,33 +165,23 @@ class ApplicationsState(SessionState):
         if user_id is None:
             return
         self.error = ""
-        try:
-            with session_scope() as session:
-                app = svc.move(
-                    session, user_id=user_id, application_id=application_id, status=status
-                )
-            self.notice = f"Moved to {svc.STATUSES[app.status]}."
-        except ServiceError as exc:
-            self.error = exc.message
+        with self._showing_errors():
+            moved = svc.move(user_id=user_id, application_id=application_id, status=status)
+            self.notice = f"Moved to {svc.STATUSES[moved.status]}."
         self._reload(user_id)
 
     @rx.event
-    def open_edit(self, item: dict[str, Any]) -> Any:
+    def open_edit(self, application_id: int) -> Any:
         # Only the id is taken from the browser; the values come from this page's own list.
-        wanted = item.get("id")
-        found = next(
-            (a for col in self.columns for a in col.get("items", []) if a.get("id") == wanted),
-            None,
-        )
+        found = next((c for col in self.columns for c in col.cards if c.id == application_id), None)
         if found is None:
             return rx.toast.error("That application is not on your board.")
-        item = found
-        self.editing = int(item["id"])
-        self.edit_progress = str(item["progress"])
-        self.edit_notes = str(item["notes"])
-        self.edit_outcome = str(item["outcome"])
-        self.edit_amount = str(item["amount_won"])
-        self.edit_status = str(item["status"])
+        self.editing = found.id
+        self.edit_progress = str(found.progress)
+        self.edit_notes = found.notes
+        self.edit_outcome = found.outcome
+        self.edit_amount = found.amount_won
+        self.edit_status = found.status
         self.edit_errors = {}
 
     @rx.event
@@ -195,16 +213,14 @@ class ApplicationsState(SessionState):
             self.edit_errors = errors
             return
         try:
-            with session_scope() as session:
-                svc.update_details(
-                    session,
-                    user_id=user_id,
-                    application_id=self.editing,
-                    progress=progress,
-                    notes=self.edit_notes,
-                    outcome=self.edit_outcome,
-                    amount_won=amount,
-                )
+            svc.update_details(
+                user_id=user_id,
+                application_id=self.editing,
+                progress=progress,
+                notes=self.edit_notes,
+                outcome=self.edit_outcome,
+                amount_won=amount,
+            )
         except ServiceError as exc:
             self.edit_errors = {
                 str(d["field"]): str(d["message"]) for d in (exc.details or [])
@@ -219,52 +235,49 @@ class ApplicationsState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return
-        try:
-            with session_scope() as session:
-                svc.delete(session, user_id=user_id, application_id=application_id)
+        with self._showing_errors():
+            svc.delete(user_id=user_id, application_id=application_id)
             self.notice = "Application removed."
-        except ServiceError as exc:
-            self.error = exc.message
         self._reload(user_id)
 
 
-def _app_card(a: Any) -> rx.Component:
+def _app_card(a: rx.Var[Card]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.link(
-                rx.text(a["name"], weight="bold", size="2"),
-                href="/scholarships/" + a["scholarship_id"].to(str),
+                rx.text(a.name, weight="bold", size="2"),
+                href=routes.SCHOLARSHIPS + "/" + a.scholarship_id.to_string(),
                 color="inherit",
             ),
             rx.hstack(
-                rx.badge(a["amount"], variant="soft"),
-                rx.badge(a["countdown"], color_scheme=a["urgency"]),
+                rx.badge(a.amount, variant="soft"),
+                rx.badge(a.countdown, color_scheme=a.urgency),
                 wrap="wrap",
                 spacing="1",
             ),
-            rx.progress(value=a["progress"].to(int), width="100%", aria_label="Progress"),
-            rx.text(a["progress"].to(str) + "% done", size="1", color=rx.color("gray", 11)),
+            rx.progress(value=a.progress, width="100%", aria_label="Progress"),
+            rx.text(a.progress.to_string() + "% done", size="1", color=rx.color("gray", 11)),
             rx.cond(
-                a["outcome"].to(str) != "",
-                rx.text("Outcome: ", a["outcome"], size="1"),
+                a.outcome != "",
+                rx.text("Outcome: ", a.outcome, size="1"),
                 rx.fragment(),
             ),
             rx.cond(
-                a["amount_won"].to(str) != "",
+                a.amount_won != "",
                 rx.text(
-                    "Won $", a["amount_won"], size="1", color=rx.color("green", 11), weight="bold"
+                    "Won $", a.amount_won, size="1", color=rx.color("green", 11), weight="bold"
                 ),
                 rx.fragment(),
             ),
             rx.hstack(
                 rx.foreach(
-                    a["next"].to(list[dict[str, str]]),
+                    a.next,
                     lambda n: rx.button(
                         "→ ",
-                        n["label"],
+                        n.label,
                         size="1",
                         variant="soft",
-                        on_click=ApplicationsState.move(a["id"].to(int), n["value"]),
+                        on_click=ApplicationsState.move(a.id, n.value),
                     ),
                 ),
                 wrap="wrap",
@@ -272,14 +285,14 @@ def _app_card(a: Any) -> rx.Component:
             ),
             rx.hstack(
                 rx.button(
-                    "Details", size="1", variant="ghost", on_click=ApplicationsState.open_edit(a)
+                    "Details", size="1", variant="ghost", on_click=ApplicationsState.open_edit(a.id)
                 ),
                 rx.button(
                     "Remove",
                     size="1",
                     variant="ghost",
                     color_scheme="red",
-                    on_click=ApplicationsState.remove(a["id"].to(int)),
+                    on_click=ApplicationsState.remove(a.id),
                 ),
                 spacing="1",
             ),
@@ -290,21 +303,21 @@ def _app_card(a: Any) -> rx.Component:
     )
 
 
-def _column(col: Any) -> rx.Component:
+def _column(col: rx.Var[Column]) -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            status_badge(col["status"], col["label"]),
-            rx.text(col["items"].to(list).length(), size="1", color=rx.color("gray", 11)),
+            status_badge(col.status, col.label),
+            rx.text(col.cards.length(), size="1", color=rx.color("gray", 11)),
             align="center",
         ),
-        rx.foreach(col["items"].to(list[dict[str, Any]]), _app_card),
+        rx.foreach(col.cards, _app_card),
         spacing="2",
         width="100%",
         min_width="14rem",
         padding="0.5rem",
         border_radius="12px",
         background=rx.color("gray", 2),
-        aria_label=col["label"],
+        aria_label=col.label,
     )
 
 

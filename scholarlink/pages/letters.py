@@ -1,34 +1,24 @@
-"""Recommendation letters: the student's requests (/letters) and the recommender's upload page
-(/letters/upload, no account: the signed link in the mail)."""
+"""Recommendation letters: the student's requests (/letters). The recommender's side is
+pages.letter_upload."""
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 from datetime import date
-from typing import Any, TypedDict
+from typing import Any
 
 import reflex as rx
 from reflex_base.event import EventSpec
 
 from scholarlink import routes
 from scholarlink.components.layout import page
-from scholarlink.components.ui import (
-    empty_state,
-    error_callout,
-    field,
-    info_callout,
-    named_file_input,
-    page_header,
-)
-from scholarlink.core.db import session_scope
+from scholarlink.components.ui import empty_state, error_callout, field, info_callout, page_header
 from scholarlink.core.errors import ServiceError
-from scholarlink.core.settings import get_settings
-from scholarlink.services import applications, documents, letters, mail
+from scholarlink.services import letters, mail
 from scholarlink.services.matches import today
 from scholarlink.state.session import SessionState, backend_url
 from scholarlink.web_origins import app_base_url
 
-UPLOAD_ID = "letter-upload"
 STATUS_COLORS = {
     "requested": "gray",
     "opened": "blue",
@@ -38,7 +28,8 @@ STATUS_COLORS = {
 }
 
 
-class LetterRow(TypedDict):
+@dataclasses.dataclass(frozen=True)
+class LetterRow:
     id: int
     programme: str
     recommender: str
@@ -53,7 +44,8 @@ class LetterRow(TypedDict):
     can_withdraw: bool
 
 
-class Choice(TypedDict):
+@dataclasses.dataclass(frozen=True)
+class Choice:
     value: str
     label: str
 
@@ -68,12 +60,10 @@ class LettersState(SessionState):
     notice: str = ""
 
     def _reload(self, user_id: int) -> None:
-        with session_scope() as session:
-            found = letters.letters_for(session, student_id=user_id)
-            tracked = applications.list_applications(session, user_id=user_id)
-        self.apps = [Choice(value=str(t.application.id), label=t.scholarship.name) for t in tracked]
-        if self.app_choice not in {a["value"] for a in self.apps}:
-            self.app_choice = self.apps[0]["value"] if self.apps else ""
+        found = letters.letters_overview(student_id=user_id)
+        self.apps = [Choice(value=str(a.application_id), label=a.name) for a in found.applications]
+        if self.app_choice not in {a.value for a in self.apps}:
+            self.app_choice = self.apps[0].value if self.apps else ""
         self.rows = [
             LetterRow(
                 id=v.id,
@@ -83,17 +73,13 @@ class LettersState(SessionState):
                 due=v.due,
                 status=v.status,
                 waived=v.waived,
-                reusable=v.reusable and v.status == "received",
+                reusable=v.reusable,
                 filename=v.filename,
-                download=(
-                    backend_url(f"/api/letters/{v.id}/download")
-                    if v.status == "received" and not v.waived
-                    else ""
-                ),
+                download=backend_url(routes.letter_download(v.id)) if v.readable else "",
                 used_for=", ".join(v.used_for),
-                can_withdraw=v.status in ("requested", "opened"),
+                can_withdraw=v.can_withdraw,
             )
-            for v in found
+            for v in found.letters
         ]
 
     @rx.event
@@ -124,19 +110,17 @@ class LettersState(SessionState):
             self.errors = {"application": "choose an application"}
             return None
         try:
-            with session_scope() as session:
-                mail_id = letters.request_letter(
-                    session,
-                    student_id=user_id,
-                    application_id=int(self.app_choice),
-                    name=str(form.get("name") or ""),
-                    email=str(form.get("email") or ""),
-                    due_on=due,
-                    note=str(form.get("note") or ""),
-                    waived=form.get("waived") in ("on", True, "true"),
-                    upload_url=app_base_url() + routes.LETTER_UPLOAD,
-                    today=today(),
-                )
+            mail_id = letters.request_letter(
+                student_id=user_id,
+                application_id=int(self.app_choice),
+                name=str(form.get("name") or ""),
+                email=str(form.get("email") or ""),
+                due_on=due,
+                note=str(form.get("note") or ""),
+                waived=form.get("waived") in ("on", True, "true"),
+                upload_url=app_base_url() + routes.LETTER_UPLOAD,
+                today=today(),
+            )
         except ServiceError as exc:
             self.error = exc.message
             self.errors = {
@@ -153,7 +137,8 @@ class LettersState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return
-        self._in_session(lambda s: letters.withdraw(s, student_id=user_id, letter_id=letter_id))
+        with self._showing_errors():
+            letters.withdraw(student_id=user_id, letter_id=letter_id)
         self._reload(user_id)
 
     @rx.event
@@ -170,27 +155,21 @@ class LettersState(SessionState):
         if not choice.isdigit():
             self.error = "Choose the application to use the letter for."
             return
-        try:
-            with session_scope() as session:
-                letters.reuse(
-                    session, student_id=user_id, letter_id=letter_id, application_id=int(choice)
-                )
-        except ServiceError as exc:
-            self.error = exc.message
-            return
-        self.notice = "The letter is now attached to that application too."
-        self._reload(user_id)
+        with self._showing_errors():
+            letters.reuse(student_id=user_id, letter_id=letter_id, application_id=int(choice))
+            self.notice = "The letter is now attached to that application too."
+            self._reload(user_id)
 
 
 def _letter(row: LetterRow) -> rx.Component:
     return rx.card(
         rx.hstack(
-            rx.heading(row["programme"], size="3", as_="h3"),
+            rx.heading(row.programme, size="3", as_="h3"),
             rx.spacer(),
             rx.badge(
-                row["status"].capitalize(),
+                row.status.capitalize(),
                 color_scheme=rx.match(
-                    row["status"],
+                    row.status,
                     *[(k, v) for k, v in STATUS_COLORS.items()],
                     "gray",
                 ),
@@ -199,9 +178,9 @@ def _letter(row: LetterRow) -> rx.Component:
             width="100%",
             align="center",
         ),
-        rx.text(row["recommender"], " · ", row["email"], " · due ", row["due"], size="2"),
+        rx.text(row.recommender, " · ", row.email, " · due ", row.due, size="2"),
         rx.cond(
-            row["waived"],
+            row.waived,
             rx.text(
                 "You waived access: you see that it arrived, never its content.",
                 size="1",
@@ -209,28 +188,28 @@ def _letter(row: LetterRow) -> rx.Component:
             ),
         ),
         rx.cond(
-            row["used_for"] != "",
-            rx.text("Also used for: ", row["used_for"], size="1", color=rx.color("gray", 11)),
+            row.used_for != "",
+            rx.text("Also used for: ", row.used_for, size="1", color=rx.color("gray", 11)),
         ),
         rx.hstack(
             rx.cond(
-                row["download"] != "",
+                row.download != "",
                 rx.link(
                     "Download the letter",
-                    href=row["download"],
+                    href=row.download,
                     is_external=True,
                     text_decoration="underline",
                     size="2",
                 ),
             ),
             rx.cond(
-                row["can_withdraw"],
+                row.can_withdraw,
                 rx.button(
                     "Withdraw the request",
                     size="1",
                     variant="soft",
                     color_scheme="red",
-                    on_click=LettersState.withdraw(row["id"]),
+                    on_click=LettersState.withdraw(row.id),
                 ),
             ),
             spacing="3",
@@ -238,19 +217,17 @@ def _letter(row: LetterRow) -> rx.Component:
             margin_top="0.5rem",
         ),
         rx.cond(
-            row["reusable"],
+            row.reusable,
             rx.hstack(
-                rx.el.label(rx.text("Use for", size="2"), html_for=f"reuse-{row['id']}"),
+                rx.el.label(rx.text("Use for", size="2"), html_for=f"reuse-{row.id}"),
                 rx.el.select(
                     rx.el.option("Choose an application", value=""),
-                    rx.foreach(
-                        LettersState.apps, lambda a: rx.el.option(a["label"], value=a["value"])
-                    ),
-                    id=f"reuse-{row['id']}",
-                    on_change=lambda v: LettersState.set_reuse(row["id"], v),
+                    rx.foreach(LettersState.apps, lambda a: rx.el.option(a.label, value=a.value)),
+                    id=f"reuse-{row.id}",
+                    on_change=lambda v: LettersState.set_reuse(row.id, v),
                     style={"padding": "0.3rem", "borderRadius": "6px"},
                 ),
-                rx.button("Attach", size="1", on_click=LettersState.reuse(row["id"])),
+                rx.button("Attach", size="1", on_click=LettersState.reuse(row.id)),
                 spacing="2",
                 align="center",
                 margin_top="0.5rem",
@@ -280,7 +257,7 @@ def _request_form() -> rx.Component:
                         rx.el.select(
                             rx.foreach(
                                 LettersState.apps,
-                                lambda a: rx.el.option(a["label"], value=a["value"]),
+                                lambda a: rx.el.option(a.label, value=a.value),
                             ),
                             id="letter-application",
                             value=LettersState.app_choice,
@@ -345,187 +322,4 @@ def letters_page() -> rx.Component:
             spacing="5",
             width="100%",
         ),
-    )
-
-
-# -- the recommender's page -------------------------------------------------------------------
-
-
-class LetterUploadState(SessionState):
-    """No account needed: every event re-checks the signed link from the URL (SessionState only
-    for the argument checks every handler gets and the navigation bar)."""
-
-    found: bool = False
-    student: str = ""
-    programme: str = ""
-    due: str = ""
-    note: str = ""
-    waived: bool = False
-    status: str = ""
-    error: str = ""
-    notice: str = ""
-    reusable: bool = False
-
-    def _link(self) -> tuple[int, str]:
-        params = self.router.url.query_parameters
-        raw = str(params.get("letter") or "")
-        return (int(raw) if raw.isdigit() and len(raw) < 11 else 0), str(params.get("token") or "")[
-            :64
-        ]
-
-    @rx.event
-    def load(self) -> None:
-        self.error = self.notice = ""
-        letter_id, token = self._link()
-        try:
-            info = letters.open_link(letter_id=letter_id, token=token)
-        except ServiceError as exc:
-            self.found, self.error = False, exc.message
-            return
-        self.found = True
-        self.student, self.programme, self.due = info.student, info.programme, info.due
-        self.note, self.waived, self.status = info.note, info.waived, info.status
-
-    @rx.event
-    def set_reusable(self, value: bool) -> None:
-        self.reusable = bool(value)
-
-    @rx.event
-    async def handle_upload(self, files: list[rx.UploadFile]) -> Any:
-        self.error = self.notice = ""
-        letter_id, token = self._link()
-        if len(files) != 1:
-            self.error = "Choose one file: your letter."
-            return rx.clear_selected_files(UPLOAD_ID)
-        limit = get_settings().upload_max_bytes
-        file = files[0]
-        try:
-            if file.size is not None:
-                documents.check_size(file.size)
-            data = await file.read(limit + 1)
-            await asyncio.to_thread(
-                letters.upload,
-                letter_id=letter_id,
-                token=token,
-                filename=file.filename,
-                data=data,
-                reusable=self.reusable,
-            )
-        except ServiceError as exc:
-            self.error = exc.message
-            return rx.clear_selected_files(UPLOAD_ID)
-        self.status = "received"
-        self.notice = f"Thank you — your letter has reached {self.student}'s ScholarLink account."
-        return rx.clear_selected_files(UPLOAD_ID)
-
-    @rx.event
-    def decline(self) -> None:
-        letter_id, token = self._link()
-        try:
-            letters.decline(letter_id=letter_id, token=token)
-        except ServiceError as exc:
-            self.error = exc.message
-            return
-        self.status = "declined"
-        self.notice = f"Thank you for letting us know; {self.student} has been told."
-
-
-def letter_upload_page() -> rx.Component:
-    limit = documents.human_size(get_settings().upload_max_bytes)
-    return page(
-        rx.vstack(
-            rx.heading("A recommendation letter", size="7", as_="h1"),
-            error_callout(LetterUploadState.error),
-            rx.box(info_callout(LetterUploadState.notice), role="status", width="100%"),
-            rx.cond(
-                LetterUploadState.found,
-                rx.card(
-                    rx.text(
-                        rx.text.strong(LetterUploadState.student),
-                        " asks you for a letter for ",
-                        rx.text.strong(LetterUploadState.programme),
-                        ", due ",
-                        LetterUploadState.due,
-                        ".",
-                    ),
-                    rx.cond(
-                        LetterUploadState.note != "",
-                        rx.blockquote(LetterUploadState.note, size="2", margin_y="0.75rem"),
-                    ),
-                    rx.text(
-                        rx.cond(
-                            LetterUploadState.waived,
-                            "The student waived the right to read your letter: it stays "
-                            "confidential.",
-                            "The student has not waived the right to read your letter.",
-                        ),
-                        size="2",
-                        color=rx.color("gray", 11),
-                    ),
-                    rx.cond(
-                        (LetterUploadState.status == "received")
-                        | (LetterUploadState.status == "declined"),
-                        rx.text("Nothing more to do here.", margin_top="1rem"),
-                        rx.vstack(
-                            named_file_input(
-                                rx.upload(
-                                    rx.vstack(
-                                        rx.icon("upload", size=28, color=rx.color("accent", 10)),
-                                        rx.text(
-                                            "Drop your letter here or click to choose",
-                                            weight="medium",
-                                        ),
-                                        rx.text(
-                                            f"{documents.ACCEPTED_TEXT}, up to {limit}", size="1"
-                                        ),
-                                        align="center",
-                                        spacing="1",
-                                    ),
-                                    id=UPLOAD_ID,
-                                    multiple=False,
-                                    max_files=1,
-                                    border=f"1px dashed {rx.color('gray', 7)}",
-                                    border_radius="12px",
-                                    padding="1.5rem",
-                                    width="100%",
-                                ),
-                                "Your letter",
-                            ),
-                            rx.foreach(
-                                rx.selected_files(UPLOAD_ID), lambda n: rx.text(n, size="2")
-                            ),
-                            rx.checkbox(
-                                "The student may use this letter for other scholarship "
-                                "applications",
-                                checked=LetterUploadState.reusable,
-                                on_change=LetterUploadState.set_reusable,
-                                size="3",
-                            ),
-                            rx.hstack(
-                                rx.button(
-                                    "Upload the letter",
-                                    on_click=LetterUploadState.handle_upload(
-                                        rx.upload_files(upload_id=UPLOAD_ID)
-                                    ),
-                                ),
-                                rx.button(
-                                    "I cannot write this letter",
-                                    variant="soft",
-                                    color_scheme="gray",
-                                    on_click=LetterUploadState.decline,
-                                ),
-                                spacing="3",
-                            ),
-                            spacing="3",
-                            width="100%",
-                            margin_top="1rem",
-                        ),
-                    ),
-                    width="100%",
-                ),
-            ),
-            spacing="4",
-            width="100%",
-        ),
-        max_width="44rem",
     )

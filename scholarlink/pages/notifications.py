@@ -3,7 +3,7 @@ unread count in the navigation bar; and what the student wants by e-mail."""
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any
 from zoneinfo import available_timezones
 
 import reflex as rx
@@ -11,32 +11,15 @@ from reflex_base.event import EventSpec
 
 from scholarlink.components.layout import page
 from scholarlink.components.ui import empty_state, error_callout, field, page_header
-from scholarlink.core.db import session_scope
-from scholarlink.core.errors import ServiceError
 from scholarlink.services import notify, reminders
+from scholarlink.services.notify import NoticePublic
 from scholarlink.state.session import SessionState
 
 TIMEZONES = sorted(z for z in available_timezones() if "/" in z or z == "UTC")
-KIND_LABELS = {
-    "new_match": "New match",
-    "watch_open": "Watchlist",
-    "watch_deadline": "Watchlist deadline",
-    "deadline": "Deadline",
-}
-
-
-class NoticeView(TypedDict):
-    id: int
-    kind: str
-    title: str
-    body: str
-    link: str
-    when: str
-    unread: bool
 
 
 class NotificationsState(SessionState):
-    items: list[NoticeView] = []
+    items: list[NoticePublic] = []
     new_matches: str = "weekly"
     deadline_mail: bool = True
     watchlist_mail: bool = True
@@ -54,34 +37,18 @@ class NotificationsState(SessionState):
         return None
 
     def _fill(self, user_id: int) -> None:
-        with session_scope() as session:
-            rows = reminders.notifications(session, user_id=user_id, limit=100)
-            prefs = notify.get_preferences(session, user_id=user_id)
-            self.unread = notify.unread_count(session, user_id=user_id)
-        self.items = [
-            NoticeView(
-                id=n.id or 0,
-                kind=KIND_LABELS.get(n.kind, n.kind.replace("_", " ").capitalize()),
-                title=n.title,
-                body=n.body,
-                link=n.link or "",
-                when=n.created_at.strftime("%b %-d, %Y %H:%M UTC"),
-                unread=n.read_at is None,
-            )
-            for n in rows
-        ]
-        self.new_matches = prefs["new_matches"]
-        self.deadline_mail = prefs["deadline_mail"]
-        self.watchlist_mail = prefs["watchlist_mail"]
-        self.timezone = prefs["timezone"]
+        centre = notify.notification_centre(user_id=user_id, limit=100)
+        self.items, self.unread = centre.items, centre.unread
+        prefs = centre.preferences
+        self.new_matches, self.timezone = prefs.new_matches, prefs.timezone
+        self.deadline_mail, self.watchlist_mail = prefs.deadline_mail, prefs.watchlist_mail
 
     @rx.event
     def mark_read(self, notification_id: int) -> EventSpec | None:
         user_id = self._user_id()
         if user_id is None:
             return self._sign_in_redirect()
-        with session_scope() as session:
-            reminders.mark_read(session, user_id=user_id, notification_id=notification_id)
+        reminders.mark_read(user_id=user_id, notification_id=notification_id)
         self._fill(user_id)
         return None
 
@@ -90,8 +57,7 @@ class NotificationsState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return self._sign_in_redirect()
-        with session_scope() as session:
-            notify.mark_all_read(session, user_id=user_id)
+        notify.mark_all_read(user_id=user_id)
         self._fill(user_id)
         return None
 
@@ -109,53 +75,48 @@ class NotificationsState(SessionState):
         if user_id is None:
             return self._sign_in_redirect()
         self.error = self.saved = ""
-        try:
-            with session_scope() as session:
-                notify.set_preferences(
-                    session,
-                    user_id=user_id,
-                    new_matches=self.new_matches,
-                    deadline_mail=form.get("deadline_mail") in ("on", True, "true"),
-                    watchlist_mail=form.get("watchlist_mail") in ("on", True, "true"),
-                    timezone=str(form.get("timezone") or ""),
-                )
-        except ServiceError as exc:
-            self.error = exc.message
-            return None
-        self._fill(user_id)
-        self.saved = "Settings saved."
+        with self._showing_errors():
+            notify.set_preferences(
+                user_id=user_id,
+                new_matches=self.new_matches,
+                deadline_mail=form.get("deadline_mail") in ("on", True, "true"),
+                watchlist_mail=form.get("watchlist_mail") in ("on", True, "true"),
+                timezone=str(form.get("timezone") or ""),
+            )
+            self._fill(user_id)
+            self.saved = "Settings saved."
         return None
 
 
-def _notice(item: NoticeView) -> rx.Component:
+def _notice(item: rx.Var[NoticePublic]) -> rx.Component:
     return rx.card(
         rx.hstack(
             rx.cond(
-                item["unread"],
+                item.unread,
                 rx.badge("Unread", color_scheme="blue", variant="solid"),
                 rx.badge("Read", color_scheme="gray", variant="soft"),
             ),
-            rx.badge(item["kind"], variant="soft"),
+            rx.badge(item.kind, variant="soft"),
             rx.spacer(),
-            rx.text(item["when"], size="1", color=rx.color("gray", 11)),
+            rx.text(item.when, size="1", color=rx.color("gray", 11)),
             align="center",
             wrap="wrap",
             width="100%",
         ),
-        rx.heading(item["title"], size="3", as_="h2", margin_top="0.5rem"),
-        rx.text(item["body"], size="2", color=rx.color("gray", 11)),
+        rx.heading(item.title, size="3", as_="h2", margin_top="0.5rem"),
+        rx.text(item.body, size="2", color=rx.color("gray", 11)),
         rx.hstack(
             rx.cond(
-                item["link"] != "",
-                rx.link("Open", href=item["link"], size="2", text_decoration="underline"),
+                item.link != "",
+                rx.link("Open", href=item.link, size="2", text_decoration="underline"),
             ),
             rx.cond(
-                item["unread"],
+                item.unread,
                 rx.button(
                     "Mark as read",
                     size="1",
                     variant="soft",
-                    on_click=NotificationsState.mark_read(item["id"]),
+                    on_click=NotificationsState.mark_read(item.id),
                 ),
             ),
             spacing="3",

@@ -9,14 +9,15 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlparse
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scholarlink.core.db import owned, use_case
 from scholarlink.core.errors import NotFound, ValidationFailed
+from scholarlink.core.limits import MAX_DB_INT
 from scholarlink.domain.rules import CatalogueEntry
 from scholarlink.models import Application, Scholarship, utcnow
-from scholarlink.models.base import MAX_DB_INT
 from scholarlink.services.deadlines import days_until, deadline_kind, next_deadline
 
 STATUSES: dict[str, str] = {
@@ -94,6 +95,7 @@ def _owned(session: Session, user_id: int, application_id: int) -> Application:
     return owned(session, Application, application_id, owner_id=user_id, what="application")
 
 
+@use_case
 def move(session: Session, *, user_id: int, application_id: int, status: str) -> Application:
     app = _owned(session, user_id, application_id)
     if status not in STATUSES:
@@ -116,6 +118,7 @@ def move(session: Session, *, user_id: int, application_id: int, status: str) ->
     return app
 
 
+@use_case
 def update_details(
     session: Session,
     *,
@@ -156,6 +159,7 @@ def update_details(
     return app
 
 
+@use_case
 def delete(session: Session, *, user_id: int, application_id: int) -> None:
     session.delete(_owned(session, user_id, application_id))
     session.flush()
@@ -175,6 +179,47 @@ def list_applications(session: Session, *, user_id: int) -> list[TrackedApplicat
         .order_by(col(Application.updated_at).desc())
     ).all()
     return [TrackedApplication(a, s) for a, s in rows]
+
+
+class ApplicationCard(BaseModel):
+    """One tracked application as the tracker board shows it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    scholarship_id: int
+    name: str
+    amount_min: int | None
+    amount_max: int | None
+    status: str
+    progress: int
+    notes: str
+    outcome: str
+    amount_won: int | None
+    deadline: date | None  # the next fixed deadline from `today`; None when rolling or varying
+    deadline_kind: str
+
+
+@use_case
+def board(session: Session, *, user_id: int, today: date) -> list[ApplicationCard]:
+    """The student's tracked applications, newest first, with their next deadlines."""
+    return [
+        ApplicationCard(
+            id=t.application.id or 0,
+            scholarship_id=t.scholarship.id or 0,
+            name=t.scholarship.name,
+            amount_min=t.scholarship.amount_min,
+            amount_max=t.scholarship.amount_max,
+            status=t.application.status,
+            progress=t.application.progress,
+            notes=t.application.notes,
+            outcome=t.application.outcome or "",
+            amount_won=t.application.amount_won,
+            deadline=next_deadline(t.scholarship, today),
+            deadline_kind=deadline_kind(t.scholarship),
+        )
+        for t in list_applications(session, user_id=user_id)
+    ]
 
 
 def get_application(session: Session, *, user_id: int, application_id: int) -> TrackedApplication:
@@ -212,6 +257,7 @@ def application_dict(app: Application, sch: Scholarship, today: date) -> dict[st
 # -- a student's own finds ---------------------------------------------------------------------
 
 
+@use_case
 def add_own_find(
     session: Session,
     *,

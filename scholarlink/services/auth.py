@@ -15,13 +15,14 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
-from scholarlink.core.db import session_scope
+from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.errors import Conflict, ServiceError, ValidationFailed
 from scholarlink.core.settings import get_settings
 from scholarlink.models import LoginTicket, SignUpRequest, User, UserSession, utcnow
-from scholarlink.services import mail, throttle
+from scholarlink.services import mail, notify, throttle
 from scholarlink.services.accounts import (
     hash_password,
     normalise_email,
@@ -74,6 +75,12 @@ def resolve(session: Session, token: str | None) -> int | None:
     return resolve_key(session, _hash(token))
 
 
+@use_case
+def user_of_token(session: Session, *, token: str | None) -> int | None:
+    """As `resolve`, in its own transaction (an HTTP route's session cookie)."""
+    return resolve(session, token)
+
+
 def resolve_key(session: Session, key: str | None) -> int | None:
     """As `resolve`, from the session's key (see `session_key`)."""
     if not key or len(key) != 64:
@@ -91,6 +98,37 @@ def resolve_key(session: Session, key: str | None) -> int | None:
     return row.user_id
 
 
+class WhoAmI(BaseModel):
+    """The signed-in student as the navigation shows them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: int
+    display_name: str
+    unread: int
+
+
+@use_case
+def whoami(session: Session, *, key: str | None) -> WhoAmI | None:
+    """Who holds the session with this key (see `session_key`), or None when it is unknown,
+    expired or revoked: their id, the name to show and how many notifications are unread."""
+    user_id = resolve_key(session, key)
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    return WhoAmI(
+        user_id=user_id,
+        display_name=(user.display_name or user.email or "") if user else "",
+        unread=notify.unread_count(session, user_id=user_id),
+    )
+
+
+@use_case
+def sign_out(session: Session, *, key: str | None) -> None:
+    """End the session with this key (nothing happens for an unknown key)."""
+    end_session_key(session, key)
+
+
 def end_session(session: Session, token: str | None) -> None:
     if token:
         end_session_key(session, _hash(token))
@@ -105,6 +143,7 @@ def end_session_key(session: Session, key: str | None) -> None:
         session.add(row)
 
 
+@use_case
 def end_all_sessions(session: Session, *, user_id: int) -> int:
     table = UserSession.__table__  # type: ignore[attr-defined]
     result = session.execute(

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from scholarlink.core.db import session_scope
+from scholarlink.core.db import owned, session_scope, use_case
 from scholarlink.core.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from scholarlink.core.settings import get_settings
 from scholarlink.models import (
@@ -38,7 +39,7 @@ from scholarlink.models import (
     User,
     utcnow,
 )
-from scholarlink.services import documents, mail
+from scholarlink.services import applications, documents, mail
 from scholarlink.services.accounts import normalise_email
 from scholarlink.services.storage import BlobNotFound, StorageError, get_storage
 
@@ -85,6 +86,7 @@ def _context(session: Session, row: LetterRequest, upload_url: str) -> dict[str,
     }
 
 
+@use_case
 def request_letter(
     session: Session,
     *,
@@ -149,6 +151,7 @@ def request_letter(
     return queued.id if queued is not None and queued.id is not None else 0
 
 
+@use_case
 def withdraw(session: Session, *, student_id: int, letter_id: int) -> None:
     row = _owned(session, student_id, letter_id)
     if row.received_at is None and row.revoked_at is None:
@@ -157,14 +160,21 @@ def withdraw(session: Session, *, student_id: int, letter_id: int) -> None:
 
 
 def _owned(session: Session, student_id: int, letter_id: int) -> LetterRequest:
-    row = session.get(LetterRequest, letter_id)
-    if row is None or row.student_id != student_id:
-        raise NotFound("No such letter")
-    return row
+    return owned(
+        session,
+        LetterRequest,
+        letter_id,
+        owner_id=student_id,
+        what="letter",
+        owner_field="student_id",
+    )
 
 
-@dataclass(frozen=True)
-class LetterView:
+class LetterView(BaseModel):
+    """One letter request as the student sees it."""
+
+    model_config = ConfigDict(frozen=True)
+
     id: int
     application_id: int
     programme: str
@@ -176,6 +186,37 @@ class LetterView:
     reusable: bool
     filename: str
     used_for: list[str]
+    can_withdraw: bool
+    # Received and not waived: the student may open it.
+    readable: bool
+
+
+class ApplicationChoice(BaseModel):
+    """A tracked application a letter can be asked for or attached to."""
+
+    model_config = ConfigDict(frozen=True)
+
+    application_id: int
+    name: str
+
+
+class LettersOverview(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    letters: list[LetterView]
+    applications: list[ApplicationChoice]
+
+
+@use_case
+def letters_overview(session: Session, *, student_id: int) -> LettersOverview:
+    """The student's letters page: every request, and the applications to ask for."""
+    return LettersOverview(
+        letters=letters_for(session, student_id=student_id),
+        applications=[
+            ApplicationChoice(application_id=t.application.id or 0, name=t.scholarship.name)
+            for t in applications.list_applications(session, user_id=student_id)
+        ],
+    )
 
 
 def letters_for(session: Session, *, student_id: int) -> list[LetterView]:
@@ -204,17 +245,29 @@ def letters_for(session: Session, *, student_id: int) -> list[LetterView]:
             due=r.due_on.strftime("%b %-d, %Y"),
             status=status_of(r),
             waived=r.waived,
-            reusable=r.reusable,
+            reusable=r.reusable and status_of(r) == "received",
             # A waived letter's name is the recommender's business too: the student sees that it
             # arrived, nothing of it.
             filename="" if r.waived else (r.filename or ""),
             used_for=uses.get(r.id or 0, []),
+            can_withdraw=status_of(r) in ("requested", "opened"),
+            readable=status_of(r) == "received" and not r.waived,
         )
         for r, s in rows
     ]
 
 
-def read_letter(*, student_id: int, letter_id: int) -> tuple[LetterRequest, bytes]:
+class Download(BaseModel):
+    """A file handed to its reader: its name, type and bytes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def read_letter(*, student_id: int, letter_id: int) -> Download:
     """The letter's bytes for the student — never when they waived access."""
     with session_scope() as session:
         row = _owned(session, student_id, letter_id)
@@ -229,16 +282,19 @@ def read_letter(*, student_id: int, letter_id: int) -> tuple[LetterRequest, byte
         raise NotFound("The letter's file is missing from storage") from None
     except StorageError as exc:
         raise Unavailable("Storage is unavailable; try again shortly") from exc
-    return row, data
+    return Download(
+        filename=row.filename or "letter",
+        content_type=row.content_type or "application/octet-stream",
+        data=data,
+    )
 
 
+@use_case
 def reuse(session: Session, *, student_id: int, letter_id: int, application_id: int) -> None:
     row = _owned(session, student_id, letter_id)
     if row.received_at is None or not row.reusable:
         raise ValidationFailed("The recommender did not allow this letter for other applications")
-    app = session.get(Application, application_id)
-    if app is None or app.user_id != student_id:
-        raise NotFound("No such application")
+    app = owned(session, Application, application_id, owner_id=student_id, what="application")
     if app.id == row.application_id:
         return
     try:

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from scholarlink.core.db import session_scope
+from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.core.settings import get_settings
 from scholarlink.models import MailSuppression, NotificationPrefs, OutboundMail, User, utcnow
@@ -118,6 +118,7 @@ def unsubscribe_url(public_id: str, category: str) -> str:
     return f"{get_settings().api_base_url}/api/mail/unsubscribe?{query}"
 
 
+@use_case
 def unsubscribe(session: Session, *, public_id: str, category: str, token: str) -> str:
     """Switch one kind of mail off for the student the signed link names; returns the category's
     description. A wrong signature or unknown category changes nothing."""

@@ -23,10 +23,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from scholarlink.core.db import session_scope
+from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.errors import ValidationFailed
 from scholarlink.core.settings import get_settings
 from scholarlink.models import (
@@ -94,6 +95,7 @@ def get_preferences(session: Session, *, user_id: int) -> dict[str, Any]:
     }
 
 
+@use_case
 def set_preferences(
     session: Session,
     *,
@@ -132,6 +134,7 @@ def unread_count(session: Session, *, user_id: int) -> int:
     )
 
 
+@use_case
 def mark_all_read(session: Session, *, user_id: int) -> int:
     rows = list(
         session.exec(
@@ -145,6 +148,66 @@ def mark_all_read(session: Session, *, user_id: int) -> int:
         row.read_at = now
         session.add(row)
     return len(rows)
+
+
+KIND_LABELS = {
+    "new_match": "New match",
+    "watch_open": "Watchlist",
+    "watch_deadline": "Watchlist deadline",
+    "deadline": "Deadline",
+}
+
+
+class NoticePublic(BaseModel):
+    """One notification as the notification centre lists it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    kind: str  # its label ("New match", "Deadline", ...)
+    title: str
+    body: str
+    link: str
+    when: str
+    unread: bool
+
+
+class PreferencesPublic(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    new_matches: str
+    deadline_mail: bool
+    watchlist_mail: bool
+    timezone: str
+
+
+class NotificationCentre(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    items: list[NoticePublic]
+    preferences: PreferencesPublic
+    unread: int
+
+
+@use_case
+def notification_centre(session: Session, *, user_id: int, limit: int = 100) -> NotificationCentre:
+    """The student's latest notifications, what they want by e-mail, and the unread count."""
+    return NotificationCentre(
+        items=[
+            NoticePublic(
+                id=n.id or 0,
+                kind=KIND_LABELS.get(n.kind, n.kind.replace("_", " ").capitalize()),
+                title=n.title,
+                body=n.body,
+                link=n.link or "",
+                when=n.created_at.strftime("%b %-d, %Y %H:%M UTC"),
+                unread=n.read_at is None,
+            )
+            for n in reminders.notifications(session, user_id=user_id, limit=limit)
+        ],
+        preferences=PreferencesPublic(**get_preferences(session, user_id=user_id)),
+        unread=unread_count(session, user_id=user_id),
+    )
 
 
 # -- the pass ---------------------------------------------------------------------------------

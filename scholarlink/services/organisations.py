@@ -18,9 +18,10 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlmodel import Session, col, select
 
+from scholarlink.core.db import use_case
 from scholarlink.core.errors import Conflict, NotFound, ValidationFailed
 from scholarlink.domain.engine import match_all
 from scholarlink.domain.rules import CatalogueEntry
@@ -67,6 +68,7 @@ def _new_code() -> str:
 # -- organisations and counsellors ------------------------------------------------------------
 
 
+@use_case
 def create(
     session: Session, *, user_id: int, name: str, kind: str, area_state: str | None
 ) -> tuple[int, str]:
@@ -100,6 +102,7 @@ def _counsellor_of(session: Session, counsellor_id: int, org_id: int) -> Organis
     return org
 
 
+@use_case
 def rotate_code(session: Session, *, counsellor_id: int, org_id: int) -> str:
     org = _counsellor_of(session, counsellor_id, org_id)
     code = _new_code()
@@ -122,6 +125,7 @@ def my_organisations(session: Session, *, user_id: int) -> list[Organisation]:
 # -- students ---------------------------------------------------------------------------------
 
 
+@use_case
 def join(
     session: Session, *, student_id: int, code: str, share_tracker: bool, share_matches: bool
 ) -> str:
@@ -142,6 +146,7 @@ def join(
     return org.name
 
 
+@use_case
 def set_consent(
     session: Session, *, student_id: int, org_id: int, share_tracker: bool, share_matches: bool
 ) -> None:
@@ -152,6 +157,7 @@ def set_consent(
     session.add(row)
 
 
+@use_case
 def leave(session: Session, *, student_id: int, org_id: int) -> None:
     row = session.get(OrganisationStudent, (org_id, student_id))
     if row is None or row.left_at is not None:
@@ -160,14 +166,18 @@ def leave(session: Session, *, student_id: int, org_id: int) -> None:
     session.add(row)
 
 
-@dataclass(frozen=True)
-class Membership:
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Membership(_Frozen):
     org_id: int
     name: str
     share_tracker: bool
     share_matches: bool
 
 
+@use_case
 def memberships(session: Session, *, student_id: int) -> list[Membership]:
     rows = session.exec(
         select(OrganisationStudent, Organisation)
@@ -176,7 +186,15 @@ def memberships(session: Session, *, student_id: int) -> list[Membership]:
             OrganisationStudent.student_id == student_id, col(OrganisationStudent.left_at).is_(None)
         )
     ).all()
-    return [Membership(o.id or 0, o.name, m.share_tracker, m.share_matches) for m, o in rows]
+    return [
+        Membership(
+            org_id=o.id or 0,
+            name=o.name,
+            share_tracker=m.share_tracker,
+            share_matches=m.share_matches,
+        )
+        for m, o in rows
+    ]
 
 
 def _members(session: Session, org_id: int) -> list[tuple[OrganisationStudent, User]]:
@@ -194,18 +212,23 @@ def _members(session: Session, org_id: int) -> list[tuple[OrganisationStudent, U
     )
 
 
-def students(session: Session, *, counsellor_id: int, org_id: int) -> list[dict[str, Any]]:
+class StudentProgress(_Frozen):
+    name: str
+    tracker: str  # "3 tracked · 1 submitted · 0 won", or "not shared"
+
+
+def students(session: Session, *, counsellor_id: int, org_id: int) -> list[StudentProgress]:
     """The organisation's students, with their progress where they consented (logged)."""
     org = _counsellor_of(session, counsellor_id, org_id)
     counsellor = session.get(User, counsellor_id)
     out = []
     for member, user in _members(session, org_id):
-        item: dict[str, Any] = {"name": user.display_name or "Student", "tracker": "not shared"}
+        tracker = "not shared"
         if member.share_tracker:
             apps = session.exec(select(Application).where(Application.user_id == user.id)).all()
             done = sum(a.status in ("submitted", "under_review", "accepted") for a in apps)
             won = sum(a.status == "accepted" for a in apps)
-            item["tracker"] = f"{len(apps)} tracked · {done} submitted · {won} won"
+            tracker = f"{len(apps)} tracked · {done} submitted · {won} won"
             session.add(
                 AccessLog(
                     student_id=user.id or 0,
@@ -214,7 +237,7 @@ def students(session: Session, *, counsellor_id: int, org_id: int) -> list[dict[
                     what="progress (organisation)",
                 )
             )
-        out.append(item)
+        out.append(StudentProgress(name=user.display_name or "Student", tracker=tracker))
     return out
 
 
@@ -343,6 +366,7 @@ def _parse(
     return entries, refused
 
 
+@use_case
 def import_local(
     session: Session,
     *,
@@ -405,9 +429,19 @@ def import_local(
     return report
 
 
+class LocalScholarship(_Frozen):
+    """One of the organisation's own scholarships, with the students it matches."""
+
+    id: int
+    name: str
+    audience: str
+    matched: str
+    possible: str
+
+
 def local_scholarships(
     session: Session, *, counsellor_id: int, org_id: int
-) -> list[dict[str, Any]]:
+) -> list[LocalScholarship]:
     """The organisation's scholarships, each with which of its students (who share their
     matches) it matches, or may match."""
     _counsellor_of(session, counsellor_id, org_id)
@@ -428,17 +462,42 @@ def local_scholarships(
         for j in result.possible:
             possible[int(j.key)].append(user.display_name)
     return [
-        {
-            "id": r.id,
-            "name": r.name,
-            "audience": AUDIENCES.get(r.audience or "members", ""),
-            "matched": ", ".join(matched[r.id or 0]) or "none yet",
-            "possible": ", ".join(possible[r.id or 0]) or "none",
-        }
+        LocalScholarship(
+            id=r.id or 0,
+            name=r.name,
+            audience=AUDIENCES.get(r.audience or "members", ""),
+            matched=", ".join(matched[r.id or 0]) or "none yet",
+            possible=", ".join(possible[r.id or 0]) or "none",
+        )
         for r in rows
     ]
 
 
+class CounsellorOverview(_Frozen):
+    """The counsellor's page: their (first) organisation, its students and scholarships."""
+
+    org_id: int
+    org_name: str
+    students: list[StudentProgress]
+    local: list[LocalScholarship]
+
+
+@use_case
+def counsellor_overview(session: Session, *, counsellor_id: int) -> CounsellorOverview | None:
+    """None when the user runs no organisation."""
+    mine = my_organisations(session, user_id=counsellor_id)
+    if not mine:
+        return None
+    org_id = mine[0].id or 0
+    return CounsellorOverview(
+        org_id=org_id,
+        org_name=mine[0].name,
+        students=students(session, counsellor_id=counsellor_id, org_id=org_id),
+        local=local_scholarships(session, counsellor_id=counsellor_id, org_id=org_id),
+    )
+
+
+@use_case
 def remove_local(session: Session, *, counsellor_id: int, org_id: int, scholarship_id: int) -> None:
     _counsellor_of(session, counsellor_id, org_id)
     row = session.get(Scholarship, scholarship_id)

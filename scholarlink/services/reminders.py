@@ -16,6 +16,7 @@ from icalendar import Calendar, Event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from scholarlink.core.db import use_case
 from scholarlink.models import Application, Match, Notification, Scholarship, User, utcnow
 from scholarlink.services.matches import student_deadlines
 
@@ -156,6 +157,7 @@ def notifications(
     return list(session.exec(query.order_by(col(Notification.id).desc()).limit(limit)))
 
 
+@use_case
 def mark_read(session: Session, *, user_id: int, notification_id: int) -> None:
     note = session.get(Notification, notification_id)
     if note is not None and note.user_id == user_id and note.read_at is None:
@@ -182,6 +184,13 @@ def user_for_calendar(session: Session, token: str) -> int | None:
         return None
     user = session.exec(select(User).where(User.calendar_token == token)).first()
     return user.id if user is not None and user.is_active else None
+
+
+@use_case
+def calendar_feed(session: Session, *, token: str, today: date) -> bytes | None:
+    """The iCalendar feed a secret calendar token names, or None for an unknown token."""
+    user_id = user_for_calendar(session, token)
+    return None if user_id is None else ical_feed(session, user_id=user_id, today=today)
 
 
 def ical_feed(session: Session, *, user_id: int, today: date) -> bytes:

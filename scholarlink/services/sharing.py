@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
 from urllib.parse import urlencode
 
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
-from scholarlink.core.db import session_scope
+from scholarlink.core.db import owned, session_scope, use_case
 from scholarlink.core.errors import Conflict, NotFound, ValidationFailed
 from scholarlink.models import (
     AccessGrant,
@@ -32,6 +32,7 @@ from scholarlink.models import (
 )
 from scholarlink.services import applications, documents, mail, matches
 from scholarlink.services.accounts import normalise_email
+from scholarlink.services.letters import Download
 
 ROLES = {"parent": "Parent or guardian", "counsellor": "Counsellor"}
 INVITE_TTL = timedelta(days=14)
@@ -50,6 +51,7 @@ def _name(user: User | None) -> str:
 # -- the student's side -----------------------------------------------------------------------
 
 
+@use_case
 def invite(session: Session, *, student_id: int, email: str, role: str, accept_url: str) -> int:
     """Invite someone to follow along; mails them a link valid for 14 days. Returns the mail's
     outbox id (send it once the transaction commits)."""
@@ -103,40 +105,47 @@ def invite(session: Session, *, student_id: int, email: str, role: str, accept_u
     return queued.id if queued is not None and queued.id is not None else 0
 
 
+@use_case
 def revoke_invitation(session: Session, *, student_id: int, invitation_id: int) -> None:
-    row = session.get(Invitation, invitation_id)
-    if row is None or row.student_id != student_id:
-        raise NotFound("No such invitation")
+    row = owned(
+        session,
+        Invitation,
+        invitation_id,
+        owner_id=student_id,
+        what="invitation",
+        owner_field="student_id",
+    )
     if row.revoked_at is None and row.accepted_at is None:
         row.revoked_at = utcnow()
         session.add(row)
 
 
+@use_case
 def revoke_grant(session: Session, *, student_id: int, grant_id: int) -> None:
     """End someone's access at once (their next read is refused)."""
-    row = session.get(AccessGrant, grant_id)
-    if row is None or row.student_id != student_id:
-        raise NotFound("No such person")
+    row = owned(
+        session,
+        AccessGrant,
+        grant_id,
+        owner_id=student_id,
+        what="person",
+        owner_field="student_id",
+    )
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
 
 
-def _owned_item(session: Session, student_id: int, kind: str, item_id: int) -> None:
-    if kind not in ITEM_KINDS:
-        raise ValidationFailed("Only essays and documents can be shared")
-    row = session.get(Essay, item_id) if kind == "essay" else session.get(Document, item_id)
-    if row is None or row.user_id != student_id:
-        raise NotFound(f"No such {kind}")
-
-
+@use_case
 def set_shared(
     session: Session, *, student_id: int, grant_id: int, kind: str, item_id: int, shared: bool
 ) -> None:
     grant = session.get(AccessGrant, grant_id)
     if grant is None or grant.student_id != student_id or grant.revoked_at is not None:
         raise NotFound("No such person")
-    _owned_item(session, student_id, kind, item_id)
+    if kind not in ITEM_KINDS:
+        raise ValidationFailed("Only essays and documents can be shared")
+    owned(session, Essay if kind == "essay" else Document, item_id, owner_id=student_id, what=kind)
     existing = session.exec(
         select(SharedItem).where(
             SharedItem.grant_id == grant_id, SharedItem.kind == kind, SharedItem.item_id == item_id
@@ -149,27 +158,57 @@ def set_shared(
     session.flush()
 
 
-@dataclass(frozen=True)
-class Person:
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ShareToggle(_Frozen):
+    """One essay or document the student may share with one person, and whether they do."""
+
+    kind: str
+    id: int
+    label: str
+    shared: bool
+
+
+class PersonPublic(_Frozen):
     grant_id: int
     name: str
     email: str
     role: str
     since: str
     active: bool
-    shared: frozenset[tuple[str, int]]
+    toggles: list[ShareToggle]
 
 
-@dataclass(frozen=True)
-class PendingInvite:
+class PendingInvite(_Frozen):
     invitation_id: int
     email: str
     role: str
     expires: str
 
 
-def people(session: Session, *, student_id: int) -> tuple[list[Person], list[PendingInvite]]:
-    """Who has (or had) access, with what each may see; and the invitations still open."""
+class LookPublic(_Frozen):
+    """One read by someone the student shares with (the access log)."""
+
+    who: str
+    what: str
+    at: str
+
+
+class SharingPublic(_Frozen):
+    """The student's sharing page: who follows them, the open invitations, who looked."""
+
+    people: list[PersonPublic]
+    invites: list[PendingInvite]
+    log: list[LookPublic]
+
+
+def people(
+    session: Session, *, student_id: int, shareable: Sequence[tuple[str, int, str]] = ()
+) -> tuple[list[PersonPublic], list[PendingInvite]]:
+    """Who has (or had) access, each with a toggle for every (kind, id, label) in `shareable`
+    saying whether they see it; and the invitations still open."""
     grants = session.exec(
         select(AccessGrant, User)
         .join(User, col(User.id) == AccessGrant.viewer_id)
@@ -183,14 +222,22 @@ def people(session: Session, *, student_id: int) -> tuple[list[Person], list[Pen
         ):
             items.setdefault(item.grant_id, set()).add((item.kind, item.item_id))
     found = [
-        Person(
+        PersonPublic(
             grant_id=g.id or 0,
             name=_name(u),
             email=u.email or "",
             role=ROLES.get(g.role, g.role),
             since=g.created_at.strftime("%b %-d, %Y"),
             active=g.revoked_at is None,
-            shared=frozenset(items.get(g.id or 0, set())),
+            toggles=[
+                ShareToggle(
+                    kind=kind,
+                    id=item_id,
+                    label=f"{kind.capitalize()}: {label}",
+                    shared=(kind, item_id) in items.get(g.id or 0, set()),
+                )
+                for kind, item_id, label in shareable
+            ],
         )
         for g, u in grants
     ]
@@ -227,6 +274,35 @@ def access_log(session: Session, *, student_id: int, limit: int = 100) -> list[A
     )
 
 
+@use_case
+def sharing_overview(session: Session, *, student_id: int) -> SharingPublic:
+    """Everything the student's sharing page shows: each person with a toggle for every essay
+    (latest edited first) and document (newest first) the student has, the open invitations,
+    and the access log."""
+    shareable = [
+        ("essay", e.id or 0, e.title)
+        for e in session.exec(
+            select(Essay).where(Essay.user_id == student_id).order_by(col(Essay.updated_at).desc())
+        )
+    ] + [
+        ("document", d.id or 0, d.filename)
+        for d in session.exec(
+            select(Document)
+            .where(Document.user_id == student_id)
+            .order_by(col(Document.created_at).desc(), col(Document.id).desc())
+        )
+    ]
+    found, pending = people(session, student_id=student_id, shareable=shareable)
+    return SharingPublic(
+        people=found,
+        invites=pending,
+        log=[
+            LookPublic(who=e.viewer_name, what=e.what, at=e.at.strftime("%b %-d, %Y %H:%M UTC"))
+            for e in access_log(session, student_id=student_id)
+        ],
+    )
+
+
 # -- the invitee's side -----------------------------------------------------------------------
 
 
@@ -239,18 +315,30 @@ def invitation_for(session: Session, token: str) -> Invitation | None:
     return row
 
 
-def describe_invitation(session: Session, token: str) -> dict[str, str] | None:
+class InvitationPublic(_Frozen):
+    """What the invitee is shown before accepting."""
+
+    student: str
+    role: str
+    email: str
+    accepted: bool
+
+
+@use_case
+def describe_invitation(session: Session, *, token: str) -> InvitationPublic | None:
+    """The open invitation with this token, or None (unknown, expired or withdrawn)."""
     row = invitation_for(session, token)
     if row is None:
         return None
-    return {
-        "student": _name(session.get(User, row.student_id)),
-        "role": ROLES.get(row.role, row.role),
-        "email": row.email,
-        "accepted": "yes" if row.accepted_at else "",
-    }
+    return InvitationPublic(
+        student=_name(session.get(User, row.student_id)),
+        role=ROLES.get(row.role, row.role),
+        email=row.email,
+        accepted=row.accepted_at is not None,
+    )
 
 
+@use_case
 def accept(session: Session, *, viewer_id: int, token: str) -> int:
     """Accept an invitation as the signed-in viewer (whose address must be the invited one);
     returns the grant's id. Using the link again returns the same grant."""
@@ -283,13 +371,13 @@ def accept(session: Session, *, viewer_id: int, token: str) -> int:
     return grant.id or 0
 
 
-@dataclass(frozen=True)
-class Followed:
+class Followed(_Frozen):
     grant_id: int
     student: str
     role: str
 
 
+@use_case
 def followed(session: Session, *, viewer_id: int) -> list[Followed]:
     rows = session.exec(
         select(AccessGrant, User)
@@ -297,7 +385,10 @@ def followed(session: Session, *, viewer_id: int) -> list[Followed]:
         .where(AccessGrant.viewer_id == viewer_id, col(AccessGrant.revoked_at).is_(None))
         .order_by(col(AccessGrant.id))
     ).all()
-    return [Followed(g.id or 0, _name(u), ROLES.get(g.role, g.role)) for g, u in rows]
+    return [
+        Followed(grant_id=g.id or 0, student=_name(u), role=ROLES.get(g.role, g.role))
+        for g, u in rows
+    ]
 
 
 def _grant(session: Session, viewer_id: int, grant_id: int) -> AccessGrant:
@@ -327,7 +418,50 @@ def _log(session: Session, grant: AccessGrant, what: str) -> None:
     )
 
 
-def overview(session: Session, *, viewer_id: int, grant_id: int, today: date) -> dict[str, Any]:
+class TrackedLine(_Frozen):
+    name: str
+    status: str
+    progress: int
+    deadline: str
+
+
+class MatchLine(_Frozen):
+    name: str
+    chance: str
+    deadline: str
+
+
+class DeadlineLine(_Frozen):
+    name: str
+    date: str
+    when: str
+
+
+class SharedEssay(_Frozen):
+    id: int
+    title: str
+    content: str
+
+
+class SharedDocument(_Frozen):
+    id: int
+    filename: str
+
+
+class FollowedStudent(_Frozen):
+    """What a viewer sees of the student they follow."""
+
+    student: str
+    role: str
+    tracker: list[TrackedLine]
+    matches: list[MatchLine]
+    deadlines: list[DeadlineLine]
+    essays: list[SharedEssay]
+    documents: list[SharedDocument]
+
+
+@use_case
+def overview(session: Session, *, viewer_id: int, grant_id: int, today: date) -> FollowedStudent:
     """What a viewer sees: the student's tracker, matches and deadlines, and the items the
     student shared with this viewer. Checked and logged."""
     grant = _grant(session, viewer_id, grant_id)
@@ -367,43 +501,41 @@ def overview(session: Session, *, viewer_id: int, grant_id: int, today: date) ->
         if doc_ids
         else []
     )
-    return {
-        "student": _name(session.get(User, student_id)),
-        "role": ROLES.get(grant.role, grant.role),
-        "tracker": [
-            {
-                "name": t.scholarship.name,
-                "status": applications.STATUSES.get(t.application.status, t.application.status),
-                "progress": t.application.progress,
-                "deadline": _day(due.get(t.scholarship.id or 0, (None, ""))[0]),
-            }
+    return FollowedStudent(
+        student=_name(session.get(User, student_id)),
+        role=ROLES.get(grant.role, grant.role),
+        tracker=[
+            TrackedLine(
+                name=t.scholarship.name,
+                status=applications.STATUSES.get(t.application.status, t.application.status),
+                progress=t.application.progress,
+                deadline=_day(due.get(t.scholarship.id or 0, (None, ""))[0]),
+            )
             for t in tracked
         ],
-        "matches": [
-            {
-                "name": match_rows[v.scholarship_id].name,
-                "chance": v.chance,
-                "deadline": v.deadline.strftime("%b %-d, %Y") if v.deadline else "varies",
-            }
+        matches=[
+            MatchLine(
+                name=match_rows[v.scholarship_id].name,
+                chance=v.chance,
+                deadline=v.deadline.strftime("%b %-d, %Y") if v.deadline else "varies",
+            )
             for v in groups["match"]
             if v.scholarship_id in match_rows
         ],
-        "deadlines": sorted(
+        deadlines=sorted(
             (
-                {"name": names.get(sid, ""), "date": when.isoformat(), "when": _day(when)}
+                DeadlineLine(name=names.get(sid, ""), date=when.isoformat(), when=_day(when))
                 for sid, (when, _) in due.items()
                 if when is not None and when >= today
             ),
-            key=lambda d: d["date"],
+            key=lambda d: d.date,
         ),
-        "essays": [{"id": e.id, "title": e.title, "content": e.content} for e in essays],
-        "documents": [{"id": d.id, "filename": d.filename} for d in docs],
-    }
+        essays=[SharedEssay(id=e.id or 0, title=e.title, content=e.content) for e in essays],
+        documents=[SharedDocument(id=d.id or 0, filename=d.filename) for d in docs],
+    )
 
 
-def shared_document(
-    *, viewer_id: int, grant_id: int, document_id: int
-) -> tuple[documents.DocumentPublic, bytes]:
+def shared_document(*, viewer_id: int, grant_id: int, document_id: int) -> Download:
     """A document the student shared with this viewer (checked, logged)."""
     with session_scope() as session:
         grant = _grant(session, viewer_id, grant_id)
@@ -418,4 +550,5 @@ def shared_document(
             raise NotFound("No such document")
         student_id = grant.student_id
         _log(session, grant, f"document #{document_id}")
-    return documents.read(user_id=student_id, document_id=document_id)
+    doc, data = documents.read(user_id=student_id, document_id=document_id)
+    return Download(filename=doc.filename, content_type=doc.content_type, data=data)

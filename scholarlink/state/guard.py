@@ -28,7 +28,7 @@ from pydantic import TypeAdapter, ValidationError
 from reflex_base.event import EventSpec
 
 from scholarlink.core.errors import ServiceError
-from scholarlink.models.base import MAX_DB_INT
+from scholarlink.core.limits import MAX_DB_INT
 from scholarlink.state.offload import run_handler_body
 
 log = logging.getLogger(__name__)

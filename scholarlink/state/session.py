@@ -9,7 +9,8 @@ the browser."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -18,10 +19,8 @@ from reflex_base.config import get_config
 from reflex_base.event import EventSpec
 
 from scholarlink import routes
-from scholarlink.core.db import session_scope
 from scholarlink.core.errors import ServiceError
-from scholarlink.models import User
-from scholarlink.services import auth, matches, notify
+from scholarlink.services import auth, matches
 from scholarlink.state.guard import guard_handlers
 
 SESSION_COOKIE = "scholarlink_session"
@@ -55,14 +54,12 @@ class SessionState(rx.State):
         return str(value) if value else None
 
     def _user_id(self) -> int | None:
-        with session_scope() as session:
-            user_id = auth.resolve_key(session, self._session_key())
-            if user_id is not None:
-                user = session.get(User, user_id)
-                self.user_name = (user.display_name or user.email or "") if user else ""
-                self.unread = notify.unread_count(session, user_id=user_id)
-        self.signed_in = user_id is not None
-        return user_id
+        me = auth.whoami(key=self._session_key())
+        self.signed_in = me is not None
+        if me is None:
+            return None
+        self.user_name, self.unread = me.display_name, me.unread
+        return me.user_id
 
     def _client(self) -> str:
         return str(self.router.session.client_ip or "")
@@ -85,23 +82,22 @@ class SessionState(rx.State):
         self.user_name = ""
         return _navigate(backend_url(routes.SESSION_END, next=next_path))
 
-    def _in_session(self, work: Callable[[Any], Any]) -> Any:
-        """Run one service call in its own transaction; a ServiceError becomes the page's
-        `error` (the state defines it) and None is returned."""
+    @contextmanager
+    def _showing_errors(self, into: str = "error") -> Iterator[None]:
+        """Run a handler's service calls (each owns its transaction) inside `with`: a
+        ServiceError skips the rest of the block and becomes the page's message in the state var
+        `into` (the page state defines it); the handler goes on after the block."""
         try:
-            with session_scope() as session:
-                return work(session)
+            yield
         except ServiceError as exc:
-            self.error = exc.message
-            return None
+            setattr(self, into, exc.message)
 
     def _save_answer(self, user_id: int, field: str, question: str, value: bool) -> str | None:
         """Keep an answer to a requirement to confirm; the error to show, or None."""
         try:
-            with session_scope() as session:
-                matches.answer_question(
-                    session, user_id=user_id, field_name=field, question=question, answer=value
-                )
+            matches.answer_question(
+                user_id=user_id, field_name=field, question=question, answer=value
+            )
         except ServiceError as exc:
             return exc.message
         return None
@@ -113,14 +109,12 @@ class SessionState(rx.State):
 
     @rx.event
     def sign_out(self) -> EventSpec:
-        with session_scope() as session:
-            auth.end_session_key(session, self._session_key())
+        auth.sign_out(key=self._session_key())
         return self._forget_cookie(routes.HOME)
 
     @rx.event
     def sign_out_everywhere(self) -> EventSpec:
         user_id = self._user_id()
         if user_id is not None:
-            with session_scope() as session:
-                auth.end_all_sessions(session, user_id=user_id)
+            auth.end_all_sessions(user_id=user_id)
         return self._forget_cookie(routes.SIGN_IN)

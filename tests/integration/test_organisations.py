@@ -142,7 +142,7 @@ def test_local_scholarships_reach_members_and_the_area_only(db: str) -> None:
     # The counsellor sees who matches (students who share their matches).
     with session_scope() as s:
         listed = organisations.local_scholarships(s, counsellor_id=counsellor, org_id=org_id)
-    assert {r["name"]: r["matched"] for r in listed}["Lincoln High Senior Award"] == "Member"
+    assert {r.name: r.matched for r in listed}["Lincoln High Senior Award"] == "Member"
     # Leaving ends membership: the member-only reach is gone (the area one needs the state).
     with session_scope() as s:
         organisations.leave(s, student_id=member, org_id=org_id)
@@ -162,7 +162,7 @@ def test_counsellors_see_progress_only_with_consent_and_only_their_own(db: str) 
         )
     with session_scope() as s:
         assert (
-            organisations.students(s, counsellor_id=counsellor, org_id=org_id)[0]["tracker"]
+            organisations.students(s, counsellor_id=counsellor, org_id=org_id)[0].tracker
             == "not shared"
         )
         assert s.exec(select(AccessLog)).all() == []
@@ -172,7 +172,7 @@ def test_counsellors_see_progress_only_with_consent_and_only_their_own(db: str) 
         )
     with session_scope() as s:
         [row] = organisations.students(s, counsellor_id=counsellor, org_id=org_id)
-        assert row["tracker"].startswith("0 tracked")
+        assert row.tracker.startswith("0 tracked")
     with session_scope() as s:
         assert [e.what for e in s.exec(select(AccessLog))] == ["progress (organisation)"]
     # Another organisation's counsellor replays the ids: nothing.

@@ -141,10 +141,10 @@ def test_a_parent_follows_along_until_the_student_revokes(db: str) -> None:
         assert sharing.accept(s, viewer_id=mum, token=token) == grant  # the link again: same grant
     with session_scope() as s:
         view = sharing.overview(s, viewer_id=mum, grant_id=grant, today=TODAY)
-    assert view["student"] == "Ana" and [t["name"] for t in view["tracker"]] == [
+    assert view.student == "Ana" and [t.name for t in view.tracker] == [
         "Rotary Club of Springfield Award"
     ]
-    assert view["essays"] == [] and view["documents"] == []  # nothing shared yet
+    assert view.essays == [] and view.documents == []  # nothing shared yet
     with session_scope() as s:
         sharing.set_shared(
             s, student_id=ana, grant_id=grant, kind="essay", item_id=essay.id or 0, shared=True
@@ -154,10 +154,10 @@ def test_a_parent_follows_along_until_the_student_revokes(db: str) -> None:
         )
     with session_scope() as s:
         view = sharing.overview(s, viewer_id=mum, grant_id=grant, today=TODAY)
-    assert [e["title"] for e in view["essays"]] == ["Why nursing"]
+    assert [e.title for e in view.essays] == ["Why nursing"]
     assert private.title not in str(view)
-    _, data = sharing.shared_document(viewer_id=mum, grant_id=grant, document_id=doc.id or 0)
-    assert data == PDF
+    shared = sharing.shared_document(viewer_id=mum, grant_id=grant, document_id=doc.id or 0)
+    assert shared.data == PDF and shared.filename == "transcript.pdf"
     # Every read by someone else is in the student's log.
     with session_scope() as s:
         log = [(e.viewer_name, e.what) for e in sharing.access_log(s, student_id=ana)]
@@ -282,8 +282,7 @@ def test_a_letter_is_requested_opened_uploaded_and_read(db: str) -> None:
     letters.upload(letter_id=lid, token=token, filename="letter.pdf", data=PDF, reusable=True)
     with pytest.raises(Conflict):
         letters.upload(letter_id=lid, token=token, filename="again.pdf", data=PDF, reusable=True)
-    _, data = letters.read_letter(student_id=ana, letter_id=lid)
-    assert data == PDF
+    assert letters.read_letter(student_id=ana, letter_id=lid).data == PDF
     with session_scope() as s:
         letters.reuse(s, student_id=ana, letter_id=lid, application_id=other_app)
     with session_scope() as s:

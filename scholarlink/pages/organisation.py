@@ -1,23 +1,24 @@
-"""Organisations: the counsellor's page (/organisation: students, local scholarships, import with
-a dry run) and the student's (/organisation/join: join with a code, choose what to share)."""
+"""The counsellor's organisation page (/organisation: students, local scholarships, import with
+a dry run). The student's side is pages.organisation_join."""
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+import dataclasses
+from typing import Any
 
 import reflex as rx
 from reflex_base.event import EventSpec
 
 from scholarlink.components.layout import page
 from scholarlink.components.ui import error_callout, field, info_callout, page_header, plain_table
-from scholarlink.core.db import session_scope
-from scholarlink.core.errors import ServiceError
 from scholarlink.services import organisations as orgs
 from scholarlink.services.matches import today
+from scholarlink.services.organisations import LocalScholarship, StudentProgress
 from scholarlink.state.session import SessionState
 
 
-class ReportLine(TypedDict):
+@dataclasses.dataclass(frozen=True)
+class ReportLine:
     line: int
     outcome: str
     text: str
@@ -31,29 +32,20 @@ class CounsellorState(SessionState):
     fmt: str = "csv"
     audience: str = "members"
     import_text: str = ""
-    students: list[dict[str, str]] = []
-    local_rows: list[dict[str, Any]] = []
+    students: list[StudentProgress] = []
+    local_rows: list[LocalScholarship] = []
     report: list[ReportLine] = []
     report_title: str = ""
     error: str = ""
     notice: str = ""
 
     def _reload(self, user_id: int) -> None:
-        with session_scope() as session:
-            mine = orgs.my_organisations(session, user_id=user_id)
-            if not mine:
-                self.org_id, self.org_name, self.students, self.local_rows = 0, "", [], []
-                return
-            org = mine[0]
-            self.org_id, self.org_name = org.id or 0, org.name
-            self.students = [
-                {k: str(v) for k, v in r.items()}
-                for r in orgs.students(session, counsellor_id=user_id, org_id=self.org_id)
-            ]
-            self.local_rows = [
-                {k: (v if k == "id" else str(v)) for k, v in r.items()}
-                for r in orgs.local_scholarships(session, counsellor_id=user_id, org_id=self.org_id)
-            ]
+        mine = orgs.counsellor_overview(counsellor_id=user_id)
+        if mine is None:
+            self.org_id, self.org_name, self.students, self.local_rows = 0, "", [], []
+            return
+        self.org_id, self.org_name = mine.org_id, mine.org_name
+        self.students, self.local_rows = mine.students, mine.local
 
     @rx.event
     def load(self) -> EventSpec | None:
@@ -87,20 +79,14 @@ class CounsellorState(SessionState):
         if user_id is None:
             return self._sign_in_redirect()
         self.error = ""
-        try:
-            with session_scope() as session:
-                _, code = orgs.create(
-                    session,
-                    user_id=user_id,
-                    name=str(form.get("name") or ""),
-                    kind=self.kind,
-                    area_state=str(form.get("area_state") or "") or None,
-                )
-        except ServiceError as exc:
-            self.error = exc.message
-            return None
-        self.new_code = code
-        self._reload(user_id)
+        with self._showing_errors():
+            _, self.new_code = orgs.create(
+                user_id=user_id,
+                name=str(form.get("name") or ""),
+                kind=self.kind,
+                area_state=str(form.get("area_state") or "") or None,
+            )
+            self._reload(user_id)
         return None
 
     @rx.event
@@ -108,21 +94,17 @@ class CounsellorState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return
-        code = self._in_session(
-            lambda s: orgs.rotate_code(s, counsellor_id=user_id, org_id=self.org_id)
-        )
-        if code is not None:
-            self.new_code = code
+        with self._showing_errors():
+            self.new_code = orgs.rotate_code(counsellor_id=user_id, org_id=self.org_id)
 
     def _import(self, apply: bool) -> None:
         user_id = self._user_id()
         if user_id is None:
             return
         self.error = self.notice = ""
-        try:
-            with session_scope() as session:
-                report = orgs.import_local(
-                    session,
+        with self._showing_errors():
+            self._report(
+                orgs.import_local(
                     counsellor_id=user_id,
                     org_id=self.org_id,
                     text=self.import_text,
@@ -130,10 +112,12 @@ class CounsellorState(SessionState):
                     audience=self.audience,
                     apply=apply,
                     today=today(),
-                )
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+                ),
+                apply,
+            )
+            self._reload(user_id)
+
+    def _report(self, report: orgs.ImportReport, apply: bool) -> None:
         lines = (
             [
                 ReportLine(line=n, outcome="added" if apply else "would add", text=t)
@@ -146,13 +130,12 @@ class CounsellorState(SessionState):
             + [ReportLine(line=n, outcome="unchanged", text=t) for n, t in report.unchanged]
             + [ReportLine(line=n, outcome="refused", text=t) for n, t in report.refused]
         )
-        self.report = sorted(lines, key=lambda r: r["line"])
+        self.report = sorted(lines, key=lambda r: r.line)
         verb = "Imported" if apply else "Dry run (nothing written)"
         self.report_title = (
             f"{verb}: {len(report.added)} added, {len(report.changed)} changed, "
             f"{len(report.unchanged)} unchanged, {len(report.refused)} refused"
         )
-        self._reload(user_id)
 
     @rx.event
     def dry_run(self) -> None:
@@ -167,11 +150,10 @@ class CounsellorState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return
-        self._in_session(
-            lambda s: orgs.remove_local(
-                s, counsellor_id=user_id, org_id=self.org_id, scholarship_id=scholarship_id
+        with self._showing_errors():
+            orgs.remove_local(
+                counsellor_id=user_id, org_id=self.org_id, scholarship_id=scholarship_id
             )
-        )
         self._reload(user_id)
 
 
@@ -352,7 +334,7 @@ def counsellor_page() -> rx.Component:
                             size="1",
                             variant="soft",
                             color_scheme="red",
-                            on_click=CounsellorState.remove(r["id"]),
+                            on_click=CounsellorState.remove(r.id),
                         ),
                     ),
                     rx.text("None yet.", size="2"),
@@ -363,167 +345,4 @@ def counsellor_page() -> rx.Component:
             ),
         ),
         max_width="80rem",
-    )
-
-
-class Joined(TypedDict):
-    org_id: int
-    name: str
-    share_tracker: bool
-    share_matches: bool
-
-
-class JoinState(SessionState):
-    joined: list[Joined] = []
-    error: str = ""
-    notice: str = ""
-
-    def _reload(self, user_id: int) -> None:
-        with session_scope() as session:
-            self.joined = [
-                Joined(
-                    org_id=m.org_id,
-                    name=m.name,
-                    share_tracker=m.share_tracker,
-                    share_matches=m.share_matches,
-                )
-                for m in orgs.memberships(session, student_id=user_id)
-            ]
-
-    @rx.event
-    def load(self) -> EventSpec | None:
-        user_id = self._user_id()
-        if user_id is None:
-            return self._sign_in_redirect()
-        self.error = self.notice = ""
-        self._reload(user_id)
-        return None
-
-    @rx.event
-    def join(self, form: dict[str, Any]) -> EventSpec | None:
-        user_id = self._user_id()
-        if user_id is None:
-            return self._sign_in_redirect()
-        self.error = self.notice = ""
-        try:
-            with session_scope() as session:
-                name = orgs.join(
-                    session,
-                    student_id=user_id,
-                    code=str(form.get("code") or ""),
-                    share_tracker=form.get("share_tracker") in ("on", True, "true"),
-                    share_matches=form.get("share_matches") in ("on", True, "true"),
-                )
-        except ServiceError as exc:
-            self.error = exc.message
-            return None
-        self.notice = f"You joined {name}. Its local scholarships are now part of your matches."
-        self._reload(user_id)
-        return rx.set_value("join-code-input", "")
-
-    @rx.event
-    def consent(self, org_id: int, what: str, value: bool) -> None:
-        user_id = self._user_id()
-        if user_id is None:
-            return
-        current = next((j for j in self.joined if j["org_id"] == org_id), None)
-        if current is None:
-            self.error = "You are not a member of this organisation"
-            return
-        tracker = bool(value) if what == "tracker" else current["share_tracker"]
-        matched = bool(value) if what == "matches" else current["share_matches"]
-        self._in_session(
-            lambda s: orgs.set_consent(
-                s, student_id=user_id, org_id=org_id, share_tracker=tracker, share_matches=matched
-            )
-        )
-        self._reload(user_id)
-
-    @rx.event
-    def leave(self, org_id: int) -> None:
-        user_id = self._user_id()
-        if user_id is None:
-            return
-        self._in_session(lambda s: orgs.leave(s, student_id=user_id, org_id=org_id))
-        self._reload(user_id)
-
-
-def _membership(j: Joined) -> rx.Component:
-    return rx.card(
-        rx.hstack(
-            rx.heading(j["name"], size="3", as_="h3"),
-            rx.spacer(),
-            rx.button(
-                "Leave",
-                size="1",
-                variant="soft",
-                color_scheme="red",
-                on_click=JoinState.leave(j["org_id"]),
-            ),
-            width="100%",
-            align="center",
-        ),
-        rx.checkbox(
-            "Counsellors may see my application progress",
-            checked=j["share_tracker"],
-            on_change=lambda v: JoinState.consent(j["org_id"], "tracker", v),
-            size="3",
-        ),
-        rx.checkbox(
-            "Counsellors may see which of our local scholarships I match",
-            checked=j["share_matches"],
-            on_change=lambda v: JoinState.consent(j["org_id"], "matches", v),
-            size="3",
-        ),
-        width="100%",
-    )
-
-
-def join_page() -> rx.Component:
-    return page(
-        page_header(
-            "Your school or foundation",
-            "Join with the code your counsellor gives you to see its local scholarships.",
-        ),
-        error_callout(JoinState.error),
-        rx.box(info_callout(JoinState.notice), role="status", width="100%"),
-        rx.grid(
-            rx.vstack(rx.foreach(JoinState.joined, _membership), spacing="3", width="100%"),
-            rx.card(
-                rx.form(
-                    rx.vstack(
-                        field(
-                            "Join code",
-                            rx.input(
-                                name="code",
-                                id="join-code-input",
-                                required=True,
-                                width="100%",
-                                placeholder="ABCD-EFGH-JKLM",
-                            ),
-                            html_for="join-code-input",
-                        ),
-                        rx.checkbox(
-                            "Let counsellors see my application progress",
-                            name="share_tracker",
-                            size="3",
-                        ),
-                        rx.checkbox(
-                            "Let counsellors see which local scholarships I match",
-                            name="share_matches",
-                            size="3",
-                        ),
-                        rx.button("Join", type="submit"),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    on_submit=JoinState.join,
-                    reset_on_submit=False,
-                ),
-                width="100%",
-            ),
-            columns=rx.breakpoints(initial="1", md="2"),
-            spacing="5",
-            width="100%",
-        ),
     )
