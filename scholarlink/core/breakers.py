@@ -7,14 +7,29 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from scholarlink.observability.metrics import BREAKER_STATE
+from scholarlink.core.clock import utcnow
 
 State = Literal["closed", "open", "half_open"]
-_STATE_VALUE = {"closed": 0, "half_open": 1, "open": 2}
+# Told (name, state) when a breaker is created and at every transition (the metrics gauge).
+StateWatcher = Callable[[str, State], None]
+_watchers: list[StateWatcher] = []
+
+
+def watch_breakers(watcher: StateWatcher) -> None:
+    """Call `watcher` at every transition from now on, and once now for every breaker there is."""
+    _watchers.append(watcher)
+    for b in all_breakers():
+        watcher(b.name, b.snapshot()["state"])
+
+
+def _tell(name: str, state: State) -> None:
+    for watcher in _watchers:
+        watcher(name, state)
 
 
 class CircuitOpen(RuntimeError):
@@ -51,15 +66,15 @@ class CircuitBreaker:
         self._consecutive = 0
         self._failures = 0
         self._successes = 0
-        self._last_transition = datetime.now(UTC)
+        self._last_transition = utcnow()
         self._last_error: str | None = None
         self._probe_in_flight = False
-        BREAKER_STATE.labels(name).set(0)
+        _tell(name, "closed")
 
     def _transition(self, state: State) -> None:
         self._state = state
-        self._last_transition = datetime.now(UTC)
-        BREAKER_STATE.labels(self.name).set(_STATE_VALUE[state])
+        self._last_transition = utcnow()
+        _tell(self.name, state)
 
     def before_call(self) -> None:
         """Raise CircuitOpen when calls should not go through; lets one probe through after

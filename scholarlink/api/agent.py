@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from scholarlink.agent import outbox, runtime, tasks
 from scholarlink.agent.auth import AuthError, caller_of, verify_inbound
+from scholarlink.agent.capabilities import CAPABILITIES
 from scholarlink.agent.schemas import (
     TASK_ID_MAX_LENGTH,
     TASK_ID_PATTERN,
@@ -31,7 +32,6 @@ from scholarlink.agent.schemas import (
 )
 from scholarlink.api.deps import RowId
 from scholarlink.api.errors import error_response, error_responses, field_errors
-from scholarlink.capabilities import CAPABILITIES
 from scholarlink.core.db import session_scope
 from scholarlink.core.settings import Settings, get_settings
 from scholarlink.models import utcnow
