@@ -11,11 +11,10 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import logging
-import random
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -26,10 +25,12 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from scholarlink.agent.auth import sign_outbound
+from scholarlink.core.backoff import full_jitter
 from scholarlink.core.breakers import CircuitBreaker, CircuitOpen, breaker
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import session_scope
 from scholarlink.core.settings import Settings, get_settings
-from scholarlink.models import DeliveryAttempt, OutboxMessage, utcnow
+from scholarlink.models import DeliveryAttempt, OutboxMessage
 from scholarlink.observability.metrics import (
     AGENT_CALLBACK_ATTEMPTS,
     AGENT_DEAD_LETTERS,
@@ -149,15 +150,7 @@ def retry_after_seconds(value: str | None) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def backoff_seconds(attempts: int, settings: Settings) -> float:
-    cap = min(
-        settings.outbox_max_delay_seconds,
-        settings.outbox_base_delay_seconds * 2 ** max(0, attempts - 1),
-    )
-    return random.uniform(0, cap)  # noqa: S311 - jitter, not security
+    return max(0.0, (when - utcnow()).total_seconds())
 
 
 @dataclass
@@ -261,7 +254,11 @@ def record(
     elif msg.attempts >= msg.max_attempts:
         msg.status = "dead"
     else:
-        delay = backoff_seconds(msg.attempts, settings)
+        delay = full_jitter(
+            msg.attempts,
+            base=settings.outbox_base_delay_seconds,
+            cap=settings.outbox_max_delay_seconds,
+        )
         if outcome.retry_after is not None:
             delay = max(delay, min(outcome.retry_after, settings.outbox_max_delay_seconds))
         msg.next_attempt_at = utcnow() + timedelta(seconds=delay)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from scholarlink.api.deps import MAX_DB_INT, RowId, SessionDep
 from scholarlink.api.errors import error_responses
+from scholarlink.core import clock
 from scholarlink.core.errors import NotFound
 from scholarlink.domain.cycles import upcoming_cycles
 from scholarlink.models import Scholarship
@@ -101,10 +102,6 @@ class CatalogueQuery(ScholarshipFilters):
     max_amount: int | None = Field(default=None, ge=0, le=MAX_DB_INT)
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
 # Catalogue reads are the hottest public route and the catalogue changes only when an operator
 # loads a new version: answers are kept for a minute (hit rate reported in /api/metrics).
 CACHE_SECONDS = 60.0
@@ -126,7 +123,7 @@ def clear_catalogue_cache() -> None:
 def list_scholarships(
     session: SessionDep, filters: Annotated[CatalogueQuery, Query()]
 ) -> ScholarshipPage:
-    today = _today()
+    today = clock.today()
     key = (filters.model_dump_json(), today)
     cached = _search_cache.get(key)
     if cached is not None:
@@ -150,7 +147,7 @@ def list_scholarships(
     responses=error_responses(404),
 )
 def read_scholarship(scholarship_id: RowId, session: SessionDep) -> ScholarshipOut:
-    today = _today()
+    today = clock.today()
     cached = _detail_cache.get((scholarship_id, today))
     if cached is not None:
         return cached
