@@ -8,8 +8,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 from scholarlink.core.clock import utcnow
@@ -40,16 +38,6 @@ class CircuitOpen(RuntimeError):
         self.name = name
         self.public_name = name
         self.retry_in = retry_in
-
-
-@dataclass
-class _Snapshot:
-    state: State
-    consecutive_failures: int
-    total_failures: int
-    total_successes: int
-    last_transition: datetime
-    last_error: str | None
 
 
 class CircuitBreaker:

@@ -25,9 +25,6 @@ DB_QUERY_DURATION = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
 )
 DB_QUERY_ERRORS = Counter("db_query_errors_total", "Database statements that raised")
-CATALOGUE_LOADS = Counter(
-    "catalogue_load_rows_total", "Catalogue rows processed by the loader", ["outcome"]
-)
 AI_OPERATIONS = Counter(
     "ai_operations_total", "AI operations", ["operation", "provider", "outcome"]
 )
