@@ -15,6 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlparse
 
@@ -289,15 +290,17 @@ def deliver_due(client: httpx.Client, *, worker: str, settings: Settings | None 
         assert message_id is not None
         try:
             guard = destination_breaker(message.destination)
-            guard.before_call()
+        except ValueError:
+            guard = None  # the destination cannot even be parsed: send() refuses it below
+        try:
+            if guard is None:
+                outcome = send(client, message, settings)
+            else:
+                outcome = guard.call(partial(send, client, message, settings), failure=_outage)
         except CircuitOpen as exc:
             with session_scope() as session:
                 postpone(session, message_id, max(1.0, exc.retry_in))
             continue
-        except ValueError:
-            guard = None  # the destination cannot even be parsed: send() refuses it below
-        try:
-            outcome = send(client, message, settings)
         except Exception as exc:
             outcome = Outcome(None, f"unsendable: {type(exc).__name__}", None, 0, utcnow())
             with session_scope() as session:
@@ -306,13 +309,6 @@ def deliver_due(client: httpx.Client, *, worker: str, settings: Settings | None 
             _dead_lettered(message, outcome)
             continue
         attempted += 1
-        # Only what says the endpoint is down counts against its breaker: 5xx, timeouts and
-        # connection errors — not a 4xx, which is an answer.
-        if guard is not None:
-            if outcome.status_code is None or outcome.status_code >= 500:
-                guard.record_failure(outcome.error or str(outcome.status_code))
-            else:
-                guard.record_success()
         with session_scope() as session:
             status = record(session, message_id, outcome, settings, worker=worker)
         AGENT_CALLBACK_ATTEMPTS.labels(
@@ -323,6 +319,14 @@ def deliver_due(client: httpx.Client, *, worker: str, settings: Settings | None 
             _dead_lettered(message, outcome)
     refresh_gauges()
     return attempted
+
+
+def _outage(outcome: Outcome) -> str | None:
+    """Only what says the endpoint is down counts against its breaker: 5xx, timeouts and
+    connection errors — not a 4xx, which is an answer."""
+    if outcome.status_code is None or outcome.status_code >= 500:
+        return outcome.error or str(outcome.status_code)
+    return None
 
 
 def _dead_lettered(message: OutboxMessage, outcome: Outcome) -> None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from scholarlink.core.clock import utcnow
 
 State = Literal["closed", "open", "half_open"]
+T = TypeVar("T")
 # Told (name, state) when a breaker is created and at every transition (the metrics gauge).
 StateWatcher = Callable[[str, State], None]
 _watchers: list[StateWatcher] = []
@@ -86,6 +87,35 @@ class CircuitBreaker:
             self._probe_in_flight = False
             if self._state != "closed":
                 self._transition("closed")
+
+    def call(
+        self,
+        fn: Callable[[], T],
+        *,
+        outage: Callable[[BaseException], bool] = lambda _exc: True,
+        failure: Callable[[T], str | None] = lambda _result: None,
+    ) -> T:
+        """Run `fn` behind this breaker: the one wrapper every caller of a dependency uses.
+
+        Raises CircuitOpen instead of calling while the breaker is open. What `fn` raises is
+        re-raised after counting: as a failure when `outage(exc)` (the dependency is down), as a
+        success otherwise (it answered, with a refusal). A returned value counts as a failure
+        when `failure(result)` names one (an answer that says the dependency is down)."""
+        self.before_call()
+        try:
+            result = fn()
+        except BaseException as exc:
+            if outage(exc):
+                self.record_failure(exc)
+            else:
+                self.record_success()
+            raise
+        down = failure(result)
+        if down is not None:
+            self.record_failure(down)
+        else:
+            self.record_success()
+        return result
 
     def record_failure(self, error: BaseException | str) -> None:
         with self._lock:
