@@ -319,8 +319,9 @@ def process_uptime(fallback: float) -> float:
 LIVE = LiveStats()
 
 
-def _record_query(seconds: float, failed: bool, engine: Engine) -> None:
-    _engines.add(engine)
+def _record_query(seconds: float, failed: bool, engine: Engine | None) -> None:
+    if engine is not None:
+        _engines.add(engine)
     LIVE.record_query(seconds, failed=failed)
 
 

@@ -46,7 +46,8 @@ BREAKER_STATE = Gauge(
 )
 
 
-QueryObserver = Callable[[float, bool, Engine], None]
+# (seconds, failed, the engine; None when a connection could not even be made)
+QueryObserver = Callable[[float, bool, Engine | None], None]
 _query_observers: list[QueryObserver] = []
 
 
