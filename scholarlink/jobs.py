@@ -7,11 +7,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from scholarlink.core import leases
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import session_scope
 from scholarlink.services import notify
 
@@ -49,7 +49,7 @@ async def jobs_lifespan() -> AsyncIterator[None]:
         minutes=REMINDER_INTERVAL_MINUTES,
         jitter=60,
         id="reminders",
-        next_run_time=datetime.now(UTC),
+        next_run_time=utcnow(),
         max_instances=1,
         coalesce=True,
     )

@@ -16,6 +16,7 @@ import jwt
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete
 
+from scholarlink.core.clock import utcnow
 from scholarlink.core.settings import Settings
 from scholarlink.models import UsedJti
 
@@ -89,7 +90,7 @@ def decode_inbound(token: str, settings: Settings) -> dict[str, Any]:
 def check_issued_at(claims: dict[str, Any]) -> None:
     """PyJWT checks `iat` only for type; a token from the future is refused here, and so is one
     whose lifetime (exp − iat) is over five minutes."""
-    now = datetime.now(UTC).timestamp()
+    now = utcnow().timestamp()
     iat = claims.get("iat")
     if not isinstance(iat, int | float) or iat > now + LEEWAY_SECONDS:
         raise AuthError("iat in the future")
@@ -105,7 +106,7 @@ def consume_jti(session: Session, claims: dict[str, Any]) -> None:
         return
     if not isinstance(jti, str) or not 0 < len(jti) <= 200:
         raise AuthError("bad jti")
-    now = datetime.now(UTC)
+    now = utcnow()
     expires = datetime.fromtimestamp(float(claims["exp"]), UTC) + timedelta(seconds=LEEWAY_SECONDS)
     session.exec(delete(UsedJti).where(col(UsedJti.expires_at) < now))
     try:
@@ -132,7 +133,7 @@ def caller_of(claims: dict[str, Any]) -> str:
 
 def sign_outbound(settings: Settings, *, audience: str = COMMAND_CENTER_ISSUER) -> str:
     assert settings.shared_secret is not None
-    now = datetime.now(UTC)
+    now = utcnow()
     claims = {
         "iss": settings.agent_id,
         "aud": audience,

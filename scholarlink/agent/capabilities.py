@@ -1,274 +1,340 @@
-"""The nine capabilities: each parses its payload (camelCase or snake_case) and calls the same
-services the student app uses. Side effects are keyed by the task id, so a re-run after a lost
-worker repeats none of them."""
+"""The nine capabilities as one registry: each action names the model its payload is read into
+(camelCase or snake_case), the ONE service call it makes, and the model of its result. The
+advertised list (`CAPABILITIES`) is this registry's keys.
+
+Side effects are keyed by the task id (`task:<id>`), so a re-run after a lost worker repeats
+none of them."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from pydantic.alias_generators import to_snake
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel, to_snake
 
-from scholarlink.core.db import session_scope
-from scholarlink.core.errors import NotFound, ValidationFailed
-from scholarlink.models import AgentTask
-from scholarlink.models.base import MAX_DB_INT
-from scholarlink.services import applications, essays, matches, profiles, students
+from scholarlink.ai.types import EssayAnalysis, EssayIdeas, EssayImprovement, EssayOutline
+from scholarlink.core.errors import ValidationFailed
+from scholarlink.services import essays, profiles, student_records
+from scholarlink.services.match_result import MatchResult, match_result
+from scholarlink.services.student_records import (
+    ApplicationList,
+    ApplicationView,
+    EssayToolRun,
+    OpenedApplication,
+    ProfileView,
+)
+
+Event = tuple[str, dict[str, Any]]
 
 
 @dataclass
 class Outcome:
     result: dict[str, Any]
     # Domain events to emit beside task_completed: (type, data).
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
 
 
-def _snake(payload: dict[str, Any]) -> dict[str, Any]:
-    return {to_snake(k): v for k, v in payload.items()}
+# -- payloads -------------------------------------------------------------------------------------
 
 
-def _get(p: dict[str, Any], *names: str, required: bool = False) -> Any:
-    for name in names:
-        if p.get(name) is not None:
-            return p[name]
-    if required:
-        raise ValidationFailed(
-            f"payload.{names[0]} is required",
-            details=[{"field": f"payload.{names[0]}", "message": "required"}],
+class Payload(BaseModel):
+    """Field names are snake_case: the payload's keys are converted before validation, so the
+    predecessor's camelCase and snake_case both arrive here. Unknown keys are ignored; null is
+    the same as absent."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class StudentPayload(Payload):
+    student_id: Any = None
+    user_id: Any = None  # the predecessor's name for the same thing
+
+    @property
+    def student_ref(self) -> object | None:
+        return self.student_id if self.student_id is not None else self.user_id
+
+    def required_student(self) -> object:
+        ref = self.student_ref
+        if ref is None:
+            raise _required("student_id")
+        return ref
+
+
+class ProfilePayload(StudentPayload):
+    profile_data: dict[str, Any] | None = None
+
+    def profile(self) -> profiles.ProfileInput | None:
+        return (
+            None if self.profile_data is None else profiles.parse_profile_input(self.profile_data)
         )
-    return None
 
 
-def _text(p: dict[str, Any], name: str, *, required: bool = False) -> str:
-    value = _get(p, name, required=required)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ValidationFailed(
-            f"payload.{name} must be a string",
-            details=[{"field": f"payload.{name}", "message": "must be a string"}],
-        )
-    return value
+class MatchPayload(ProfilePayload):
+    limit: StrictInt | None = None
+
+    @field_validator("limit")
+    @classmethod
+    def _limit(cls, value: int | None) -> int | None:
+        if value is not None and not 1 <= value <= 50:
+            raise ValueError("1-50")
+        return value
 
 
-def _profile_data(p: dict[str, Any]) -> profiles.ProfileInput | None:
-    raw = _get(p, "profile_data")
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        raise ValidationFailed(
-            "payload.profileData must be an object",
-            details=[{"field": "payload.profileData", "message": "must be an object"}],
-        )
-    return profiles.parse_profile_input(raw)
+class AnalyzePayload(StudentPayload):
+    content: StrictStr
+    prompt: StrictStr = ""
 
 
-def _billed_user(p: dict[str, Any]) -> tuple[int, str | None]:
-    """(user billed, student public id or None): the student when given, else the agent account."""
-    ref = _get(p, "student_id", "user_id")
-    with session_scope() as session:
-        user = (
-            students.find_student(session, ref)
-            if ref is not None
-            else students.agent_account(session)
-        )
-        assert user.id is not None
-        return user.id, (user.public_id if ref is not None else None)
+class OutlinePayload(StudentPayload):
+    prompt: StrictStr
+    essay_type: StrictStr | None = None
 
 
-def match_scholarships(task: AgentTask, p: dict[str, Any]) -> Outcome:
-    started = time.perf_counter()
-    limit = _get(p, "limit") or 10
-    if not isinstance(limit, int) or not 1 <= limit <= 50:
-        raise ValidationFailed(
-            "payload.limit must be 1-50", details=[{"field": "payload.limit", "message": "1-50"}]
-        )
-    profile = _profile_data(p)
-    op = f"task:{task.task_id}"
-    if profile is None:
-        user_id, student = _billed_user(
-            {**p, "student_id": _get(p, "student_id", "user_id", required=True)}
-        )
-        matches.refresh_matches(user_id=user_id, operation_id=op)
-        with session_scope() as session:
-            groups = matches.stored_groups(session, user_id=user_id, limit=limit)
-            result = matches.match_payload(groups, session, started=started)
-    else:
-        user_id, student = _billed_user({})
-        facts = profiles.engine_profile_from_input(profile)
-        with session_scope() as session:
-            groups = matches.rank_profile(session, facts, limit=limit)
-        groups["match"], _ = matches.refine_with_model(
-            groups["match"], facts, user_id=user_id, operation_id=op
-        )
-        with session_scope() as session:
-            result = matches.match_payload(groups, session, started=started)
-    top = [m["scholarshipId"] for m in result["matches"][:5]]
-    return Outcome(
-        result,
-        [("scholarships_matched", {"studentId": student, "count": result["count"], "top": top})],
+class ImprovePayload(StudentPayload):
+    content: StrictStr
+    focus_area: StrictStr | None = None
+
+
+class IdeasPayload(ProfilePayload):
+    essay_type: StrictStr | None = None
+
+
+class ApplicationData(Payload):
+    notes: StrictStr | None = None
+
+
+class CreateApplicationPayload(StudentPayload):
+    scholarship_id: StrictInt | StrictStr
+    application_data: ApplicationData | None = None
+
+    @field_validator("scholarship_id")
+    @classmethod
+    def _slug_or_id(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not 1 <= value <= student_records.MAX_ROW_ID:
+            raise ValueError("invalid")
+        if isinstance(value, str) and not 0 < len(value) <= 200:
+            raise ValueError("invalid")
+        return value
+
+
+P = TypeVar("P", bound="Payload")
+
+
+def _required(name: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"payload.{name} is required", details=[{"field": f"payload.{name}", "message": "required"}]
     )
+
+
+def _parse(model: type[P], raw: dict[str, Any]) -> P:
+    """The payload as `model`, or ValidationFailed naming each bad field (camelCase, as the
+    contract spells them)."""
+    snake = {to_snake(k): v for k, v in raw.items() if v is not None}
+    try:
+        return model.model_validate(snake)
+    except ValidationError as exc:
+        details = []
+        for error in exc.errors():
+            path = ".".join(to_camel(str(part)) for part in error["loc"] if isinstance(part, str))
+            missing = error["type"] == "missing"
+            details.append(
+                {
+                    "field": f"payload.{path}",
+                    "message": "required"
+                    if missing
+                    else str(error["msg"]).removeprefix("Value error, "),
+                }
+            )
+        first = details[0]
+        raise ValidationFailed(
+            f"{first['field']} is invalid: {first['message']}", details=details
+        ) from None
+
+
+# -- results --------------------------------------------------------------------------------------
+
+
+class AnalyzeResult(EssayAnalysis):
+    # The tool's fields plus what the essay service adds to every answer (word limit, ...).
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+class OutlineResult(EssayOutline):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+class ImproveResult(EssayImprovement):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+class IdeasResult(EssayIdeas):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+# -- the registry ---------------------------------------------------------------------------------
+
+S = TypeVar("S", bound=BaseModel)
+
+
+def _no_events(_payload: Any, _answer: Any) -> list[Event]:
+    return []
+
+
+def _itself(answer: BaseModel) -> BaseModel:
+    return answer
+
+
+@dataclass(frozen=True)
+class Capability(Generic[P, S]):
+    payload: type[P]
+    # The one service call: (payload, operation id) → the service's typed answer.
+    call: Callable[[P, str], S]
+    # The contract's result, and how it is read off the answer (the answer itself by default).
+    result: type[BaseModel]
+    result_of: Callable[[S], BaseModel] = _itself
+    # Domain events worth telling the Command Center about.
+    events: Callable[[P, S], list[Event]] = _no_events
+
+    def run(self, raw: dict[str, Any], operation_id: str) -> Outcome:
+        payload = _parse(self.payload, raw)
+        answer = self.call(payload, operation_id)
+        result = self.result_of(answer)
+        assert isinstance(result, self.result)
+        return Outcome(result.model_dump(mode="json", by_alias=True), self.events(payload, answer))
 
 
 def _essay_tool(
-    tool: essays.Tool, build: Callable[[dict[str, Any]], essays.ToolRequest]
-) -> Callable[[AgentTask, dict[str, Any]], Outcome]:
-    def handler(task: AgentTask, p: dict[str, Any]) -> Outcome:
-        request = build(p)
-        essays.validate_request(request)
-        profile = _profile_data(p) if tool == "ideas" else None
-        user_id, student = _billed_user(p)
-        charged = essays.run_tool(
-            request, user_id=user_id, operation_id=f"task:{task.task_id}", profile_data=profile
+    payload: type[P],
+    request: Callable[[P], essays.ToolRequest],
+    result: type[BaseModel],
+    events: Callable[[P, EssayToolRun], list[Event]] = _no_events,
+) -> Capability[P, EssayToolRun]:
+    def call(p: P, operation_id: str) -> EssayToolRun:
+        assert isinstance(p, StudentPayload)
+        return student_records.run_essay_tool(
+            request(p),
+            student_ref=p.student_ref,
+            operation_id=operation_id,
+            profile_data=p.profile() if isinstance(p, ProfilePayload) else None,
         )
-        events = []
-        if tool == "analyze":
-            events.append(
-                ("essay_analyzed", {"studentId": student, "score": charged.result.get("score")})
-            )
-        return Outcome(charged.result, events)
 
-    return handler
+    return Capability(payload, call, result, lambda ran: result.model_validate(ran.result), events)
 
 
-def get_profile(task: AgentTask, p: dict[str, Any]) -> Outcome:
-    ref = _get(p, "student_id", "user_id", required=True)
-    with session_scope() as session:
-        user = students.find_student(session, ref)
-        assert user.id is not None
-        profile = profiles.get_profile(session, user.id)
-        if profile is None:
-            raise NotFound("This student has no profile yet")
-        return Outcome(profiles.profile_dict(profile, user.public_id))
+def _matched(_p: MatchPayload, r: MatchResult) -> list[Event]:
+    top = [m.scholarship_id for m in r.matches[:5]]
+    return [("scholarships_matched", {"studentId": r.student_id, "count": r.count, "top": top})]
 
 
-def update_profile(task: AgentTask, p: dict[str, Any]) -> Outcome:
-    ref = _get(p, "student_id", "user_id", required=True)
-    data = _profile_data(p)
-    if data is None:
-        raise ValidationFailed(
-            "payload.profileData is required",
-            details=[{"field": "payload.profileData", "message": "required"}],
-        )
-    with session_scope() as session:
-        user = students.ensure_student(session, ref)
-        assert user.id is not None
-        profile = profiles.update_profile(session, user_id=user.id, changes=data)
-        body = profiles.profile_dict(profile, user.public_id)
-    changed = sorted(data.model_dump(exclude_unset=True))
-    return Outcome(body, [("profile_updated", {"studentId": body["studentId"], "fields": changed})])
+def _analyzed(_p: AnalyzePayload, ran: EssayToolRun) -> list[Event]:
+    return [("essay_analyzed", {"studentId": ran.student_id, "score": ran.result.get("score")})]
 
 
-def create_application(task: AgentTask, p: dict[str, Any]) -> Outcome:
-    ref = _get(p, "student_id", "user_id", required=True)
-    scholarship = _get(p, "scholarship_id", required=True)
-    if (
-        not isinstance(scholarship, str | int)
-        or isinstance(scholarship, bool)
-        or (isinstance(scholarship, int) and not 1 <= scholarship <= MAX_DB_INT)
-        or (isinstance(scholarship, str) and not 0 < len(scholarship) <= 200)
-    ):
-        raise ValidationFailed(
-            "payload.scholarshipId must be a slug or an id",
-            details=[{"field": "payload.scholarshipId", "message": "invalid"}],
-        )
-    extra = _get(p, "application_data") or {}
-    if not isinstance(extra, dict):
-        raise ValidationFailed(
-            "payload.applicationData must be an object",
-            details=[{"field": "payload.applicationData", "message": "must be an object"}],
-        )
-    notes = extra.get("notes") or ""
-    if not isinstance(notes, str):
-        raise ValidationFailed(
-            "applicationData.notes must be a string",
-            details=[{"field": "payload.applicationData.notes", "message": "must be a string"}],
-        )
-    with session_scope() as session:
-        user = students.find_student(session, ref)
-        assert user.id is not None
-        app, created = applications.create_application(
-            session, user_id=user.id, scholarship=scholarship, notes=notes
-        )
-        tracked = applications.get_application(session, user_id=user.id, application_id=app.id or 0)
-        body = applications.application_dict(
-            tracked.application, tracked.scholarship, matches.today()
-        )
-    events = (
-        [
-            (
-                "application_created",
-                {
-                    "studentId": user.public_id,
-                    "applicationId": body["applicationId"],
-                    "scholarshipId": body["scholarshipId"],
-                },
-            )
-        ]
-        if created
-        else []
-    )
-    return Outcome(body, events)
+def _profile_changes(p: ProfilePayload) -> profiles.ProfileInput:
+    changes = p.profile()
+    if changes is None:
+        raise _required("profileData")
+    return changes
 
 
-def get_applications(task: AgentTask, p: dict[str, Any]) -> Outcome:
-    ref = _get(p, "student_id", "user_id", required=True)
-    with session_scope() as session:
-        user = students.find_student(session, ref)
-        assert user.id is not None
-        today = matches.today()
-        items = [
-            applications.application_dict(t.application, t.scholarship, today)
-            for t in applications.list_applications(session, user_id=user.id)
-        ]
-    return Outcome({"applications": items, "count": len(items)})
+def _profile_updated(p: ProfilePayload, r: ProfileView) -> list[Event]:
+    fields = sorted(_profile_changes(p).model_dump(exclude_unset=True))
+    return [("profile_updated", {"studentId": r.student_id, "fields": fields})]
 
 
-HANDLERS: dict[str, Callable[[AgentTask, dict[str, Any]], Outcome]] = {
-    "student_pilot.match_scholarships": match_scholarships,
-    "student_pilot.analyze_essay": _essay_tool(
-        "analyze",
-        lambda p: essays.ToolRequest(
-            tool="analyze", content=_text(p, "content", required=True), prompt=_text(p, "prompt")
+def _application_created(_p: CreateApplicationPayload, r: OpenedApplication) -> list[Event]:
+    if not r.created:
+        return []
+    data = {
+        "studentId": r.student_id,
+        "applicationId": r.application.application_id,
+        "scholarshipId": r.application.scholarship_id,
+    }
+    return [("application_created", data)]
+
+
+REGISTRY: dict[str, Capability[Any, Any]] = {
+    "student_pilot.match_scholarships": Capability(
+        MatchPayload,
+        lambda p, op: match_result(
+            student_ref=p.student_ref, profile=p.profile(), limit=p.limit or 10, operation_id=op
         ),
+        MatchResult,
+        events=_matched,
+    ),
+    "student_pilot.analyze_essay": _essay_tool(
+        AnalyzePayload,
+        lambda p: essays.ToolRequest(tool="analyze", content=p.content, prompt=p.prompt),
+        AnalyzeResult,
+        _analyzed,
     ),
     "student_pilot.generate_essay_outline": _essay_tool(
-        "outline",
+        OutlinePayload,
         lambda p: essays.ToolRequest(
-            tool="outline",
-            prompt=_text(p, "prompt", required=True),
-            essay_type=_text(p, "essay_type") or "personal_statement",
+            tool="outline", prompt=p.prompt, essay_type=p.essay_type or "personal_statement"
         ),
+        OutlineResult,
     ),
     "student_pilot.improve_essay_content": _essay_tool(
-        "improve",
+        ImprovePayload,
         lambda p: essays.ToolRequest(
-            tool="improve",
-            content=_text(p, "content", required=True),
-            focus_area=_text(p, "focus_area") or "clarity",
+            tool="improve", content=p.content, focus_area=p.focus_area or "clarity"
         ),
+        ImproveResult,
     ),
     "student_pilot.generate_essay_ideas": _essay_tool(
-        "ideas",
-        lambda p: essays.ToolRequest(
-            tool="ideas", essay_type=_text(p, "essay_type") or "personal_statement"
-        ),
+        IdeasPayload,
+        lambda p: essays.ToolRequest(tool="ideas", essay_type=p.essay_type or "personal_statement"),
+        IdeasResult,
     ),
-    "student_pilot.get_profile": get_profile,
-    "student_pilot.update_profile": update_profile,
-    "student_pilot.create_application": create_application,
-    "student_pilot.get_applications": get_applications,
+    "student_pilot.get_profile": Capability(
+        StudentPayload,
+        lambda p, _op: student_records.student_profile(student_ref=p.required_student()),
+        ProfileView,
+    ),
+    "student_pilot.update_profile": Capability(
+        ProfilePayload,
+        lambda p, _op: student_records.save_student_profile(
+            student_ref=p.required_student(), changes=_profile_changes(p)
+        ),
+        ProfileView,
+        events=_profile_updated,
+    ),
+    "student_pilot.create_application": Capability(
+        CreateApplicationPayload,
+        lambda p, _op: student_records.open_application(
+            student_ref=p.required_student(),
+            scholarship=p.scholarship_id,
+            notes=(p.application_data.notes if p.application_data else None) or "",
+        ),
+        ApplicationView,
+        result_of=lambda r: r.application,
+        events=_application_created,
+    ),
+    "student_pilot.get_applications": Capability(
+        StudentPayload,
+        lambda p, _op: student_records.student_applications(student_ref=p.required_student()),
+        ApplicationList,
+    ),
 }
 
 
-def run(task: AgentTask) -> Outcome:
-    return HANDLERS[task.action](task, _snake(task.payload))
+# What the agent advertises (/agent/capabilities, /health, registration, heartbeats).
+CAPABILITIES: tuple[str, ...] = tuple(REGISTRY)
 
 
-def known(action: str) -> bool:
-    return action in HANDLERS
+def run(action: str, payload: dict[str, Any], *, task_id: str) -> Outcome:
+    """Run the capability `action` (one the registry holds) for the task `task_id`."""
+    return REGISTRY[action].run(payload, f"task:{task_id}")
 
 
-__all__ = ["HANDLERS", "Outcome", "known", "run"]
+__all__ = ["CAPABILITIES", "REGISTRY", "Capability", "Outcome", "run"]

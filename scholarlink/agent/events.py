@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from scholarlink.agent import outbox, tasks
+from scholarlink.core.clock import utcnow
 from scholarlink.core.settings import Settings
 from scholarlink.models import AgentTask
 
@@ -23,7 +23,7 @@ def event_body(
         "type": type_,
         "source": settings.agent_id,
         "data": {**data, "task_id": task.task_id},
-        "time": datetime.now(UTC).isoformat(),
+        "time": utcnow().isoformat(),
         "trace_id": task.trace_id,
     }
 

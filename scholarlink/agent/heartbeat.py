@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from scholarlink.agent import outbox
-from scholarlink.capabilities import CAPABILITIES
+from scholarlink.agent.capabilities import CAPABILITIES
 from scholarlink.core import leases
-from scholarlink.core.db import session_scope
+from scholarlink.core.clock import utcnow
+from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.settings import Settings, get_settings
 from scholarlink.models import OutboxMessage
 
@@ -25,7 +26,7 @@ def agent_card(settings: Settings, status: str = "healthy") -> dict[str, Any]:
         "base_url": settings.agent_base_url,
         "capabilities": list(CAPABILITIES),
         "status": status,
-        "last_seen": datetime.now(UTC).isoformat(),
+        "last_seen": utcnow().isoformat(),
         "version": settings.version,
     }
 
@@ -57,7 +58,7 @@ def heartbeat(owner: str) -> bool:
     with session_scope() as session:
         if not leases.acquire(session, "heartbeat", owner, ttl_seconds=interval * 1.5):
             return False
-        bucket = int(datetime.now(UTC).timestamp() // interval)
+        bucket = int(utcnow().timestamp() // interval)
         # Two attempts at most: a stale heartbeat is worth less than the next one.
         outbox.enqueue(
             session,
@@ -70,6 +71,7 @@ def heartbeat(owner: str) -> bool:
     return True
 
 
+@use_case
 def last_heartbeat(session: Session) -> tuple[bool | None, datetime | None]:
     """(whether the latest settled heartbeat was delivered, when the last one was delivered)."""
     settled = session.exec(

@@ -11,11 +11,11 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import logging
-import random
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlparse
 
@@ -26,10 +26,12 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from scholarlink.agent.auth import sign_outbound
+from scholarlink.core.backoff import full_jitter
 from scholarlink.core.breakers import CircuitBreaker, CircuitOpen, breaker
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import session_scope
 from scholarlink.core.settings import Settings, get_settings
-from scholarlink.models import DeliveryAttempt, OutboxMessage, utcnow
+from scholarlink.models import DeliveryAttempt, OutboxMessage
 from scholarlink.observability.metrics import (
     AGENT_CALLBACK_ATTEMPTS,
     AGENT_DEAD_LETTERS,
@@ -149,15 +151,7 @@ def retry_after_seconds(value: str | None) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def backoff_seconds(attempts: int, settings: Settings) -> float:
-    cap = min(
-        settings.outbox_max_delay_seconds,
-        settings.outbox_base_delay_seconds * 2 ** max(0, attempts - 1),
-    )
-    return random.uniform(0, cap)  # noqa: S311 - jitter, not security
+    return max(0.0, (when - utcnow()).total_seconds())
 
 
 @dataclass
@@ -261,7 +255,11 @@ def record(
     elif msg.attempts >= msg.max_attempts:
         msg.status = "dead"
     else:
-        delay = backoff_seconds(msg.attempts, settings)
+        delay = full_jitter(
+            msg.attempts,
+            base=settings.outbox_base_delay_seconds,
+            cap=settings.outbox_max_delay_seconds,
+        )
         if outcome.retry_after is not None:
             delay = max(delay, min(outcome.retry_after, settings.outbox_max_delay_seconds))
         msg.next_attempt_at = utcnow() + timedelta(seconds=delay)
@@ -292,15 +290,17 @@ def deliver_due(client: httpx.Client, *, worker: str, settings: Settings | None 
         assert message_id is not None
         try:
             guard = destination_breaker(message.destination)
-            guard.before_call()
+        except ValueError:
+            guard = None  # the destination cannot even be parsed: send() refuses it below
+        try:
+            if guard is None:
+                outcome = send(client, message, settings)
+            else:
+                outcome = guard.call(partial(send, client, message, settings), failure=_outage)
         except CircuitOpen as exc:
             with session_scope() as session:
                 postpone(session, message_id, max(1.0, exc.retry_in))
             continue
-        except ValueError:
-            guard = None  # the destination cannot even be parsed: send() refuses it below
-        try:
-            outcome = send(client, message, settings)
         except Exception as exc:
             outcome = Outcome(None, f"unsendable: {type(exc).__name__}", None, 0, utcnow())
             with session_scope() as session:
@@ -309,13 +309,6 @@ def deliver_due(client: httpx.Client, *, worker: str, settings: Settings | None 
             _dead_lettered(message, outcome)
             continue
         attempted += 1
-        # Only what says the endpoint is down counts against its breaker: 5xx, timeouts and
-        # connection errors — not a 4xx, which is an answer.
-        if guard is not None:
-            if outcome.status_code is None or outcome.status_code >= 500:
-                guard.record_failure(outcome.error or str(outcome.status_code))
-            else:
-                guard.record_success()
         with session_scope() as session:
             status = record(session, message_id, outcome, settings, worker=worker)
         AGENT_CALLBACK_ATTEMPTS.labels(
@@ -326,6 +319,14 @@ def deliver_due(client: httpx.Client, *, worker: str, settings: Settings | None 
             _dead_lettered(message, outcome)
     refresh_gauges()
     return attempted
+
+
+def _outage(outcome: Outcome) -> str | None:
+    """Only what says the endpoint is down counts against its breaker: 5xx, timeouts and
+    connection errors — not a 4xx, which is an answer."""
+    if outcome.status_code is None or outcome.status_code >= 500:
+        return outcome.error or str(outcome.status_code)
+    return None
 
 
 def _dead_lettered(message: OutboxMessage, outcome: Outcome) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from scholarlink.agent.schemas import TERMINAL, TaskIn
-from scholarlink.models import AgentTask, utcnow
+from scholarlink.core.backoff import full_jitter
+from scholarlink.core.clock import utcnow
+from scholarlink.models import AgentTask
 
 # Besides `resources.retry`, a task survives this many lost workers before it is failed.
 CRASH_ALLOWANCE = 2
@@ -146,7 +147,7 @@ def schedule_retry(
     session: Session, task: AgentTask, *, error: dict[str, Any], base: float = 1.0
 ) -> None:
     """Back to `accepted`, available after exponential backoff with full jitter."""
-    delay = random.uniform(0, min(60.0, base * 2 ** max(0, task.attempts - 1)))  # noqa: S311 - jitter
+    delay = full_jitter(task.attempts, base=base, cap=60.0)
     now = utcnow()
     task.status = "accepted"
     task.error = error

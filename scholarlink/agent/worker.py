@@ -88,7 +88,9 @@ class TaskWorker:
         try:
             context = contextvars.copy_context()
             context.run(operation_deadline.set, deadline)
-            future = self._pool.submit(context.run, capabilities.run, task)
+            future = self._pool.submit(
+                context.run, capabilities.run, task.action, task.payload, task_id=task.task_id
+            )
             lease = settings.agent_task_lease_seconds
             while True:
                 remaining = deadline - time.monotonic()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from scholarlink.api.deps import current_student
-from scholarlink.api.errors import error_response, error_responses
+from scholarlink.api.errors import error_response, error_responses, unauthorized
+from scholarlink.core.clock import today, utcnow
 from scholarlink.services import privacy, reminders
 
 router = APIRouter(tags=["account"])
@@ -28,9 +28,9 @@ _FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 def export_account(request: Request) -> Response:
     user_id = current_student(request)
     if user_id is None:
-        return error_response(401, "unauthorized", "Sign in to export your data")
+        return unauthorized("Sign in to export your data")
     body = json.dumps(privacy.export_data(user_id=user_id), indent=2, default=str)
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    stamp = utcnow().strftime("%Y%m%d")
     return Response(
         body,
         media_type="application/json",
@@ -56,7 +56,7 @@ def export_account(request: Request) -> Response:
 def calendar_feed(token: str) -> Response:
     if not _FEED_TOKEN.fullmatch(token):
         return error_response(404, "not_found", "No such calendar")
-    body = reminders.calendar_feed(token=token, today=datetime.now(UTC).date())
+    body = reminders.calendar_feed(token=token, today=today())
     if body is None:
         return error_response(404, "not_found", "No such calendar")
     return Response(

@@ -6,12 +6,20 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from scholarlink.agent import routes as agent_routes
-from scholarlink.api import account, catalogue, documents, mail, session, sharing
+from scholarlink.api import (
+    account,
+    agent,
+    catalogue,
+    documents,
+    health,
+    mail,
+    metrics,
+    session,
+    sharing,
+)
 from scholarlink.api import payments as payments_api
 from scholarlink.api.errors import ErrorBody, install_error_handlers
 from scholarlink.core.settings import get_settings
-from scholarlink.observability import exposition, health, operations
 from scholarlink.observability.middleware import CorrelationMiddleware
 
 
@@ -26,15 +34,14 @@ def create_api() -> FastAPI:
     api.add_middleware(CorrelationMiddleware)
     api.add_middleware(session.SessionHandshakeMiddleware)
     api.include_router(health.router)
-    api.include_router(exposition.router)
-    api.include_router(operations.router)
+    api.include_router(metrics.router)
     api.include_router(catalogue.router)
     api.include_router(documents.router)
     api.include_router(account.router)
     api.include_router(session.router)
     api.include_router(mail.router)
     api.include_router(sharing.router)
-    api.include_router(agent_routes.router)
+    api.include_router(agent.router)
     api.include_router(payments_api.router)
     _document_error_envelope(api)
     return api

@@ -10,10 +10,10 @@ from pydantic import Field
 
 from scholarlink.api.deps import MAX_DB_INT, RowId
 from scholarlink.api.errors import error_responses
+from scholarlink.core import clock
 from scholarlink.observability.cache import TTLCache
 from scholarlink.services import catalogue
 from scholarlink.services.catalogue import ScholarshipFilters, ScholarshipOut, ScholarshipPage
-from scholarlink.services.matches import today as _today
 
 router = APIRouter(prefix="/api/scholarships", tags=["catalogue"])
 
@@ -46,7 +46,7 @@ def clear_catalogue_cache() -> None:
 
 @router.get("", response_model=ScholarshipPage, summary="Search the catalogue")
 def list_scholarships(filters: Annotated[CatalogueQuery, Query()]) -> ScholarshipPage:
-    today = _today()
+    today = clock.today()
     key = (filters.model_dump_json(), today)
     cached = _search_cache.get(key)
     if cached is not None:
@@ -63,7 +63,7 @@ def list_scholarships(filters: Annotated[CatalogueQuery, Query()]) -> Scholarshi
     responses=error_responses(404),
 )
 def read_scholarship(scholarship_id: RowId) -> ScholarshipOut:
-    today = _today()
+    today = clock.today()
     cached = _detail_cache.get((scholarship_id, today))
     if cached is not None:
         return cached

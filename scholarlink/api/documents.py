@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from scholarlink.api.deps import RowId, current_student
-from scholarlink.api.errors import ErrorBody, error_response
+from scholarlink.api.errors import ErrorBody, unauthorized
 from scholarlink.services import documents as docs
 from scholarlink.services.storage import attachment_disposition
 
@@ -37,9 +37,7 @@ def download_document(document_id: RowId, request: Request, preview: bool = Fals
     an image (types verified by content at upload)."""
     user_id = current_student(request)
     if user_id is None:
-        return error_response(
-            401, "unauthenticated", "Sign in to download documents.", headers=SAFE_HEADERS
-        )
+        return unauthorized("Sign in to download documents.", headers=SAFE_HEADERS)
     # Ownership is checked before any URL or byte leaves the store (NotFound -> 404).
     url = docs.download_url(user_id=user_id, document_id=document_id, ttl=SIGNED_URL_TTL_SECONDS)
     if url is not None:

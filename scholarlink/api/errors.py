@@ -50,6 +50,15 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+# The one code of every 401 (the agent contract's, which the Command Center reads).
+UNAUTHORIZED = "unauthorized"
+
+
+def unauthorized(message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """401: the caller is not signed in or its credentials do not verify."""
+    return error_response(401, UNAUTHORIZED, message, headers=headers)
+
+
 def field_errors(errors: Any) -> list[dict[str, str]]:
     """Pydantic errors as [{field, message}] with the location inside the request body."""
     out = []

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from scholarlink.api.deps import RowId, current_student
 from scholarlink.api.documents import SAFE_HEADERS as _SAFE_HEADERS
-from scholarlink.api.errors import ErrorBody, error_response
+from scholarlink.api.errors import ErrorBody, unauthorized
 from scholarlink.services import letters, sharing
 from scholarlink.services.storage import attachment_disposition
 
@@ -26,9 +26,7 @@ def shared_document(grant_id: RowId, document_id: RowId, request: Request) -> Re
     """A document the student shared with you."""
     viewer_id = current_student(request)
     if viewer_id is None:
-        return error_response(
-            401, "unauthenticated", "Sign in to open shared documents.", headers=_SAFE_HEADERS
-        )
+        return unauthorized("Sign in to open shared documents.", headers=_SAFE_HEADERS)
     file = sharing.shared_document(viewer_id=viewer_id, grant_id=grant_id, document_id=document_id)
     headers = {**_SAFE_HEADERS, "Content-Disposition": attachment_disposition(file.filename)}
     return Response(content=file.data, media_type=file.content_type, headers=headers)
@@ -39,9 +37,7 @@ def letter_download(letter_id: RowId, request: Request) -> Response:
     """Your recommendation letter, unless you waived access to it."""
     student_id = current_student(request)
     if student_id is None:
-        return error_response(
-            401, "unauthenticated", "Sign in to open your letters.", headers=_SAFE_HEADERS
-        )
+        return unauthorized("Sign in to open your letters.", headers=_SAFE_HEADERS)
     file = letters.read_letter(student_id=student_id, letter_id=letter_id)
     headers = {**_SAFE_HEADERS, "Content-Disposition": attachment_disposition(file.filename)}
     return Response(content=file.data, media_type=file.content_type, headers=headers)

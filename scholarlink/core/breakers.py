@@ -7,14 +7,28 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
-from scholarlink.observability.metrics import BREAKER_STATE
+from scholarlink.core.clock import utcnow
 
 State = Literal["closed", "open", "half_open"]
-_STATE_VALUE = {"closed": 0, "half_open": 1, "open": 2}
+T = TypeVar("T")
+# Told (name, state) when a breaker is created and at every transition (the metrics gauge).
+StateWatcher = Callable[[str, State], None]
+_watchers: list[StateWatcher] = []
+
+
+def watch_breakers(watcher: StateWatcher) -> None:
+    """Call `watcher` at every transition from now on, and once now for every breaker there is."""
+    _watchers.append(watcher)
+    for b in all_breakers():
+        watcher(b.name, b.snapshot()["state"])
+
+
+def _tell(name: str, state: State) -> None:
+    for watcher in _watchers:
+        watcher(name, state)
 
 
 class CircuitOpen(RuntimeError):
@@ -25,16 +39,6 @@ class CircuitOpen(RuntimeError):
         self.name = name
         self.public_name = name
         self.retry_in = retry_in
-
-
-@dataclass
-class _Snapshot:
-    state: State
-    consecutive_failures: int
-    total_failures: int
-    total_successes: int
-    last_transition: datetime
-    last_error: str | None
 
 
 class CircuitBreaker:
@@ -51,15 +55,15 @@ class CircuitBreaker:
         self._consecutive = 0
         self._failures = 0
         self._successes = 0
-        self._last_transition = datetime.now(UTC)
+        self._last_transition = utcnow()
         self._last_error: str | None = None
         self._probe_in_flight = False
-        BREAKER_STATE.labels(name).set(0)
+        _tell(name, "closed")
 
     def _transition(self, state: State) -> None:
         self._state = state
-        self._last_transition = datetime.now(UTC)
-        BREAKER_STATE.labels(self.name).set(_STATE_VALUE[state])
+        self._last_transition = utcnow()
+        _tell(self.name, state)
 
     def before_call(self) -> None:
         """Raise CircuitOpen when calls should not go through; lets one probe through after
@@ -83,6 +87,35 @@ class CircuitBreaker:
             self._probe_in_flight = False
             if self._state != "closed":
                 self._transition("closed")
+
+    def call(
+        self,
+        fn: Callable[[], T],
+        *,
+        outage: Callable[[BaseException], bool] = lambda _exc: True,
+        failure: Callable[[T], str | None] = lambda _result: None,
+    ) -> T:
+        """Run `fn` behind this breaker: the one wrapper every caller of a dependency uses.
+
+        Raises CircuitOpen instead of calling while the breaker is open. What `fn` raises is
+        re-raised after counting: as a failure when `outage(exc)` (the dependency is down), as a
+        success otherwise (it answered, with a refusal). A returned value counts as a failure
+        when `failure(result)` names one (an answer that says the dependency is down)."""
+        self.before_call()
+        try:
+            result = fn()
+        except BaseException as exc:
+            if outage(exc):
+                self.record_failure(exc)
+            else:
+                self.record_success()
+            raise
+        down = failure(result)
+        if down is not None:
+            self.record_failure(down)
+        else:
+            self.record_success()
+        return result
 
     def record_failure(self, error: BaseException | str) -> None:
         with self._lock:

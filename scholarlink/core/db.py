@@ -51,9 +51,6 @@ def build_engine(url: str, *, pool_size: int = 5) -> Engine:
         engine = create_engine(
             url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
         )
-    from scholarlink.observability.metrics import instrument_engine
-
-    instrument_engine(engine)
     return engine
 
 

@@ -190,10 +190,6 @@ class Settings(BaseSettings):
         return (self.reflex_api_url or self.app_url).rstrip("/")
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
-    @property
     def bridge_mode(self) -> Literal["connected", "local_only", "disabled"]:
         if self.shared_secret is None:
             return "disabled"

@@ -1,4 +1,4 @@
-"""A small in-process TTL cache that counts what it does, so `/api/metrics` can report it.
+"""An in-process TTL cache (cachetools) that counts what it does, so `/api/metrics` can report it.
 
 Entries expire `ttl` seconds after they were set; past `max_entries` the least recently used
 entry is evicted. Every cache registers itself (weakly: a cache nobody holds stops counting), and
@@ -12,10 +12,11 @@ import sys
 import threading
 import time
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+
+import cachetools
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -71,15 +72,45 @@ class CacheStats:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Entry(Generic[V]):
     value: V
-    expires_at: float
+    ttl: float
     size: int
 
 
+def _expires_at(_key: Any, entry: _Entry[Any], now: float) -> float:
+    return now + entry.ttl
+
+
+class _Store(cachetools.TLRUCache[K, _Entry[V]]):
+    """cachetools' time-aware LRU cache, counting what it drops and the bytes it holds (used
+    under the owner's lock)."""
+
+    def __init__(self, maxsize: int, timer: Callable[[], float]) -> None:
+        super().__init__(maxsize, ttu=_expires_at, timer=timer)
+        self.expirations = 0
+        self.evictions = 0
+        self.size_bytes = 0
+
+    def expire(self, time: float | None = None) -> list[tuple[K, _Entry[V]]]:
+        expired = list(super().expire(time))
+        self.expirations += len(expired)
+        self.size_bytes -= sum(entry.size for _, entry in expired)
+        return expired
+
+    def popitem(self) -> tuple[K, _Entry[V]]:
+        key, entry = super().popitem()
+        self.evictions += 1
+        self.size_bytes -= entry.size
+        return key, entry
+
+
 class TTLCache(Generic[K, V]):
-    """Thread-safe mapping whose entries expire; bounded by `max_entries` (LRU eviction)."""
+    """Thread-safe mapping whose entries expire; bounded by `max_entries` (LRU eviction).
+
+    The storage is cachetools' TLRUCache (per-entry lifetimes); this class adds the lock and
+    the counting that `/api/metrics` reports."""
 
     def __init__(
         self,
@@ -96,27 +127,19 @@ class TTLCache(Generic[K, V]):
         self.name = name
         self.ttl = ttl
         self.max_entries = max_entries
-        self._clock = clock
         self._lock = threading.Lock()
-        self._data: OrderedDict[K, _Entry[V]] = OrderedDict()
         self._hits = 0
         self._misses = 0
-        self._evictions = 0
-        self._expirations = 0
-        self._size = 0
+        self._data: _Store[K, V] = _Store(max_entries, clock)
         _registry.add(self)
 
     def get(self, key: K, default: V | None = None) -> V | None:
         with self._lock:
+            self._data.expire()
             entry = self._data.get(key)
-            if entry is not None and entry.expires_at <= self._clock():
-                self._remove(key)
-                self._expirations += 1
-                entry = None
             if entry is None:
                 self._misses += 1
                 return default
-            self._data.move_to_end(key)
             self._hits += 1
             return entry.value
 
@@ -126,36 +149,23 @@ class TTLCache(Generic[K, V]):
             raise ValueError("ttl must be positive")
         size = approximate_size(key) + approximate_size(value)
         with self._lock:
-            if key in self._data:
-                self._remove(key)
-            self._data[key] = _Entry(value, self._clock() + lifetime, size)
-            self._size += size
-            while len(self._data) > self.max_entries:
-                oldest = next(iter(self._data))
-                self._remove(oldest)
-                self._evictions += 1
+            self._remove(key)
+            self._data[key] = _Entry(value, lifetime, size)
+            self._data.size_bytes += size
 
     def delete(self, key: K) -> bool:
         with self._lock:
-            if key not in self._data:
-                return False
-            self._remove(key)
-            return True
+            return self._remove(key)
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
-            self._size = 0
+            self._data.size_bytes = 0
 
     def purge_expired(self) -> int:
         """Drop every expired entry now (lookups drop them lazily); returns how many."""
         with self._lock:
-            now = self._clock()
-            expired = [k for k, e in self._data.items() if e.expires_at <= now]
-            for key in expired:
-                self._remove(key)
-            self._expirations += len(expired)
-            return len(expired)
+            return len(self._data.expire())
 
     def __len__(self) -> int:
         with self._lock:
@@ -166,14 +176,18 @@ class TTLCache(Generic[K, V]):
             return CacheStats(
                 hits=self._hits,
                 misses=self._misses,
-                evictions=self._evictions,
-                expirations=self._expirations,
+                evictions=self._data.evictions,
+                expirations=self._data.expirations,
                 entries=len(self._data),
-                size_bytes=self._size,
+                size_bytes=self._data.size_bytes,
             )
 
-    def _remove(self, key: K) -> None:
-        self._size -= self._data.pop(key).size
+    def _remove(self, key: K) -> bool:
+        entry = self._data.pop(key, None)
+        if entry is None:
+            return False
+        self._data.size_bytes -= entry.size
+        return True
 
 
 _registry: weakref.WeakSet[TTLCache[Any, Any]] = weakref.WeakSet()

@@ -1,21 +1,10 @@
-"""Prometheus text exposition (`/metrics`, `/metrics/prometheus`), multiprocess-aware."""
+"""Prometheus text exposition, multiprocess-aware (served by `scholarlink.api.metrics`)."""
 
 from __future__ import annotations
 
 import os
-from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import Response
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    generate_latest,
-    multiprocess,
-)
-
-router = APIRouter(tags=["operations"])
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
 
 def multiprocess_registry() -> CollectorRegistry:
@@ -29,25 +18,3 @@ def multiprocess_registry() -> CollectorRegistry:
 
 def render() -> bytes:
     return generate_latest(multiprocess_registry())
-
-
-PROMETHEUS_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}
-}
-
-
-@router.get(
-    "/metrics", summary="Prometheus metrics", response_class=Response, responses=PROMETHEUS_RESPONSE
-)
-async def metrics() -> Response:
-    return Response(render(), media_type=CONTENT_TYPE_LATEST)
-
-
-@router.get(
-    "/metrics/prometheus",
-    summary="Prometheus metrics (alias)",
-    response_class=Response,
-    responses=PROMETHEUS_RESPONSE,
-)
-async def metrics_prometheus() -> Response:
-    return Response(render(), media_type=CONTENT_TYPE_LATEST)

@@ -18,17 +18,24 @@ import os
 import resource
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from scholarlink.core.db import get_engine
+from sqlalchemy.engine import Engine
+
+from scholarlink.core.clock import utcnow
 from scholarlink.observability.cache import cache_stats
 from scholarlink.observability.logs import correlation_id
-from scholarlink.observability.metrics import AI_COST, AI_DURATION, AI_OPERATIONS
+from scholarlink.observability.metrics import (
+    AI_COST,
+    AI_DURATION,
+    AI_OPERATIONS,
+    observe_queries,
+)
 
 WINDOW_SECONDS = 600.0
 MAX_SAMPLES = 10_000
@@ -170,7 +177,7 @@ class LiveStats:
     def snapshot(self) -> dict[str, Any]:
         now = time.monotonic()
         return {
-            "timestamp": datetime.now(UTC).isoformat(),
+            "timestamp": utcnow().isoformat(),
             "correlationId": correlation_id.get(),
             "http": self.http_figures(now),
             "cache": cache_figures(),
@@ -196,13 +203,18 @@ def _database_health(
     return "healthy"
 
 
+# Engines that ran a statement in this process (weakly: a disposed and dropped one is gone).
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 def _checked_out_connections() -> int:
-    """Connections the pool has handed out right now; 0 before the engine exists (reading the
-    figure must not create one)."""
-    if not get_engine.cache_info().currsize:
-        return 0
-    checkedout = getattr(get_engine().pool, "checkedout", None)
-    return int(checkedout()) if callable(checkedout) else 0
+    """Connections the pools of this process's engines have handed out right now; 0 before any
+    statement ran (reading the figure must not create an engine)."""
+    total = 0
+    for engine in list(_engines):
+        checkedout = getattr(engine.pool, "checkedout", None)
+        total += int(checkedout()) if callable(checkedout) else 0
+    return total
 
 
 def cache_figures() -> dict[str, Any]:
@@ -305,3 +317,12 @@ def process_uptime(fallback: float) -> float:
 
 
 LIVE = LiveStats()
+
+
+def _record_query(seconds: float, failed: bool, engine: Engine | None) -> None:
+    if engine is not None:
+        _engines.add(engine)
+    LIVE.record_query(seconds, failed=failed)
+
+
+observe_queries(_record_query)

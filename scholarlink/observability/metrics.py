@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from scholarlink.core.breakers import watch_breakers
 
 HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_DURATION = Histogram(
@@ -22,9 +25,6 @@ DB_QUERY_DURATION = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
 )
 DB_QUERY_ERRORS = Counter("db_query_errors_total", "Database statements that raised")
-CATALOGUE_LOADS = Counter(
-    "catalogue_load_rows_total", "Catalogue rows processed by the loader", ["outcome"]
-)
 AI_OPERATIONS = Counter(
     "ai_operations_total", "AI operations", ["operation", "provider", "outcome"]
 )
@@ -46,33 +46,48 @@ BREAKER_STATE = Gauge(
 )
 
 
-def instrument_engine(engine: Engine) -> None:
-    """Time every statement the engine runs and count failures."""
-    # Imported here: live_stats reads this module's counters at import time.
-    from scholarlink.observability.live_stats import LIVE
+# (seconds, failed, the engine; None when a connection could not even be made)
+QueryObserver = Callable[[float, bool, Engine | None], None]
+_query_observers: list[QueryObserver] = []
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _before(
-        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
-    ) -> None:
-        conn.info.setdefault("query_start", []).append(time.perf_counter())
 
-    @event.listens_for(engine, "after_cursor_execute")
-    def _after(
-        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
-    ) -> None:
-        starts = conn.info.get("query_start")
-        if starts:
-            elapsed = time.perf_counter() - starts.pop()
-            DB_QUERY_DURATION.observe(elapsed)
-            LIVE.record_query(elapsed)
+def observe_queries(observer: QueryObserver) -> None:
+    """Also tell `observer` (seconds, failed, engine) about every statement any engine runs."""
+    _query_observers.append(observer)
 
-    @event.listens_for(engine, "handle_error")
-    def _error(context: Any) -> None:
-        DB_QUERY_ERRORS.inc()
-        starts = context.connection.info.get("query_start") if context.connection else None
-        elapsed = time.perf_counter() - starts.pop() if starts else 0.0
-        LIVE.record_query(elapsed, failed=True)
+
+# Every engine is timed, whoever builds it: the listeners sit on the Engine class, so the
+# database layer needs to know nothing about metrics.
+@event.listens_for(Engine, "before_cursor_execute")
+def _before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+    conn.info.setdefault("query_start", []).append(time.perf_counter())
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+    starts = conn.info.get("query_start")
+    if starts:
+        elapsed = time.perf_counter() - starts.pop()
+        DB_QUERY_DURATION.observe(elapsed)
+        for observer in _query_observers:
+            observer(elapsed, False, conn.engine)
+
+
+@event.listens_for(Engine, "handle_error")
+def _error(context: Any) -> None:
+    DB_QUERY_ERRORS.inc()
+    starts = context.connection.info.get("query_start") if context.connection else None
+    elapsed = time.perf_counter() - starts.pop() if starts else 0.0
+    for observer in _query_observers:
+        observer(elapsed, True, context.engine)
+
+
+def _breaker_state(name: str, state: str) -> None:
+    BREAKER_STATE.labels(name).set(_BREAKER_VALUE[state])
+
+
+_BREAKER_VALUE = {"closed": 0, "half_open": 1, "open": 2}
+watch_breakers(_breaker_state)
 
 
 # -- agent bridge ---------------------------------------------------------------------------------

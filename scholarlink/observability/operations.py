@@ -1,26 +1,15 @@
-"""Operator JSON: live figures (`/api/metrics`) and circuit-breaker states
-(`/api/health/reliability`)."""
+"""Circuit-breaker states for operators (`/api/health/reliability`, `/api/agent/reliability`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter
-
 from scholarlink.core.breakers import all_breakers, breaker
-from scholarlink.observability.live_stats import LIVE
-
-router = APIRouter(tags=["operations"])
+from scholarlink.core.clock import utcnow
 
 # Dependencies every process may call; looked up here so they are listed (closed) before their
 # first use. Command Center destinations ("command-center:host:port") appear once messages go out.
 ALWAYS_PRESENT = ("openai", "stripe", "storage")
-
-
-@router.get("/api/metrics", summary="Live figures as JSON (HTTP, cache, database, AI, resources)")
-async def api_metrics() -> dict[str, Any]:
-    return LIVE.snapshot()
 
 
 def breaker_report(*, details: bool) -> dict[str, Any]:
@@ -41,17 +30,8 @@ def breaker_report(*, details: bool) -> dict[str, Any]:
     for view in views:
         counts[view["state"]] += 1
     return {
-        "timestamp": datetime.now(UTC).isoformat(),
+        "timestamp": utcnow().isoformat(),
         "status": "degraded" if counts["open"] else "ok",
         "summary": counts,
         "breakers": views,
     }
-
-
-@router.get(
-    "/api/health/reliability",
-    summary="Every circuit breaker and its state (destinations only for the operator's JWT: "
-    "GET /api/agent/reliability)",
-)
-async def reliability() -> dict[str, Any]:
-    return breaker_report(details=False)

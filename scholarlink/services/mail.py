@@ -21,7 +21,6 @@ import contextlib
 import hashlib
 import hmac
 import logging
-import random
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from scholarlink.core.backoff import spread
 from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.core.settings import get_settings
@@ -247,8 +247,7 @@ def _claim(now: datetime, limit: int, only_id: int | None = None) -> list[int]:
 
 def _backoff(attempts: int) -> timedelta:
     base = get_settings().mail_base_delay_seconds
-    delay = min(base * 2 ** (attempts - 1), 6 * 3600)
-    return timedelta(seconds=delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter only
+    return timedelta(seconds=spread(attempts, base=base, cap=6 * 3600, by=0.2))
 
 
 def _finish(

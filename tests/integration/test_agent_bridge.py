@@ -8,9 +8,9 @@ import httpx
 import pytest
 from sqlmodel import func, select
 
+from scholarlink.agent.capabilities import CAPABILITIES
 from scholarlink.agent.simulator import sign_task_token
 from scholarlink.ai.providers import reset_providers
-from scholarlink.capabilities import CAPABILITIES
 from scholarlink.core.breakers import breaker
 from scholarlink.core.db import session_scope
 from scholarlink.core.settings import reset_settings_cache

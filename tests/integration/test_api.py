@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from scholarlink.agent.capabilities import CAPABILITIES
 from scholarlink.api import create_api
-from scholarlink.capabilities import CAPABILITIES
 from scholarlink.core.db import session_scope
 from scholarlink.services.catalogue import load_catalogue, parse_catalogue
 from tests.conftest import use_database

@@ -458,7 +458,7 @@ def test_download_route(client: TestClient, backend: Backend) -> None:
 
     for headers in ({}, {"Cookie": "scholarlink_session=not-a-session"}):
         r = client.get(url, headers=headers)
-        assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
+        assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
         assert PDF not in r.content
 
     as_eve = session_cookie(eve)

@@ -29,15 +29,15 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from scholarlink.agent import routes as agent_routes
 from scholarlink.agent import tasks as agent_tasks
+from scholarlink.agent.capabilities import CAPABILITIES
 from scholarlink.agent.schemas import TERMINAL, ResultOut
 from scholarlink.agent.simulator import CommandCenter, sign_task_token, task_body
 from scholarlink.agent.worker import TaskWorker
+from scholarlink.api import agent as agent_routes
 from scholarlink.api import create_api
 from scholarlink.api.deps import SESSION_COOKIE
 from scholarlink.api.errors import ErrorBody
-from scholarlink.capabilities import CAPABILITIES
 from scholarlink.core.db import session_scope
 from scholarlink.core.settings import reset_settings_cache
 from scholarlink.services import auth

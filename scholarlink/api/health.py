@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from scholarlink.agent.capabilities import CAPABILITIES
 from scholarlink.agent.heartbeat import last_heartbeat
-from scholarlink.capabilities import CAPABILITIES
-from scholarlink.core.db import DatabaseUnavailable, ping, session_scope
+from scholarlink.core.clock import utcnow
+from scholarlink.core.db import DatabaseUnavailable, ping
 from scholarlink.core.settings import get_settings
 from scholarlink.migrations import is_at_head
 
@@ -29,8 +30,7 @@ def _database() -> dict[str, Any]:
 def _heartbeat() -> tuple[bool | None, datetime | None]:
     """From the outbox, so every worker process reports the same."""
     try:
-        with session_scope() as session:
-            return last_heartbeat(session)
+        return last_heartbeat()
     except Exception:  # the database is down: /health still answers
         return None, None
 
@@ -42,7 +42,7 @@ async def health() -> JSONResponse:
     heartbeat_ok, last_seen = (
         await run_in_threadpool(_heartbeat) if database["status"] == "healthy" else (None, None)
     )
-    now = datetime.now(UTC).isoformat()
+    now = utcnow().isoformat()
     body = {
         "status": "ok" if database["status"] == "healthy" else "degraded",
         "timestamp": now,

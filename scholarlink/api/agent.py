@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from scholarlink.agent import outbox, runtime, tasks
 from scholarlink.agent.auth import AuthError, caller_of, verify_inbound
+from scholarlink.agent.capabilities import CAPABILITIES
 from scholarlink.agent.schemas import (
     TASK_ID_MAX_LENGTH,
     TASK_ID_PATTERN,
@@ -30,11 +31,10 @@ from scholarlink.agent.schemas import (
     TaskIn,
 )
 from scholarlink.api.deps import RowId
-from scholarlink.api.errors import error_response, error_responses, field_errors
-from scholarlink.capabilities import CAPABILITIES
+from scholarlink.api.errors import error_response, error_responses, field_errors, unauthorized
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import session_scope
 from scholarlink.core.settings import Settings, get_settings
-from scholarlink.models import utcnow
 from scholarlink.observability.logs import trace_id as trace_var
 from scholarlink.observability.metrics import AGENT_RATE_LIMITED
 from scholarlink.observability.operations import breaker_report
@@ -46,11 +46,10 @@ MAX_BODY = 256 * 1024
 # stack on a body of a few hundred KiB of brackets).
 MAX_JSON_DEPTH = 64
 _TASK_ID = re.compile(TASK_ID_PATTERN)
-UNAUTHORIZED = {"error": {"code": "unauthorized", "message": "Missing or invalid credentials"}}
 
 
 def _unauthorized() -> JSONResponse:
-    return JSONResponse(UNAUTHORIZED, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    return unauthorized("Missing or invalid credentials", headers={"WWW-Authenticate": "Bearer"})
 
 
 def _authenticate(authorization: str | None, settings: Settings) -> dict[str, Any] | None:
