@@ -2,18 +2,15 @@
 matches refreshed (named by their public id), or a one-off ranking of a profile the caller sends,
 with the model's refinement when one is configured.
 
-Written for the agent capability (#13); the matches module is getting the same use case for
-the pages, and this function is meant to become that one."""
+The result models here are the capability's; the matching is `matches.match_result`."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from scholarlink.core.db import session_scope
 from scholarlink.core.errors import ValidationFailed
 from scholarlink.services import matches, profiles
 from scholarlink.services.student_records import billed_user
@@ -88,27 +85,16 @@ def match_result(
     operation_id: str,
 ) -> MatchResult:
     """With `profile`, rank it (billed to the agent account); else refresh and read the stored
-    matches of the student `student_ref`. Model calls are charged once per `operation_id`."""
-    started = time.perf_counter()
+    matches of the student `student_ref`. Model calls are charged once per `operation_id`. The
+    matching itself is `matches.match_result`, the same use case the pages' engine runs; this
+    adds only who is named and who pays."""
     if profile is None and student_ref is None:
         raise ValidationFailed(
             "payload.student_id is required",
             details=[{"field": "payload.student_id", "message": "required"}],
         )
-    if profile is None:
-        payer = billed_user(student_ref=student_ref)
-        matches.refresh_matches(user_id=payer.user_id, operation_id=operation_id)
-        with session_scope() as session:
-            groups = matches.stored_groups(session, user_id=payer.user_id, limit=limit)
-            payload = matches.match_payload(groups, session, started=started)
-    else:
-        payer = billed_user(student_ref=None)
-        facts = profiles.engine_profile_from_input(profile)
-        with session_scope() as session:
-            groups = matches.rank_profile(session, facts, limit=limit)
-        groups["match"], _ = matches.refine_with_model(
-            groups["match"], facts, user_id=payer.user_id, operation_id=operation_id
-        )
-        with session_scope() as session:
-            payload = matches.match_payload(groups, session, started=started)
-    return MatchResult.model_validate({**payload, "studentId": payer.student_id})
+    payer = billed_user(student_ref=student_ref if profile is None else None)
+    result = matches.match_result(
+        user_id=payer.user_id, operation_id=operation_id, limit=limit, profile=profile
+    )
+    return MatchResult.model_validate({**result.wire(), "studentId": payer.student_id})

@@ -839,14 +839,6 @@ def _result(
     )
 
 
-def match_payload(
-    groups: dict[str, list[MatchView]], session: Session, *, started: float
-) -> dict[str, Any]:
-    """The agent contract's full result for student_pilot.match_scholarships, as JSON (for the
-    agent capability until it calls `match_result`)."""
-    return _result(session, groups, started=started).wire()
-
-
 def stored_groups(session: Session, *, user_id: int, limit: int) -> dict[str, list[MatchView]]:
     """A student's stored groups as views (what the app shows them)."""
     out: dict[str, list[MatchView]] = {}
