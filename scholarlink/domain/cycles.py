@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from scholarlink.domain.eligibility import Profile, Verdict, judge, overall
 from scholarlink.domain.rules import AgeRule, AnyOfRule, Cycle, GpaRule, LevelRule, walk
@@ -54,8 +54,7 @@ class StudentCycle:
         }
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):  # a tuple: several made for every programme judged
     on: date  # the day rules are judged on
     opens: date | None
     deadline: date | None

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, Literal, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from scholarlink.domain.cycles import StudentCycle, student_cycle
 from scholarlink.domain.eligibility import Profile, Verdict, overall
@@ -117,26 +118,36 @@ def _order(judged: list[Judged], group: Group, no_essay_first: bool) -> list[Jud
     return sorted(judged, key=order)
 
 
+# Results a group orders at first: a page of each (the matches service keeps 60); reading
+# further orders twice as many, and so on.
+FIRST_ORDERED = 64
+
+
 class JudgedList(Sequence[Judged]):
-    """One group's results, best first. The order and the count are exact from the start; each
-    result's verdicts, questions and rank are built (by `judge_entry`) when first looked at."""
+    """One group's results, best first. The count is exact from the start and the order as far
+    as it has been read (the best `FIRST_ORDERED` are picked out of the group without sorting
+    all of it); each result's verdicts, questions and rank are built (by `judge_entry`) when
+    first looked at."""
 
     def __init__(
         self,
         catalogue: CompiledCatalogue,
-        order: list[int],
+        keys: tuple[npt.NDArray[Any], ...],
         done: dict[int, Judged],
         profile: Profile,
         today: date,
         group: Group,
     ) -> None:
-        self._catalogue, self._order, self._done = catalogue, order, done
+        self._catalogue, self._keys, self._done = catalogue, keys, done
         self._profile, self._today, self._group = profile, today, group
+        self._order: list[int] = []
 
     def __len__(self) -> int:
-        return len(self._order)
+        return len(self._keys[-1])
 
     def _at(self, n: int) -> Judged:
+        if n >= len(self._order):
+            self._order = first_in_order(self._keys, max(2 * n + 2, FIRST_ORDERED)).tolist()
         i = self._order[n]
         judged = self._done.get(i)
         if judged is None:
@@ -168,6 +179,26 @@ class JudgedList(Sequence[Judged]):
 
     def __repr__(self) -> str:
         return f"JudgedList({self._group}, {len(self)} results)"
+
+
+def first_in_order(keys: tuple[npt.NDArray[Any], ...], k: int) -> npt.NDArray[Any]:
+    """The last key of the k first rows ordered by every key in turn (the last one distinct),
+    picking them out by the first two keys before sorting only those."""
+    n = len(keys[-1])
+    if k < n:
+        first, second = keys[0], keys[1]
+        # The k-th smallest first key; under it everything is taken, at it the best second keys
+        # (with all their ties: the later keys decide among those).
+        edge = np.partition(first, k - 1)[k - 1]
+        below = first < edge
+        at_edge = first == edge
+        left = k - int(below.sum())
+        cut = np.partition(second[at_edge], left - 1)[left - 1]
+        rows = np.flatnonzero(below | (at_edge & (second <= cut)))
+    else:
+        rows = np.arange(n)
+    order = rows[np.lexsort(tuple(key[rows] for key in reversed(keys)))]
+    return keys[-1][order[:k]]
 
 
 def match_all(
@@ -206,17 +237,18 @@ def match_all(
             value.append(np.array([j.rank.value]))
             opens.append(np.array([j.cycle.opens.toordinal() if j.cycle.opens else -1]))
     at = np.concatenate(index)
-    by_entry = np.argsort(at, kind="stable")  # ties keep catalogue order, as a stable sort does
-    at, g, v = at[by_entry], np.concatenate(group)[by_entry], np.concatenate(value)[by_entry]
-    o = np.concatenate(opens)[by_entry]
+    g, v, o = np.concatenate(group), np.concatenate(value), np.concatenate(opens)
     slug = catalogue.slug_rank[at]
     lists = []
     for code, name in enumerate(GROUPS):
-        mine = g == code
+        mine = np.flatnonzero(g == code)
         if name == "opens_later":
             first = np.where(o[mine] < 0, date.max.toordinal(), o[mine])
+        elif no_essay_first:
+            first = catalogue.essay[at[mine]].astype(np.int64)
         else:
-            first = catalogue.essay[at[mine]] if no_essay_first else np.zeros(mine.sum(), bool)
-        ordered = at[mine][np.lexsort((slug[mine], -v[mine], first))]
-        lists.append(JudgedList(catalogue, ordered.tolist(), done, profile, today, name))  # type: ignore[arg-type]
+            first = np.zeros(len(mine), dtype=np.int64)
+        # Ties keep catalogue order (the entry's index last), as a stable sort does.
+        keys = (first, -v[mine], slug[mine], at[mine])
+        lists.append(JudgedList(catalogue, keys, done, profile, today, name))  # type: ignore[arg-type]
     return MatchResult(*lists)
