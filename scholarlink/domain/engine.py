@@ -17,9 +17,9 @@ from typing import Any, Literal, overload
 import numpy as np
 import numpy.typing as npt
 
-from scholarlink.domain.cycles import StudentCycle, student_cycle
-from scholarlink.domain.eligibility import Profile, Verdict, overall
-from scholarlink.domain.prefilter import GROUPS, CompiledCatalogue, compile_catalogue
+from scholarlink.domain.cycles import Judge, StudentCycle, student_cycle
+from scholarlink.domain.eligibility import Profile, Verdict, judge, overall
+from scholarlink.domain.prefilter import GROUPS, CompiledCatalogue, Summary, compile_catalogue
 from scholarlink.domain.ranking import Rank, amount_of, rank
 from scholarlink.domain.rules import CatalogueEntry
 
@@ -65,11 +65,27 @@ class MatchResult:
         return [(q, count[q], money[q]) for q in ordered[:limit]]
 
 
-def judge_entry(entry: CatalogueEntry, key: Any, profile: Profile, today: date) -> Judged | None:
-    """The verdict for one programme, or None when it is not for this student."""
+def judge_entry(
+    entry: CatalogueEntry,
+    key: Any,
+    profile: Profile,
+    today: date,
+    *,
+    judge_rule: Judge = judge,
+    candidates: list[Any] | None = None,
+) -> Judged | None:
+    """The verdict for one programme, or None when it is not for this student (`judge_rule`
+    and `candidates` as `cycles.student_cycle` takes them)."""
     if entry.status != "active":
         return None
-    cycle = student_cycle(entry.cycles, list(entry.rules), profile, today)
+    cycle = student_cycle(
+        entry.cycles,
+        list(entry.rules),
+        profile,
+        today,
+        judge_rule=judge_rule,
+        candidates=candidates,
+    )
     if cycle.state == "closed":
         return None
     verdicts = cycle.verdicts
@@ -132,14 +148,13 @@ class JudgedList(Sequence[Judged]):
     def __init__(
         self,
         catalogue: CompiledCatalogue,
+        summary: Summary,
         keys: tuple[npt.NDArray[Any], ...],
         done: dict[int, Judged],
-        profile: Profile,
-        today: date,
         group: Group,
     ) -> None:
-        self._catalogue, self._keys, self._done = catalogue, keys, done
-        self._profile, self._today, self._group = profile, today, group
+        self._catalogue, self._summary, self._keys, self._done = catalogue, summary, keys, done
+        self._group = group
         self._order: list[int] = []
 
     def __len__(self) -> int:
@@ -151,10 +166,11 @@ class JudgedList(Sequence[Judged]):
         i = self._order[n]
         judged = self._done.get(i)
         if judged is None:
-            key, entry = self._catalogue.entries[i]
-            judged = judge_entry(entry, key, self._profile, self._today)
+            judged = _built(self._catalogue, self._summary, i)
             if judged is None or judged.group != self._group:
-                raise RuntimeError(f"the compiled catalogue misjudged {entry.slug}")
+                raise RuntimeError(
+                    f"the compiled catalogue misjudged {self._catalogue.entries[i][1].slug}"
+                )
             self._done[i] = judged
         return judged
 
@@ -179,6 +195,20 @@ class JudgedList(Sequence[Judged]):
 
     def __repr__(self) -> str:
         return f"JudgedList({self._group}, {len(self)} results)"
+
+
+def _built(catalogue: CompiledCatalogue, summary: Summary, i: int) -> Judged | None:
+    """Entry i judged in full, from the verdicts its summary was judged from."""
+    key, entry = catalogue.entries[i]
+    st = summary.student
+    return judge_entry(
+        entry,
+        key,
+        st.profile,
+        st.today,
+        judge_rule=catalogue.remembered(i, summary),
+        candidates=catalogue.candidates_of(i, st.today),
+    )
 
 
 def first_in_order(keys: tuple[npt.NDArray[Any], ...], k: int) -> npt.NDArray[Any]:
@@ -228,8 +258,7 @@ def match_all(
     done: dict[int, Judged] = {}
     index, group, value, opens = [s.index], [s.group], [s.value], [s.opens]
     for i in s.undecided.tolist():
-        key, entry = catalogue.entries[i]
-        j = judge_entry(entry, key, profile, today)
+        j = _built(catalogue, s, i)
         if j is not None:
             done[i] = j
             index.append(np.array([i]))
@@ -250,5 +279,5 @@ def match_all(
             first = np.zeros(len(mine), dtype=np.int64)
         # Ties keep catalogue order (the entry's index last), as a stable sort does.
         keys = (first, -v[mine], slug[mine], at[mine])
-        lists.append(JudgedList(catalogue, keys, done, profile, today, name))  # type: ignore[arg-type]
+        lists.append(JudgedList(catalogue, s, keys, done, name))  # type: ignore[arg-type]
     return MatchResult(*lists)

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from scholarlink.domain.cycles import HORIZON_YEARS, cycle_candidates
+from scholarlink.domain.cycles import HORIZON_YEARS, Judge, cycle_candidates
 from scholarlink.domain.eligibility import Profile, Verdict, judge
 from scholarlink.domain.ranking import amount_of, award_probability, effort_factor
 from scholarlink.domain.rules import (
@@ -113,7 +113,9 @@ class _Candidates:
     on_month_day: IntArray  # month * 100 + day
     opens: IntArray  # date ordinal, -1 when not published
     deadline: IntArray  # date ordinal, -1 when rolling / varying
-    opens_for_later_level: IntArray  # the opening used when the level is reached only later
+    opens_if_later: IntArray  # the opening when the level is reached only later
+    time: FloatArray  # the rank's time factor
+    lists: list[list[Any]]  # as cycle_candidates gives them
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class Summary:
     value: FloatArray  # Rank.value, bit for bit
     opens: IntArray  # date ordinal of the student's cycle opening, -1 when none
     undecided: IntArray  # survivors for the exact engine
+    student: _Student  # the verdicts judged for it
 
 
 @dataclass(frozen=True)
@@ -133,19 +136,21 @@ class _Student:
     per combination of school-year rules and school year."""
 
     profile: Profile
+    today: date
+    # Each judged rule's verdict (school-year rules: per school year, `years` by its end).
+    df_verdicts: list[Verdict]
+    sy_verdicts: list[list[Verdict]]
+    years: dict[int, int]
     # The answer a hard unknown asks, by day-free rule, and by school-year rule and year.
     df_asked: dict[int, str]
     sy_asked: dict[int, list[str | None]]
     # Rules asking a question another rule may ask too (its entries are recounted one by one).
     df_shared: list[int]
     sy_shared: list[int]
-    age_word: np.uint64  # a hard age rule's word without a birth date
-    df_word: WordArray  # (entries,)
+    # Per entry: the word and count of what does not depend on the day (day-free rules,
+    # requirements to confirm, being inactive, an age out of reach all window long).
+    df_word: WordArray
     df_count: IntArray
-    answer_hard: IntArray  # hard requirements to confirm still unknown
-    answer_questions: IntArray  # distinct questions among them
-    answer_soft_met: IntArray
-    closed: BoolArray  # ruled out: a hard rule unmet on every day of the window
     combo_word: WordArray  # (combinations, years)
     combo_count: IntArray
     combo_blocked: IntArray  # bit y: a hard rule unmet in school year y
@@ -162,7 +167,6 @@ class CompiledCatalogue:
     (`school_year`) ones (`rule_dense`); requirements to confirm and age rules are tallied."""
 
     entries: tuple[tuple[Any, CatalogueEntry], ...]
-    active: BoolArray
     rules: tuple[Any, ...]
     rule_dependence: npt.NDArray[np.int8]
     rule_hard: BoolArray
@@ -187,6 +191,7 @@ class CompiledCatalogue:
     age_min: FloatArray
     age_max: FloatArray
     hard_age: BoolArray
+    hard_age_entry: IntArray
     any_hard_age_rule: AgeRule | None  # judged without a birth date: what every hard one says
     soft_age_entry: IntArray
     soft_age_min: FloatArray
@@ -205,7 +210,9 @@ class CompiledCatalogue:
     dup_entry: BoolArray  # lists a judged rule twice (its question must count once)
     cycle_set: IntArray  # per entry: id into cycle_sets
     cycle_sets: tuple[list[Any], ...]
-    base_value: tuple[FloatArray, FloatArray, FloatArray]  # P(award), amount, effort
+    base_word: WordArray  # inactive: unmet; a requirement to confirm: unknown
+    base_value: FloatArray  # P(award) × amount × effort
+    any_soft: bool  # a soft rule anywhere (else nothing raises a rank)
     essay: BoolArray
     slug_rank: IntArray
     _by_day: dict[date, _Candidates] = field(default_factory=dict, compare=False, repr=False)
@@ -242,8 +249,10 @@ class CompiledCatalogue:
         df_words: list[int] = []
         df_counts: list[int] = []
         df_asked: dict[int, str] = {}
+        df_verdicts: list[Verdict] = []
         for j, rule in enumerate(self.day_free):
             v = judge(rule, profile, today, today)
+            df_verdicts.append(v)
             w, c = encode(v)
             df_words.append(w)
             df_counts.append(c)
@@ -254,10 +263,12 @@ class CompiledCatalogue:
         sy_counts: list[list[int]] = []
         level_unmet: list[bool] = []
         sy_asked: dict[int, list[str | None]] = {}
+        sy_verdicts: list[list[Verdict]] = []
         for j, (rule, is_level) in enumerate(
             zip(self.school_year, self.school_year_level, strict=True)
         ):
             verdicts = {y: judge(rule, profile, days[y], today) for y in distinct_years}
+            sy_verdicts.append([verdicts[y] for y in same])
             codes = {y: encode(v) for y, v in verdicts.items()}
             sy_words.append([codes[y][0] for y in same])
             sy_counts.append([codes[y][1] for y in same])
@@ -283,36 +294,30 @@ class CompiledCatalogue:
             for rule in rules
         ]
 
-        df_word = _over_slots(
-            self.df_slots, np.array(df_words, dtype=np.uint64), np.bitwise_or, len(self.entries)
-        )
-        df_count = (
-            _over_slots(self.df_slots, np.array(df_counts), np.add, len(self.entries))
-            if any(df_counts)
-            else np.zeros(len(self.entries), dtype=np.int64)
-        )
-        closed = ~self.active | ((df_word & _UNMET) != 0)
-
-        answer_hard, answer_questions = self.answer_hard, self.answer_questions
-        answer_soft_met = np.zeros(len(self.entries), dtype=np.int64)
+        # Requirements to confirm as tallied (unknown while one is open, one question each),
+        # then the answers given, then the day-free rules on top.
+        df_word, df_count = self.base_word.copy(), self.answer_questions.copy()
         given = [
             (self.answer_ids[k], a)
             for k, a in profile.answers.items()
             if k in self.answer_ids and (a is True or a is False)
         ]
-        if given:
-            answer_hard, answer_questions = answer_hard.copy(), answer_questions.copy()
+        open_left = self.answer_hard.copy() if given else self.answer_hard
         for key_id, yes in given:
             span = slice(self.answer_starts[key_id], self.answer_starts[key_id + 1])
             holders, hard = self.answer_entry[span], self.answer_entry_hard[span]
             if not yes:
-                closed[holders[hard]] = True
+                df_word[holders[hard]] |= _UNMET
                 continue
             e, n = np.unique(holders[hard], return_counts=True)
-            answer_hard[e] -= n
-            answer_questions[e] -= 1
+            open_left[e] -= n
+            df_count[e] -= 1
+            df_word[e[open_left[e] == 0]] &= ~_UNKNOWN
             e, n = np.unique(holders[~hard], return_counts=True)
-            answer_soft_met[e] += n
+            df_count[e] += n * _SOFT
+        _over_slots(self.df_slots, np.array(df_words, dtype=np.uint64), np.bitwise_or, df_word)
+        if any(df_counts):
+            _over_slots(self.df_slots, np.array(df_counts), np.add, df_count)
 
         sy_word = np.array(sy_words, dtype=np.uint64)
         combo_word = _segments(
@@ -329,28 +334,31 @@ class CompiledCatalogue:
             self.combo_starts,
             self.combo_empty,
         )
-        closed |= (combo_blocked == (1 << n_years) - 1)[self.combo]
 
-        age_word = np.uint64(0)
+        # Hard age rules: without a birth date unknown, asking it; with one, unmet all window
+        # long when the student is too young at its end or too old at its start.
+        with_age = self.hard_age_entry
         if profile.birth_date is not None:
             first, last = judging_window(today)
             youngest, oldest = age_on(profile.birth_date, first), age_on(profile.birth_date, last)
-            closed |= (oldest < self.age_min) | (youngest > self.age_max)  # NaN: no bound
+            out = (oldest < self.age_min[with_age]) | (youngest > self.age_max[with_age])
+            df_word[with_age[out]] |= _UNMET  # NaN bounds compare False: no bound
         elif self.any_hard_age_rule is not None:
-            age_word = np.uint64(encode(judge(self.any_hard_age_rule, profile, today, today))[0])
+            df_word[with_age] |= np.uint64(
+                encode(judge(self.any_hard_age_rule, profile, today, today))[0]
+            )
         return _Student(
             profile=profile,
+            today=today,
+            df_verdicts=df_verdicts,
+            sy_verdicts=sy_verdicts,
+            years={y: i for i, y in enumerate(years)},
             df_asked=df_asked,
             sy_asked=sy_asked,
             df_shared=[j for sy, j in shared if not sy],
             sy_shared=[j for sy, j in shared if sy],
-            age_word=age_word,
             df_word=df_word,
             df_count=df_count,
-            answer_hard=answer_hard,
-            answer_questions=answer_questions,
-            answer_soft_met=answer_soft_met,
-            closed=closed,
             combo_word=combo_word,
             combo_count=combo_count,
             combo_blocked=combo_blocked,
@@ -359,7 +367,10 @@ class CompiledCatalogue:
 
     def survivors(self, profile: Profile, today: date) -> IntArray:
         """Indices (into `entries`, ascending) that are not ruled out for this student."""
-        return np.flatnonzero(~self._student(profile, today).closed)
+        st = self._student(profile, today)
+        every_year = (1 << st.combo_word.shape[1]) - 1
+        closed = ((st.df_word & _UNMET) != 0) | (st.combo_blocked == every_year)[self.combo]
+        return np.flatnonzero(~closed)
 
     def _candidates(self, today: date) -> _Candidates:
         if today not in self._by_day:
@@ -382,27 +393,33 @@ class CompiledCatalogue:
                         deadline[s, j] = c.deadline.toordinal()
                         start = date(school_year_end(c.deadline) - 1, SCHOOL_YEAR_STARTS, 1)
                         later[s, j] = start.toordinal()
-            self._by_day[today] = _Candidates(valid, year, on_year, on_md, opens, deadline, later)
+            # Without a published opening, a fixed deadline's school year opens for a student
+            # who reaches the level only by then.
+            if_later = np.where((opens < 0) & (deadline >= 0), later, opens)
+            days = deadline - today.toordinal()
+            time = np.where((deadline >= 0) & (days < 14), np.where(days < 7, 0.7, 0.85), 1.0)
+            self._by_day[today] = _Candidates(
+                valid, year, on_year, on_md, opens, deadline, if_later, time, table
+            )
         return self._by_day[today]
 
     def summarise(self, profile: Profile, today: date) -> Summary:
         """Replays `student_cycle`, `judge_entry` and `rank` over the columns for every
         surviving entry they can decide."""
         st = self._student(profile, today)
-        alive = np.flatnonzero(~st.closed)
+        # Entries blocked in every school year are left to the cycle choice (none opens).
+        alive = np.flatnonzero((st.df_word & _UNMET) == 0)
         decided = ~self.undecided_entry[alive]
         undecided, idx = alive[~decided], alive[decided]
         cand = self._candidates(today)
         k = cand.valid.shape[1]
-        n_years = st.combo_word.shape[1]
-        at_first = self.cycle_set[idx] * k  # candidate j of entry n: at_first[n] + j
-        blocked = st.combo_blocked[self.combo[idx]]
+        at_first = np.take(self.cycle_set, idx) * k  # candidate j of entry n: at_first[n] + j
+        blocked = np.take(st.combo_blocked, np.take(self.combo, idx))
         birth = profile.birth_date
         age = np.zeros(cand.valid.shape, dtype=np.int64)
         if birth is not None:
             age = cand.on_year - birth.year - (cand.on_month_day < birth.month * 100 + birth.day)
-        low, high = self.age_min[idx], self.age_max[idx]
-        by_age = birth is not None and bool(self.hard_age.any())
+        by_age = birth is not None and len(self.hard_age_entry) > 0
 
         # The first candidate with no hard rule unmet. Day-free rules and requirements to
         # confirm are the same on every candidate (an unmet hard one closed the entry): only the
@@ -412,54 +429,75 @@ class CompiledCatalogue:
         pending = np.arange(len(idx))
         for j in range(k):
             at = at_first[pending] + j
-            y = np.take(cand.year, at)
-            ok = np.take(cand.valid, at) & (((blocked[pending] >> y) & 1) == 0)
+            ok = np.take(cand.valid, at) & (((blocked[pending] >> np.take(cand.year, at)) & 1) == 0)
             if by_age:
-                a = np.take(age, at)
-                ok &= ~(a < low[pending]) & ~(a > high[pending])  # NaN: no bound
+                aged = np.flatnonzero(np.take(self.hard_age, idx[pending]))
+                a = np.take(age, at[aged])
+                bounds = idx[pending[aged]]
+                ok[aged] &= ~(a < self.age_min[bounds]) & ~(a > self.age_max[bounds])
             chosen[pending[ok]] = j
             pending = pending[~ok]
             if not len(pending):
                 break
-        found = chosen >= 0
-        idx = idx[found]
-        at = at_first[found] + chosen[found]
-        combo = self.combo[idx]
+        if len(pending):
+            found = chosen >= 0
+            idx, at = idx[found], at_first[found] + chosen[found]
+        else:
+            at = at_first + chosen
+        combo = np.take(self.combo, idx)
         year = np.take(cand.year, at)
-        in_combo = combo * n_years + year
+        in_combo = combo * st.combo_word.shape[1] + year
 
         word = np.take(st.df_word, idx) | np.take(st.combo_word, in_combo)
         count = np.take(st.df_count, idx) + np.take(st.combo_count, in_combo)
-        if birth is None:
-            word |= np.where(np.take(self.hard_age, idx), st.age_word, np.uint64(0))
-        elif len(self.soft_age_entry):
+        if birth is not None and len(self.soft_age_entry):
             count += _SOFT * self._soft_ages_met(idx, np.take(age, at))
-        answer_hard = np.take(st.answer_hard, idx)
-        unknown = ((word & _UNKNOWN) != 0) | (answer_hard > 0)
-        questions = (
-            np.bitwise_count(word & _FIELDS).astype(np.int64)
-            + count % _SOFT
-            + np.take(st.answer_questions, idx)
-        )
+        questions = np.bitwise_count(word & _FIELDS).astype(np.int64) + count % _SOFT
         for n in self._recounted(st, idx, combo).tolist():
             questions[n] = int(np.bitwise_count(word[n] & _FIELDS)) + self._answer_questions(
                 st, int(idx[n]), int(year[n])
             )
-        soft_met = count // _SOFT + np.take(st.answer_soft_met, idx)
+        # A level not reached today: the opening for a student who reaches it later.
+        opens = np.where(
+            np.take(st.combo_level_unmet, combo),
+            np.take(cand.opens_if_later, at),
+            np.take(cand.opens, at),
+        )
+        unknown = ((word & _UNKNOWN) != 0).astype(np.int64)
+        group = np.where(opens > today.toordinal(), 2, unknown)  # -1: no opening
+        # The products of ranking.rank in its order, so values agree bit for bit (0.5 ** q is a
+        # power of two: scaling by it first or last rounds alike).
+        value = np.ldexp(np.take(self.base_value, idx), -questions) * np.take(cand.time, at)
+        if self.any_soft:
+            value *= 1 + 0.05 * (count // _SOFT)
+        return Summary(idx, group, value, opens, undecided, st)
 
-        opens = np.take(cand.opens, at)
-        deadline = np.take(cand.deadline, at)
-        # A level not reached today: without a published opening, the school year it is for.
-        later_start = (opens < 0) & (deadline >= 0) & np.take(st.combo_level_unmet, combo)
-        opens = np.where(later_start, np.take(cand.opens_for_later_level, at), opens)
-        now = today.toordinal()
-        group = np.where(opens > now, 2, unknown.astype(np.int64))  # -1: no opening
-        days = deadline - now
-        time = np.where((deadline >= 0) & (days < 14), np.where(days < 7, 0.7, 0.85), 1.0)
-        p_award, amount, effort = (np.take(a, idx) for a in self.base_value)
-        # The same products in the same order as ranking.rank, so values agree bit for bit.
-        value = np.ldexp(1.0, -questions) * p_award * amount * effort * time * (1 + 0.05 * soft_met)
-        return Summary(idx, group, value, opens, undecided)
+    # -- building one entry's result -----------------------------------------------------------
+
+    def candidates_of(self, e: int, today: date) -> list[Any]:
+        """Entry e's candidate days, as `cycles.cycle_candidates` gives them."""
+        return self._candidates(today).lists[self.cycle_set[e]]
+
+    def remembered(self, e: int, summary: Summary) -> Judge:
+        """A judge for entry e's own rules that answers from the verdicts the summary's columns
+        were judged from (the same verdicts: a day-free rule's does not depend on the day, a
+        school-year rule's only on the school year), and judges anything else."""
+        st = summary.student
+        own = self.pair_rule[self.pair_starts[e] : self.pair_starts[e + 1]].tolist()
+        ids = {id(rule): r for rule, r in zip(self.entries[e][1].rules, own, strict=True)}
+
+        def judge_rule(rule: Any, profile: Profile, on: date, today: date) -> Verdict:
+            r = ids.get(id(rule))
+            if r is not None and profile is st.profile and today == st.today:
+                dense = int(self.rule_dense[r])
+                if dense >= 0 and self.rule_dependence[r] == DAY_FREE:
+                    return st.df_verdicts[dense]
+                year = st.years.get(school_year_end(on))
+                if dense >= 0 and year is not None:
+                    return st.sy_verdicts[dense][year]
+            return judge(rule, profile, on, today)
+
+        return judge_rule
 
     def _recounted(self, st: _Student, idx: IntArray, combo: IntArray) -> IntArray:
         """Positions (in `idx`) of the entries whose answer questions are counted one by one."""
@@ -467,7 +505,10 @@ class CompiledCatalogue:
         if st.df_shared:
             mark = np.zeros(len(self.day_free), dtype=np.bool_)
             mark[st.df_shared] = True
-            flagged |= _over_slots(self.df_slots, mark, np.logical_or, len(self.entries))[idx]
+            in_df = _over_slots(
+                self.df_slots, mark, np.logical_or, np.zeros(len(self.entries), dtype=np.bool_)
+            )
+            flagged |= in_df[idx]
         if st.sy_shared:
             mark = np.zeros(len(self.school_year) + 1, dtype=np.bool_)
             mark[st.sy_shared] = True
@@ -523,11 +564,10 @@ def _encode(status: str, asks: str | None, hard: bool, fields: dict[str, int]) -
 
 
 def _over_slots(
-    slots: tuple[tuple[IntArray, IntArray], ...], per_rule: Any, ufunc: np.ufunc, n: int
+    slots: tuple[tuple[IntArray, IntArray], ...], per_rule: Any, ufunc: np.ufunc, out: Any
 ) -> Any:
-    """Per entry, `ufunc` (OR, +) over the values of its rules, slot by slot: within a slot
-    each entry appears once, so every step is one gather and one in-place update."""
-    out = np.zeros(n, dtype=per_rule.dtype)
+    """Into `out`, per entry, `ufunc` (OR, +) of the values of its rules, slot by slot: within a
+    slot each entry appears once, so every step is one gather and one in-place update."""
     for entries, rules in slots:
         out[entries] = ufunc(out[entries], per_rule[rules])
     return out
@@ -666,11 +706,15 @@ def compile_catalogue(entries: Sequence[tuple[Any, CatalogueEntry]]) -> Compiled
 
     undecided = np.zeros(n_entries, dtype=np.bool_)
     undecided[p_entry[p_dep == UNDECIDED]] = True
+    active = np.array([e.status == "active" for _, e in entries], dtype=np.bool_)
+    answer_hard = np.bincount(a_entry[a_hard], minlength=n_entries)
+    base_word = np.zeros(n_entries, dtype=np.uint64)
+    base_word[~active] |= _UNMET
+    base_word[answer_hard > 0] |= _UNKNOWN
     slugs = np.array([e.slug for _, e in entries], dtype=object)
     _, slug_rank = np.unique(slugs, return_inverse=True) if len(slugs) else ((), slugs)
     return CompiledCatalogue(
         entries=tuple(entries),
-        active=np.array([e.status == "active" for _, e in entries], dtype=np.bool_),
         rules=tuple(rules),
         rule_dependence=dep,
         rule_hard=hard,
@@ -692,13 +736,14 @@ def compile_catalogue(entries: Sequence[tuple[Any, CatalogueEntry]]) -> Compiled
         age_min=age_min,
         age_max=age_max,
         hard_age=hard_age,
+        hard_age_entry=np.flatnonzero(hard_age),
         any_hard_age_rule=next(
             (rules[i] for i in np.flatnonzero((dep == AGE) & hard).tolist()), None
         ),
         soft_age_entry=p_entry[soft_age],
         soft_age_min=age_lo[p_rule[soft_age]],
         soft_age_max=age_hi[p_rule[soft_age]],
-        answer_hard=np.bincount(a_entry[a_hard], minlength=n_entries),
+        answer_hard=answer_hard,
         answer_questions=np.bincount(distinct // n_keys, minlength=n_entries),
         answer_ids=answer_ids,
         answer_starts=answer_starts,
@@ -709,11 +754,12 @@ def compile_catalogue(entries: Sequence[tuple[Any, CatalogueEntry]]) -> Compiled
         dup_entry=dup_entry,
         cycle_set=np.array(cycle_set, dtype=np.int64),
         cycle_sets=tuple(cycle_sets),
-        base_value=(
-            np.array([award_probability(e)[0] for _, e in entries], dtype=np.float64),
-            np.array([amount_of(e) for _, e in entries], dtype=np.float64),
-            np.array([effort_factor(e)[0] for _, e in entries], dtype=np.float64),
+        base_word=base_word,
+        base_value=np.array(
+            [award_probability(e)[0] * amount_of(e) * effort_factor(e)[0] for _, e in entries],
+            dtype=np.float64,
         ),
+        any_soft=not bool(hard.all()),
         essay=np.array([bool(e.effort.essay) for _, e in entries], dtype=np.bool_),
         slug_rank=np.asarray(slug_rank, dtype=np.int64),
     )
