@@ -27,6 +27,7 @@ from scholarlink.domain.vocabulary import CITIZENSHIP, DEMOGRAPHICS, LEVELS
 
 DEC_1 = date(2026, 12, 1)
 CONFIRM = "Will you enrol full time next year?"
+MEMBER = "Are you an enrolled member?"
 
 
 def entry(rules: list[dict[str, Any]], n: int = 0, **over: Any) -> CatalogueEntry:
@@ -255,8 +256,10 @@ _SIMPLE = st.one_of(
             {"type": "class_rank", "top_percent": 10},
             {"type": "institution", "kind": "hbcu"},
             {"type": "institution", "names": ["State University"]},
-            {"type": "membership", "any_of": ["Navajo Nation"], "question": "Are you an enrolled member?"},
+            {"type": "membership", "any_of": ["Navajo Nation"], "question": MEMBER},
             {"type": "confirm", "question": CONFIRM},
+            # The membership rule's question as a requirement to confirm: one question, twice.
+            {"type": "confirm", "question": MEMBER},
             {"type": "unrecorded", "about": "residency"},
         ]
     ),
@@ -345,7 +348,7 @@ _PROFILE = st.builds(
     act=st.none() | st.integers(min_value=15, max_value=34),
     class_rank_percent=st.none() | st.sampled_from([5.0, 25.0]),
     memberships=st.none() | st.just(("Navajo Nation",)),
-    answers=st.dictionaries(st.just(question_key(CONFIRM)), st.booleans()),
+    answers=st.dictionaries(st.sampled_from([question_key(CONFIRM), question_key(MEMBER)]), st.booleans()),
     cip_codes=st.none() | st.sampled_from([frozenset(), frozenset({"51"}), frozenset({"14.08"})]),
 )  # fmt: skip
 
