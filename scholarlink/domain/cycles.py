@@ -10,9 +10,10 @@ Rolling and varying cycles are judged today, then at the start of each coming sc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from scholarlink.domain.eligibility import Profile, Verdict, judge, overall
 from scholarlink.domain.rules import AgeRule, AnyOfRule, Cycle, GpaRule, LevelRule, walk
@@ -54,8 +55,7 @@ class StudentCycle:
         }
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):  # a tuple: several made for every programme judged
     on: date  # the day rules are judged on
     opens: date | None
     deadline: date | None
@@ -112,19 +112,35 @@ def _time_dependent(rule: Any) -> bool:
     return False
 
 
+# How a rule is judged: `eligibility.judge`, or one answering from verdicts already judged.
+Judge = Callable[[Any, Profile, date, date], Verdict]
+
+
 def student_cycle(
-    cycles: list[Cycle], rules: list[Any], profile: Profile, today: date
+    cycles: list[Cycle],
+    rules: list[Any],
+    profile: Profile,
+    today: date,
+    *,
+    judge_rule: Judge = judge,
+    candidates: list[_Candidate] | None = None,
 ) -> StudentCycle:
-    """The cycle this student applies in, with the rules judged for it."""
+    """The cycle this student applies in, with the rules judged for it (`judge_rule`; the
+    candidate days `cycle_candidates(cycles, today)` when they are not given)."""
     # What does not depend on the day is judged once; an unmet one rules every cycle out.
     fixed = {
-        i: judge(r, profile, today, today) for i, r in enumerate(rules) if not _time_dependent(r)
+        i: judge_rule(r, profile, today, today)
+        for i, r in enumerate(rules)
+        if not _time_dependent(r)
     }
-    candidates = cycle_candidates(cycles, today)
+    if candidates is None:
+        candidates = cycle_candidates(cycles, today)
     if any(v.hard and v.status == "unmet" for v in fixed.values()):
         nearest = candidates[0] if candidates else None
         verdicts = [
-            fixed[i] if i in fixed else judge(r, profile, nearest.on if nearest else today, today)
+            fixed[i]
+            if i in fixed
+            else judge_rule(r, profile, nearest.on if nearest else today, today)
             for i, r in enumerate(rules)
         ]
         return StudentCycle(
@@ -141,7 +157,8 @@ def student_cycle(
     first_verdicts: list[Verdict] | None = None
     for c in candidates:
         verdicts = [
-            fixed[i] if i in fixed else judge(r, profile, c.on, today) for i, r in enumerate(rules)
+            fixed[i] if i in fixed else judge_rule(r, profile, c.on, today)
+            for i, r in enumerate(rules)
         ]
         if first_verdicts is None:
             first_verdicts = verdicts
@@ -152,7 +169,7 @@ def student_cycle(
             # No published opening date: a student who reaches the level only by the deadline
             # (a junior, for a seniors' award) can apply from the start of that school year.
             level_rules = [r for r in rules if isinstance(r, LevelRule)]
-            now = [judge(r, profile, today, today) for r in level_rules]
+            now = [judge_rule(r, profile, today, today) for r in level_rules]
             if any(v.status == "unmet" for v in now):
                 opens = date(school_year_end(c.deadline) - 1, SCHOOL_YEAR_STARTS, 1)
         later = opens is not None and opens > today
@@ -177,7 +194,7 @@ def student_cycle(
         nearest.cycle.read_for if nearest else None,
         nearest.projected if nearest else False,
         nearest.cycle.note if nearest else None,
-        first_verdicts or [judge(r, profile, today, today) for r in rules],
+        first_verdicts or [judge_rule(r, profile, today, today) for r in rules],
     )
 
 

@@ -8,10 +8,12 @@ the programme's group is unmet. Soft rules (hard=false) rank but never exclude.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from scholarlink.domain import fields as cip
 from scholarlink.domain.rules import (
@@ -85,14 +87,18 @@ class Profile:
         return cip.major_to_cip(self.major)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def question_key(question: str) -> str:
-    """The same question asked by several programmes is answered once."""
+    """The same question asked by several programmes is answered once (remembered: the engine
+    asks for the keys of the same questions for every student)."""
     normal = " ".join(question.lower().split()).rstrip("?. ")
     return hashlib.sha256(normal.encode()).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
+    """Immutable, and a named tuple rather than a frozen dataclass: the matching engine builds
+    thousands for every student, and a tuple is several times cheaper to make."""
+
     criterion: str
     status: Status
     detail: str
@@ -137,121 +143,139 @@ def _confirmable(criterion: str, question: str, p: Profile, hard: bool, detail: 
 
 def judge(rule: Any, p: Profile, on: date, today: date) -> Verdict:
     """One rule's verdict for `p`, with the student's standing projected to `on`."""
-    hard = getattr(rule, "hard", True)
-    if isinstance(rule, LevelRule):
-        return _level(rule, p, standing_on(p.academic_level, p.graduation_year, on, today), hard)
-    if isinstance(rule, GpaRule):
-        return _gpa(rule, p, standing_on(p.academic_level, p.graduation_year, on, today), hard)
-    if isinstance(rule, CitizenshipRule):
-        wanted = _names(rule.allowed, CITIZENSHIP)
-        if p.citizenship is None:
-            return _ask(
-                "citizenship",
-                f"open to: {wanted}",
-                "citizenship",
-                "What is your citizenship or residency status?",
-                hard,
-            )
-        ok = p.citizenship in rule.allowed
-        return Verdict("citizenship", "met" if ok else "unmet", f"open to: {wanted}", hard=hard)
-    if isinstance(rule, ResidenceStateRule):
-        wanted = _names(rule.states, US_STATES)
-        if p.state is None:
-            return _ask(
-                "residence", f"residents of {wanted}", "state", "Which state do you live in?", hard
-            )
-        return Verdict(
-            "residence",
-            "met" if p.state in rule.states else "unmet",
-            f"residents of {wanted}",
-            hard=hard,
+    # Looked up by the rule's type: an isinstance chain over pydantic models costs more than
+    # most verdicts (the matching engine judges thousands of rules per student).
+    judge_type = _JUDGES.get(type(rule))
+    if judge_type is None:
+        judge_type = next((_JUDGES[t] for t in type(rule).__mro__ if t in _JUDGES), None)
+        if judge_type is None:
+            raise TypeError(f"not a rule: {rule!r}")
+    return judge_type(rule, p, on, today, getattr(rule, "hard", True))
+
+
+def _level_on(rule: LevelRule, p: Profile, on: date, today: date, hard: bool) -> Verdict:
+    return _level(rule, p, standing_on(p.academic_level, p.graduation_year, on, today), hard)
+
+
+def _gpa_on(rule: GpaRule, p: Profile, on: date, today: date, hard: bool) -> Verdict:
+    return _gpa(rule, p, standing_on(p.academic_level, p.graduation_year, on, today), hard)
+
+
+def _citizenship(rule: CitizenshipRule, p: Profile, on: date, today: date, hard: bool) -> Verdict:
+    wanted = _names(rule.allowed, CITIZENSHIP)
+    if p.citizenship is None:
+        return _ask(
+            "citizenship",
+            f"open to: {wanted}",
+            "citizenship",
+            "What is your citizenship or residency status?",
+            hard,
         )
-    if isinstance(rule, SchoolStateRule):
-        wanted = _names(rule.states, US_STATES)
-        where = "high school" if rule.school == "high_school" else "college"
-        known = p.state if rule.school == "high_school" else p.school_state
-        if known is None:
-            return _confirmable(
-                "school state",
-                f"Will you attend {where} in {wanted}?",
-                p,
-                hard,
-                f"{where} in {wanted}",
-            )
-        return Verdict(
-            "school state",
-            "met" if known in rule.states else "unmet",
-            f"{where} in {wanted}",
-            hard=hard,
+    ok = p.citizenship in rule.allowed
+    return Verdict("citizenship", "met" if ok else "unmet", f"open to: {wanted}", hard=hard)
+
+
+def _residence(rule: ResidenceStateRule, p: Profile, on: date, today: date, hard: bool) -> Verdict:
+    wanted = _names(rule.states, US_STATES)
+    if p.state is None:
+        return _ask(
+            "residence", f"residents of {wanted}", "state", "Which state do you live in?", hard
         )
-    if isinstance(rule, AgeRule):
-        bounds = " and ".join(
-            b
-            for b in (
-                f"at least {rule.min}" if rule.min is not None else "",
-                f"at most {rule.max}" if rule.max is not None else "",
-            )
-            if b
-        )
-        if p.birth_date is None:
-            return _ask("age", f"age {bounds}", "birth_date", "What is your date of birth?", hard)
-        age = age_on(p.birth_date, on)
-        ok = (rule.min is None or age >= rule.min) and (rule.max is None or age <= rule.max)
-        return Verdict(
-            "age", "met" if ok else "unmet", f"age {bounds}; you will be {age}", hard=hard
-        )
-    if isinstance(rule, NeedRule):
-        return _need(rule, p, hard)
-    if isinstance(rule, TestScoreRule):
-        return _tests(rule, p, hard)
-    if isinstance(rule, ClassRankRule):
-        detail = f"top {rule.top_percent:g}% of the class"
-        if p.class_rank_percent is None:
-            return _ask(
-                "class rank",
-                detail,
-                "class_rank_percent",
-                "Where do you rank in your class (top what percent)?",
-                hard,
-            )
-        ok = p.class_rank_percent <= rule.top_percent
-        return Verdict("class rank", "met" if ok else "unmet", detail, hard=hard)
-    if isinstance(rule, InstitutionRule):
-        return _institution(rule, p, hard)
-    if isinstance(rule, DemographicsRule):
-        wanted = _names(rule.any_of, DEMOGRAPHICS)
-        if p.demographics is None:
-            return _ask(
-                "background",
-                f"for: {wanted}",
-                "demographics",
-                "Do any of these describe you? (optional)",
-                hard,
-            )
-        ok = bool(p.demographics & set(rule.any_of))
-        return Verdict("background", "met" if ok else "unmet", f"for: {wanted}", hard=hard)
-    if isinstance(rule, FieldOfStudyRule):
-        return _field(rule, p, hard)
-    if isinstance(rule, MembershipRule):
-        wanted = ", ".join(rule.any_of)
-        mine = [m.lower() for m in (p.memberships or ())]
-        if any(w.lower() in m or m in w.lower() for w in rule.any_of for m in mine if m):
-            return Verdict("membership", "met", f"members of: {wanted}", hard=hard)
-        return _confirmable("membership", rule.question, p, hard, f"members of: {wanted}")
-    if isinstance(rule, ConfirmRule):
-        return _confirmable("requirement", rule.question, p, hard, rule.question.rstrip("?"))
-    if isinstance(rule, UnrecordedRule):
-        question = f"The programme's rule on {rule.about} is not recorded here: does its page say you qualify?"
+    return Verdict(
+        "residence",
+        "met" if p.state in rule.states else "unmet",
+        f"residents of {wanted}",
+        hard=hard,
+    )
+
+
+def _school_state(rule: SchoolStateRule, p: Profile, on: date, today: date, hard: bool) -> Verdict:
+    wanted = _names(rule.states, US_STATES)
+    where = "high school" if rule.school == "high_school" else "college"
+    known = p.state if rule.school == "high_school" else p.school_state
+    if known is None:
         return _confirmable(
-            rule.about,
-            question,
+            "school state",
+            f"Will you attend {where} in {wanted}?",
             p,
             hard,
-            f"{rule.about}: not recorded — check the programme's page",
+            f"{where} in {wanted}",
         )
-    if isinstance(rule, AnyOfRule):
-        return _any_of(rule, p, on, today, hard)
-    raise TypeError(f"not a rule: {rule!r}")
+    return Verdict(
+        "school state",
+        "met" if known in rule.states else "unmet",
+        f"{where} in {wanted}",
+        hard=hard,
+    )
+
+
+def _age(rule: AgeRule, p: Profile, on: date, today: date, hard: bool) -> Verdict:
+    bounds = " and ".join(
+        b
+        for b in (
+            f"at least {rule.min}" if rule.min is not None else "",
+            f"at most {rule.max}" if rule.max is not None else "",
+        )
+        if b
+    )
+    if p.birth_date is None:
+        return _ask("age", f"age {bounds}", "birth_date", "What is your date of birth?", hard)
+    age = age_on(p.birth_date, on)
+    ok = (rule.min is None or age >= rule.min) and (rule.max is None or age <= rule.max)
+    return Verdict("age", "met" if ok else "unmet", f"age {bounds}; you will be {age}", hard=hard)
+
+
+def _class_rank(rule: ClassRankRule, p: Profile, on: date, today: date, hard: bool) -> Verdict:
+    detail = f"top {rule.top_percent:g}% of the class"
+    if p.class_rank_percent is None:
+        return _ask(
+            "class rank",
+            detail,
+            "class_rank_percent",
+            "Where do you rank in your class (top what percent)?",
+            hard,
+        )
+    ok = p.class_rank_percent <= rule.top_percent
+    return Verdict("class rank", "met" if ok else "unmet", detail, hard=hard)
+
+
+def _demographics(rule: DemographicsRule, p: Profile, on: date, today: date, hard: bool) -> Verdict:
+    wanted = _names(rule.any_of, DEMOGRAPHICS)
+    if p.demographics is None:
+        return _ask(
+            "background",
+            f"for: {wanted}",
+            "demographics",
+            "Do any of these describe you? (optional)",
+            hard,
+        )
+    ok = bool(p.demographics & set(rule.any_of))
+    return Verdict("background", "met" if ok else "unmet", f"for: {wanted}", hard=hard)
+
+
+def _membership(rule: MembershipRule, p: Profile, on: date, today: date, hard: bool) -> Verdict:
+    wanted = ", ".join(rule.any_of)
+    mine = [m.lower() for m in (p.memberships or ())]
+    if any(w.lower() in m or m in w.lower() for w in rule.any_of for m in mine if m):
+        return Verdict("membership", "met", f"members of: {wanted}", hard=hard)
+    return _confirmable("membership", rule.question, p, hard, f"members of: {wanted}")
+
+
+def _confirm(rule: ConfirmRule, p: Profile, on: date, today: date, hard: bool) -> Verdict:
+    return _confirmable("requirement", rule.question, p, hard, rule.question.rstrip("?"))
+
+
+def _unrecorded(rule: UnrecordedRule, p: Profile, on: date, today: date, hard: bool) -> Verdict:
+    question = (
+        f"The programme's rule on {rule.about} is not recorded here: does its page say you qualify?"
+    )
+    return _confirmable(
+        rule.about,
+        question,
+        p,
+        hard,
+        f"{rule.about}: not recorded — check the programme's page",
+    )
 
 
 def _level(rule: LevelRule, p: Profile, standing: Standing, hard: bool) -> Verdict:
@@ -320,7 +344,7 @@ def _gpa(rule: GpaRule, p: Profile, standing: Standing, hard: bool) -> Verdict:
     return Verdict("GPA", "met" if ok else "unmet", f"{detail}; yours is {p.gpa:g}", hard=hard)
 
 
-def _need(rule: NeedRule, p: Profile, hard: bool) -> Verdict:
+def _need(rule: NeedRule, p: Profile, on: date, today: date, hard: bool) -> Verdict:
     if rule.pell_eligible:
         if p.pell_eligible is None:
             return _ask(
@@ -363,7 +387,7 @@ def _need(rule: NeedRule, p: Profile, hard: bool) -> Verdict:
     return Verdict("financial need", "met" if ok else "unmet", detail, hard=hard)
 
 
-def _tests(rule: TestScoreRule, p: Profile, hard: bool) -> Verdict:
+def _tests(rule: TestScoreRule, p: Profile, on: date, today: date, hard: bool) -> Verdict:
     wants = " or ".join(
         w
         for w in (
@@ -386,7 +410,7 @@ def _tests(rule: TestScoreRule, p: Profile, hard: bool) -> Verdict:
     return Verdict("test scores", "unmet", detail, hard=hard)
 
 
-def _institution(rule: InstitutionRule, p: Profile, hard: bool) -> Verdict:
+def _institution(rule: InstitutionRule, p: Profile, on: date, today: date, hard: bool) -> Verdict:
     if rule.names:
         wanted = ", ".join(rule.names)
         mine = (p.institution or "").lower()
@@ -398,7 +422,7 @@ def _institution(rule: InstitutionRule, p: Profile, hard: bool) -> Verdict:
     return _confirmable("college", f"Will you attend {kind}?", p, hard, f"at {kind}")
 
 
-def _field(rule: FieldOfStudyRule, p: Profile, hard: bool) -> Verdict:
+def _field(rule: FieldOfStudyRule, p: Profile, on: date, today: date, hard: bool) -> Verdict:
     names = rule.text or ", ".join(cip.cip_name(c) for c in rule.cip)
     detail = f"for students of {names}"
     if p.major is None and p.cip_codes is None:
@@ -450,3 +474,23 @@ def overall(verdicts: list[Verdict]) -> Status:
     if any(v.status == "confirmed" for v in hard):
         return "confirmed"
     return "met"
+
+
+_JUDGES: dict[type, Callable[[Any, Profile, date, date, bool], Verdict]] = {
+    LevelRule: _level_on,
+    GpaRule: _gpa_on,
+    CitizenshipRule: _citizenship,
+    ResidenceStateRule: _residence,
+    SchoolStateRule: _school_state,
+    AgeRule: _age,
+    NeedRule: _need,
+    TestScoreRule: _tests,
+    ClassRankRule: _class_rank,
+    InstitutionRule: _institution,
+    DemographicsRule: _demographics,
+    FieldOfStudyRule: _field,
+    MembershipRule: _membership,
+    ConfirmRule: _confirm,
+    UnrecordedRule: _unrecorded,
+    AnyOfRule: _any_of,
+}

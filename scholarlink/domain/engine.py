@@ -15,10 +15,11 @@ from datetime import date
 from typing import Any, Literal, overload
 
 import numpy as np
+import numpy.typing as npt
 
-from scholarlink.domain.cycles import StudentCycle, student_cycle
-from scholarlink.domain.eligibility import Profile, Verdict, overall
-from scholarlink.domain.prefilter import GROUPS, CompiledCatalogue, compile_catalogue
+from scholarlink.domain.cycles import Judge, StudentCycle, student_cycle
+from scholarlink.domain.eligibility import Profile, Verdict, judge, overall
+from scholarlink.domain.prefilter import GROUPS, CompiledCatalogue, Summary, compile_catalogue
 from scholarlink.domain.ranking import Rank, amount_of, rank
 from scholarlink.domain.rules import CatalogueEntry
 
@@ -64,11 +65,27 @@ class MatchResult:
         return [(q, count[q], money[q]) for q in ordered[:limit]]
 
 
-def judge_entry(entry: CatalogueEntry, key: Any, profile: Profile, today: date) -> Judged | None:
-    """The verdict for one programme, or None when it is not for this student."""
+def judge_entry(
+    entry: CatalogueEntry,
+    key: Any,
+    profile: Profile,
+    today: date,
+    *,
+    judge_rule: Judge = judge,
+    candidates: list[Any] | None = None,
+) -> Judged | None:
+    """The verdict for one programme, or None when it is not for this student (`judge_rule`
+    and `candidates` as `cycles.student_cycle` takes them)."""
     if entry.status != "active":
         return None
-    cycle = student_cycle(entry.cycles, list(entry.rules), profile, today)
+    cycle = student_cycle(
+        entry.cycles,
+        list(entry.rules),
+        profile,
+        today,
+        judge_rule=judge_rule,
+        candidates=candidates,
+    )
     if cycle.state == "closed":
         return None
     verdicts = cycle.verdicts
@@ -117,33 +134,43 @@ def _order(judged: list[Judged], group: Group, no_essay_first: bool) -> list[Jud
     return sorted(judged, key=order)
 
 
+# Results a group orders at first: a page of each (the matches service keeps 60); reading
+# further orders twice as many, and so on.
+FIRST_ORDERED = 64
+
+
 class JudgedList(Sequence[Judged]):
-    """One group's results, best first. The order and the count are exact from the start; each
-    result's verdicts, questions and rank are built (by `judge_entry`) when first looked at."""
+    """One group's results, best first. The count is exact from the start and the order as far
+    as it has been read (the best `FIRST_ORDERED` are picked out of the group without sorting
+    all of it); each result's verdicts, questions and rank are built (by `judge_entry`) when
+    first looked at."""
 
     def __init__(
         self,
         catalogue: CompiledCatalogue,
-        order: list[int],
+        summary: Summary,
+        keys: tuple[npt.NDArray[Any], ...],
         done: dict[int, Judged],
-        profile: Profile,
-        today: date,
         group: Group,
     ) -> None:
-        self._catalogue, self._order, self._done = catalogue, order, done
-        self._profile, self._today, self._group = profile, today, group
+        self._catalogue, self._summary, self._keys, self._done = catalogue, summary, keys, done
+        self._group = group
+        self._order: list[int] = []
 
     def __len__(self) -> int:
-        return len(self._order)
+        return len(self._keys[-1])
 
     def _at(self, n: int) -> Judged:
+        if n >= len(self._order):
+            self._order = first_in_order(self._keys, max(2 * n + 2, FIRST_ORDERED)).tolist()
         i = self._order[n]
         judged = self._done.get(i)
         if judged is None:
-            key, entry = self._catalogue.entries[i]
-            judged = judge_entry(entry, key, self._profile, self._today)
+            judged = _built(self._catalogue, self._summary, i)
             if judged is None or judged.group != self._group:
-                raise RuntimeError(f"the compiled catalogue misjudged {entry.slug}")
+                raise RuntimeError(
+                    f"the compiled catalogue misjudged {self._catalogue.entries[i][1].slug}"
+                )
             self._done[i] = judged
         return judged
 
@@ -168,6 +195,40 @@ class JudgedList(Sequence[Judged]):
 
     def __repr__(self) -> str:
         return f"JudgedList({self._group}, {len(self)} results)"
+
+
+def _built(catalogue: CompiledCatalogue, summary: Summary, i: int) -> Judged | None:
+    """Entry i judged in full, from the verdicts its summary was judged from."""
+    key, entry = catalogue.entries[i]
+    st = summary.student
+    return judge_entry(
+        entry,
+        key,
+        st.profile,
+        st.today,
+        judge_rule=catalogue.remembered(i, summary),
+        candidates=catalogue.candidates_of(i, st.today),
+    )
+
+
+def first_in_order(keys: tuple[npt.NDArray[Any], ...], k: int) -> npt.NDArray[Any]:
+    """The last key of the k first rows ordered by every key in turn (the last one distinct),
+    picking them out by the first two keys before sorting only those."""
+    n = len(keys[-1])
+    if k < n:
+        first, second = keys[0], keys[1]
+        # The k-th smallest first key; under it everything is taken, at it the best second keys
+        # (with all their ties: the later keys decide among those).
+        edge = np.partition(first, k - 1)[k - 1]
+        below = first < edge
+        at_edge = first == edge
+        left = k - int(below.sum())
+        cut = np.partition(second[at_edge], left - 1)[left - 1]
+        rows = np.flatnonzero(below | (at_edge & (second <= cut)))
+    else:
+        rows = np.arange(n)
+    order = rows[np.lexsort(tuple(key[rows] for key in reversed(keys)))]
+    return keys[-1][order[:k]]
 
 
 def match_all(
@@ -197,8 +258,7 @@ def match_all(
     done: dict[int, Judged] = {}
     index, group, value, opens = [s.index], [s.group], [s.value], [s.opens]
     for i in s.undecided.tolist():
-        key, entry = catalogue.entries[i]
-        j = judge_entry(entry, key, profile, today)
+        j = _built(catalogue, s, i)
         if j is not None:
             done[i] = j
             index.append(np.array([i]))
@@ -206,17 +266,18 @@ def match_all(
             value.append(np.array([j.rank.value]))
             opens.append(np.array([j.cycle.opens.toordinal() if j.cycle.opens else -1]))
     at = np.concatenate(index)
-    by_entry = np.argsort(at, kind="stable")  # ties keep catalogue order, as a stable sort does
-    at, g, v = at[by_entry], np.concatenate(group)[by_entry], np.concatenate(value)[by_entry]
-    o = np.concatenate(opens)[by_entry]
+    g, v, o = np.concatenate(group), np.concatenate(value), np.concatenate(opens)
     slug = catalogue.slug_rank[at]
     lists = []
     for code, name in enumerate(GROUPS):
-        mine = g == code
+        mine = np.flatnonzero(g == code)
         if name == "opens_later":
             first = np.where(o[mine] < 0, date.max.toordinal(), o[mine])
+        elif no_essay_first:
+            first = catalogue.essay[at[mine]].astype(np.int64)
         else:
-            first = catalogue.essay[at[mine]] if no_essay_first else np.zeros(mine.sum(), bool)
-        ordered = at[mine][np.lexsort((slug[mine], -v[mine], first))]
-        lists.append(JudgedList(catalogue, ordered.tolist(), done, profile, today, name))  # type: ignore[arg-type]
+            first = np.zeros(len(mine), dtype=np.int64)
+        # Ties keep catalogue order (the entry's index last), as a stable sort does.
+        keys = (first, -v[mine], slug[mine], at[mine])
+        lists.append(JudgedList(catalogue, s, keys, done, name))  # type: ignore[arg-type]
     return MatchResult(*lists)

@@ -8,8 +8,8 @@ high-school student graduating in June 2027 is a senior in the school year 2026-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 SCHOOL_YEAR_STARTS = 8  # August
 ENTERING_COLLEGE = "entering_college"
@@ -21,8 +21,7 @@ def school_year_end(day: date) -> int:
     return day.year + 1 if day.month >= SCHOOL_YEAR_STARTS else day.year
 
 
-@dataclass(frozen=True)
-class Standing:
+class Standing(NamedTuple):  # a tuple: made for every level and GPA rule judged
     level: str | None  # None: after finishing the level given (the next step is not known)
     class_year: int | None  # year within the level (undergraduate 1–5), None when not known
     finished: bool = False  # the level given is behind them on that day

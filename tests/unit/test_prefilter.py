@@ -27,6 +27,7 @@ from scholarlink.domain.vocabulary import CITIZENSHIP, DEMOGRAPHICS, LEVELS
 
 DEC_1 = date(2026, 12, 1)
 CONFIRM = "Will you enrol full time next year?"
+MEMBER = "Are you an enrolled member?"
 
 
 def entry(rules: list[dict[str, Any]], n: int = 0, **over: Any) -> CatalogueEntry:
@@ -50,7 +51,7 @@ def entry(rules: list[dict[str, Any]], n: int = 0, **over: Any) -> CatalogueEntr
 
 def ruled_out(rule: dict[str, Any], profile: Profile, today: date = DEC_1) -> bool:
     compiled = compile_catalogue([(1, entry([rule]))])
-    return bool(compiled.verdicts(profile, today).ruled_out[0])
+    return compiled.survivors(profile, today).tolist() == []
 
 
 # -- columns for tricky rules --------------------------------------------------------------------
@@ -92,10 +93,11 @@ def test_a_per_level_gpa_minimum_is_not_ruled_out_while_a_later_level_escapes_it
     per_level = {"type": "gpa", "min": 3.0, "levels": ["high_school_senior"]}
     assert not ruled_out(per_level, senior)  # from August 2027 they are in college
     assert ruled_out({"type": "gpa", "min": 3.0}, senior)
-    # Seniors only, and the GPA is short in the one year they are seniors: the columns close it.
+    # Seniors only, and the GPA is short in the one year they are seniors: each rule alone is
+    # met in some school year, their combination in none, so the prefilter rules it out.
     award = entry([{"type": "level", "levels": ["high_school_senior"]}, per_level])
     compiled = compile_catalogue([(1, award)])
-    assert compiled.survivors(senior, DEC_1).tolist() == [0]
+    assert compiled.survivors(senior, DEC_1).tolist() == []
     assert len(compiled.summarise(senior, DEC_1).index) == 0
     assert judge_entry(award, 1, senior, DEC_1) is None
 
@@ -254,8 +256,10 @@ _SIMPLE = st.one_of(
             {"type": "class_rank", "top_percent": 10},
             {"type": "institution", "kind": "hbcu"},
             {"type": "institution", "names": ["State University"]},
-            {"type": "membership", "any_of": ["Navajo Nation"], "question": "Are you an enrolled member?"},
+            {"type": "membership", "any_of": ["Navajo Nation"], "question": MEMBER},
             {"type": "confirm", "question": CONFIRM},
+            # The membership rule's question as a requirement to confirm: one question, twice.
+            {"type": "confirm", "question": MEMBER},
             {"type": "unrecorded", "about": "residency"},
         ]
     ),
@@ -344,7 +348,7 @@ _PROFILE = st.builds(
     act=st.none() | st.integers(min_value=15, max_value=34),
     class_rank_percent=st.none() | st.sampled_from([5.0, 25.0]),
     memberships=st.none() | st.just(("Navajo Nation",)),
-    answers=st.dictionaries(st.just(question_key(CONFIRM)), st.booleans()),
+    answers=st.dictionaries(st.sampled_from([question_key(CONFIRM), question_key(MEMBER)]), st.booleans()),
     cip_codes=st.none() | st.sampled_from([frozenset(), frozenset({"51"}), frozenset({"14.08"})]),
 )  # fmt: skip
 
