@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
-from sqlmodel import Session
+from fastapi import Path, Request
 
-from scholarlink.core.db import session_scope
 from scholarlink.core.limits import MAX_DB_INT
 from scholarlink.services import auth
 
@@ -16,13 +13,6 @@ from scholarlink.services import auth
 # imported from there so the API does not import Reflex state; a test checks they agree).
 SESSION_COOKIE = "scholarlink_session"
 
-
-def _session() -> Iterator[Session]:
-    with session_scope() as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(_session)]
 
 # Ids and amounts are INTEGER columns (32-bit on PostgreSQL): a larger number from a URL can match
 # no row and must not reach the database, where it is an error (PostgreSQL "integer out of range",
