@@ -21,9 +21,9 @@ from scholarlink.components.ui import (
     page_header,
     status_badge,
 )
+from scholarlink.core.clock import today
 from scholarlink.core.errors import ServiceError
 from scholarlink.services import applications as svc
-from scholarlink.services.matches import today
 from scholarlink.state.session import SessionState
 
 

@@ -12,8 +12,8 @@ from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.links import API_BASE
 from scholarlink.components.ui import page_header, stat
+from scholarlink.core.clock import today
 from scholarlink.services import credits, dashboard
-from scholarlink.services.matches import today
 from scholarlink.state.session import SessionState
 
 

@@ -11,8 +11,8 @@ from reflex_base.event import EventSpec
 from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.ui import error_callout, page_header, plain_table
+from scholarlink.core.clock import today
 from scholarlink.services import sharing
-from scholarlink.services.matches import today
 from scholarlink.services.sharing import DeadlineLine, MatchLine, SharedEssay, TrackedLine
 from scholarlink.state.session import SessionState, backend_url
 

@@ -13,9 +13,9 @@ from reflex_base.event import EventSpec
 from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.ui import empty_state, error_callout, field, info_callout, page_header
+from scholarlink.core.clock import today
 from scholarlink.core.errors import ServiceError
 from scholarlink.services import letters, mail
-from scholarlink.services.matches import today
 from scholarlink.state.session import SessionState, backend_url
 from scholarlink.web_origins import app_base_url
 

@@ -23,6 +23,7 @@ from scholarlink.components.ui import (
     page_header,
     status_badge,
 )
+from scholarlink.core.clock import today
 from scholarlink.core.errors import ServiceError
 from scholarlink.services import matches
 from scholarlink.state.session import SessionState
@@ -87,9 +88,7 @@ def _opens_text(m: matches.MatchCardPublic) -> str:
 
 
 def _card(m: matches.MatchCardPublic) -> MatchCard:
-    date_label, countdown, days = deadline_text(
-        m.deadline, matches.today(), m.cycle.kind or "fixed"
-    )
+    date_label, countdown, days = deadline_text(m.deadline, today(), m.cycle.kind or "fixed")
     met = sum(1 for e in m.eligibility if e.status in ("met", "confirmed"))
     unknown = sum(1 for e in m.eligibility if e.status == "unknown")
     read_for = m.cycle.read_for

@@ -11,8 +11,8 @@ from reflex_base.event import EventSpec
 
 from scholarlink.components.layout import page
 from scholarlink.components.ui import error_callout, field, info_callout, page_header, plain_table
+from scholarlink.core.clock import today
 from scholarlink.services import organisations as orgs
-from scholarlink.services.matches import today
 from scholarlink.services.organisations import LocalScholarship, StudentProgress
 from scholarlink.state.session import SessionState
 

@@ -13,10 +13,11 @@ from reflex_base.event import EventSpec
 from scholarlink import routes
 from scholarlink.components.layout import page
 from scholarlink.components.ui import empty_state, error_callout, info_callout, status_badge
+from scholarlink.core.clock import today
 from scholarlink.core.errors import NotFound, ServiceError
 from scholarlink.pages.scholarships import ScholarshipCard, scholarship_card_of
 from scholarlink.services import applications, catalogue, eligibility
-from scholarlink.services.matches import CyclePublic, today
+from scholarlink.services.matches import CyclePublic
 from scholarlink.state.session import SessionState
 
 

@@ -13,9 +13,9 @@ from scholarlink import routes
 from scholarlink.components.format import deadline_text, money, urgency
 from scholarlink.components.layout import page
 from scholarlink.components.ui import empty_state, error_callout, page_header
+from scholarlink.core.clock import today
 from scholarlink.domain.vocabulary import KINDS
 from scholarlink.services import catalogue
-from scholarlink.services.matches import today
 from scholarlink.services.vocabulary import (
     ACADEMIC_LEVELS,
     MAJOR_FIELDS,

@@ -12,7 +12,8 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from scholarlink.models import MatchAnnouncement, MatchRun, Notification, Scholarship, utcnow
+from scholarlink.core.clock import utcnow
+from scholarlink.models import MatchAnnouncement, MatchRun, Notification, Scholarship
 
 
 def record_matches(

@@ -13,11 +13,12 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import owned, use_case
 from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.core.limits import MAX_DB_INT
 from scholarlink.domain.rules import CatalogueEntry
-from scholarlink.models import Application, Scholarship, utcnow
+from scholarlink.models import Application, Scholarship
 from scholarlink.services.deadlines import days_until, deadline_kind, next_deadline
 
 STATUSES: dict[str, str] = {

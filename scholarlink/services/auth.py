@@ -18,10 +18,11 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.errors import Conflict, ServiceError, ValidationFailed
 from scholarlink.core.settings import get_settings
-from scholarlink.models import LoginTicket, SignUpRequest, User, UserSession, utcnow
+from scholarlink.models import LoginTicket, SignUpRequest, User, UserSession
 from scholarlink.services import mail, notify, throttle
 from scholarlink.services.accounts import (
     hash_password,

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, func, select
 
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.domain.cycles import upcoming_cycles
@@ -28,7 +29,7 @@ from scholarlink.domain.rules import (
     NeedRule,
     ResidenceStateRule,
 )
-from scholarlink.models import CatalogueReport, Scholarship, utcnow
+from scholarlink.models import CatalogueReport, Scholarship
 from scholarlink.models.base import MAX_DB_INT
 from scholarlink.services import credibility, local
 from scholarlink.services.deadlines import deadline_kind, entry_of, next_deadline

@@ -21,9 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scholarlink.ai.types import Usage
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.errors import InsufficientCredits, ValidationFailed
-from scholarlink.models import AIUsage, CreditAccount, CreditEntry, RateCard, utcnow
+from scholarlink.models import AIUsage, CreditAccount, CreditEntry, RateCard
 from scholarlink.observability.metrics import AI_COST, AI_DURATION, AI_OPERATIONS, AI_TOKENS
 
 MILLI = 1000

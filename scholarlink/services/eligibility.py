@@ -85,10 +85,3 @@ class ProfileFacts:
             financial_need=getattr(profile, "financial_need", None),
             fields=major_fields(major),
         )
-
-    @property
-    def comparable_gpa(self) -> float | None:
-        """Weighted GPAs above 4.0 are compared as 4.0 against 4.0-scale minimums."""
-        if self.gpa is None:
-            return None
-        return min(self.gpa, 4.0) if self.gpa_weighted else self.gpa

@@ -26,10 +26,11 @@ from scholarlink.ai.spelling import normalise, spelling_issues
 from scholarlink.ai.types import ESSAY_TYPES as ESSAY_TYPES
 from scholarlink.ai.types import StudentFacts, Usage, WireModel
 from scholarlink.core.breakers import CircuitOpen
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import owned, use_case
 from scholarlink.core.errors import NotFound, Unavailable, ValidationFailed
 from scholarlink.core.settings import get_settings
-from scholarlink.models import Essay, EssayVersion, SpellingIgnore, StudentProfile, utcnow
+from scholarlink.models import Essay, EssayVersion, SpellingIgnore, StudentProfile
 from scholarlink.services.credits import ChargedResult, credits, run_charged_operation, token_price
 from scholarlink.services.eligibility import ProfileFacts
 from scholarlink.services.vocabulary import ACADEMIC_LEVELS, INTERESTS

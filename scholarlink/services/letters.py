@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import owned, session_scope, use_case
 from scholarlink.core.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from scholarlink.core.settings import get_settings
@@ -37,7 +38,6 @@ from scholarlink.models import (
     OutboundMail,
     Scholarship,
     User,
-    utcnow,
 )
 from scholarlink.services import applications, documents, mail
 from scholarlink.services.accounts import normalise_email

@@ -36,10 +36,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scholarlink.core.backoff import spread
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.core.settings import get_settings
-from scholarlink.models import MailSuppression, NotificationPrefs, OutboundMail, User, utcnow
+from scholarlink.models import MailSuppression, NotificationPrefs, OutboundMail, User
 from scholarlink.observability.metrics import MAIL_MESSAGES
 
 log = logging.getLogger(__name__)

@@ -32,6 +32,7 @@ from scholarlink.ai.providers import model_provider
 from scholarlink.ai.types import Usage
 from scholarlink.core import clock
 from scholarlink.core.breakers import CircuitOpen
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import owned, use_case
 from scholarlink.core.errors import InsufficientCredits, ValidationFailed
 from scholarlink.core.settings import get_settings
@@ -39,7 +40,7 @@ from scholarlink.domain.cycles import student_cycle
 from scholarlink.domain.eligibility import Profile, question_key
 from scholarlink.domain.engine import Judged, match_all
 from scholarlink.domain.prefilter import CompiledCatalogue, compile_catalogue
-from scholarlink.models import Match, Scholarship, StudentAnswer, utcnow
+from scholarlink.models import Match, Scholarship, StudentAnswer
 from scholarlink.services import local
 from scholarlink.services.announcements import record_matches
 from scholarlink.services.credits import run_charged_operation, token_price
@@ -55,10 +56,6 @@ from scholarlink.services.profiles import (
 log = logging.getLogger(__name__)
 STORED_PER_GROUP = 60
 GROUPS = ("match", "possible", "opens_later")
-
-
-def today() -> date:
-    return clock.today()
 
 
 @dataclass
@@ -319,7 +316,7 @@ def rank_profile(
     catalogue = active_catalogue(session)
     extra = local.visible_entries(session, user_id=user_id) if user_id is not None else []
     entries = [*catalogue.entries, *extra] if extra else catalogue
-    result = match_all(entries, profile, today(), no_essay_first=no_essay_first)
+    result = match_all(entries, profile, clock.today(), no_essay_first=no_essay_first)
     skip = set(exclude_ids or [])
 
     def first(group: Sequence[Judged]) -> list[MatchView]:
@@ -343,7 +340,7 @@ def verdicts_for(
     if entry is None:
         return [], None
     profile = student_profile(session, user_id) if user_id is not None else Profile()
-    cycle = student_cycle(entry.cycles, list(entry.rules), profile, today())
+    cycle = student_cycle(entry.cycles, list(entry.rules), profile, clock.today())
     return [v.as_dict() for v in cycle.verdicts], (
         None if cycle.state == "closed" else cycle.as_dict()
     )
@@ -381,7 +378,7 @@ def student_deadlines(
     session: Session, *, user_id: int, scholarship_ids: list[int], day: date | None = None
 ) -> dict[int, tuple[date | None, str]]:
     """The deadline of the student's own cycle for each programme (kind when undated)."""
-    day = day or today()
+    day = day or clock.today()
     profile = student_profile(session, user_id)
     out: dict[int, tuple[date | None, str]] = {}
     for sid in scholarship_ids:

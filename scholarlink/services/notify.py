@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.errors import ValidationFailed
 from scholarlink.core.settings import get_settings
@@ -39,7 +40,6 @@ from scholarlink.models import (
     Scholarship,
     StudentProfile,
     User,
-    utcnow,
 )
 from scholarlink.services import letters, mail, matches, reminders
 
@@ -437,7 +437,7 @@ def _announced(session: Session, user_id: int) -> int:
 
 def run_pass(*, now: datetime | None = None) -> PassReport:
     """One pass of alerts and reminders, then the outbox (see the module's docstring)."""
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     report = PassReport()
     with session_scope() as session:
         stale = stale_students(session)

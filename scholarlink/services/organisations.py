@@ -21,6 +21,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlmodel import Session, col, select
 
+from scholarlink.core import clock
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import use_case
 from scholarlink.core.errors import Conflict, NotFound, ValidationFailed
 from scholarlink.domain.engine import match_all
@@ -33,7 +35,6 @@ from scholarlink.models import (
     OrganisationStudent,
     Scholarship,
     User,
-    utcnow,
 )
 from scholarlink.services import credibility
 from scholarlink.services.catalogue import row_values
@@ -456,7 +457,7 @@ def local_scholarships(
     for member, user in _members(session, org_id):
         if not member.share_matches or user.id is None:
             continue
-        result = match_all(entries, student_profile(session, user.id), date.today())
+        result = match_all(entries, student_profile(session, user.id), clock.today())
         for j in result.matches:
             matched[int(j.key)].append(user.display_name)
         for j in result.possible:

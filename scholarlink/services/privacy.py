@@ -6,13 +6,13 @@ stay (financial records) but point at an anonymised account that can no longer s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, delete, select
 
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import use_case
 from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.models import (
@@ -75,7 +75,7 @@ def export_data(session: Session, *, user_id: int) -> dict[str, Any]:
         )
     ).all()
     return {
-        "exported_at": datetime.now(UTC).isoformat(),
+        "exported_at": utcnow().isoformat(),
         "account": {
             "student_id": user.public_id,
             "email": user.email,

@@ -10,11 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel, to_snake
 from sqlmodel import Session, select
 
+from scholarlink.core import clock
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import use_case
 from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.domain.eligibility import Profile
 from scholarlink.domain.vocabulary import CITIZENSHIP
-from scholarlink.models import StudentProfile, User, utcnow
+from scholarlink.models import StudentProfile, User
 from scholarlink.services.vocabulary import (
     ACADEMIC_LEVELS,
     DEMOGRAPHICS,
@@ -102,7 +104,7 @@ class ProfileInput(BaseModel):
     @field_validator("birth_date")
     @classmethod
     def _born(cls, v: date | None) -> date | None:
-        if v is not None and not (date(1900, 1, 1) <= v <= date.today()):
+        if v is not None and not (date(1900, 1, 1) <= v <= clock.today()):
             raise ValueError("enter a real date of birth")
         return v
 

@@ -16,8 +16,9 @@ from icalendar import Calendar, Event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import use_case
-from scholarlink.models import Application, Match, Notification, Scholarship, User, utcnow
+from scholarlink.models import Application, Match, Notification, Scholarship, User
 from scholarlink.services.matches import student_deadlines
 
 log = logging.getLogger(__name__)

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import owned, session_scope, use_case
 from scholarlink.core.errors import Conflict, NotFound, ValidationFailed
 from scholarlink.models import (
@@ -28,7 +29,6 @@ from scholarlink.models import (
     Scholarship,
     SharedItem,
     User,
-    utcnow,
 )
 from scholarlink.services import applications, documents, mail, matches
 from scholarlink.services.accounts import normalise_email
