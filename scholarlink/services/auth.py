@@ -22,8 +22,8 @@ from scholarlink.core.clock import utcnow
 from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.errors import Conflict, ServiceError, ValidationFailed
 from scholarlink.core.settings import get_settings
-from scholarlink.models import LoginTicket, SignUpRequest, User, UserSession
-from scholarlink.services import mail, notify, throttle
+from scholarlink.models import LoginTicket, Notification, SignUpRequest, User, UserSession
+from scholarlink.services import mail, throttle
 from scholarlink.services.accounts import (
     hash_password,
     normalise_email,
@@ -112,15 +112,41 @@ class WhoAmI(BaseModel):
 @use_case
 def whoami(session: Session, *, key: str | None) -> WhoAmI | None:
     """Who holds the session with this key (see `session_key`), or None when it is unknown,
-    expired or revoked: their id, the name to show and how many notifications are unread."""
-    user_id = resolve_key(session, key)
-    if user_id is None:
+    expired or revoked: their id, the name to show and how many notifications are unread.
+
+    Every websocket event asks this, so it is one round trip: the session, its user and the
+    unread count in a single SELECT (the same checks as `resolve_key`)."""
+    if not key or len(key) != 64:
         return None
-    user = session.get(User, user_id)
+    unread = (
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(
+            col(Notification.user_id) == col(UserSession.user_id),
+            col(Notification.read_at).is_(None),
+        )
+        .scalar_subquery()
+    )
+    found = session.exec(
+        select(UserSession, User, unread)
+        .join(User, col(User.id) == UserSession.user_id)
+        .where(col(UserSession.token_hash) == key)
+    ).first()
+    if found is None:
+        return None
+    row, user, count = found
+    now = utcnow()
+    if row.revoked_at is not None or row.expires_at <= now:
+        return None
+    if not user.is_active or user.is_system:
+        return None
+    if now - row.last_seen_at > timedelta(minutes=5):
+        row.last_seen_at = now
+        session.add(row)
     return WhoAmI(
-        user_id=user_id,
-        display_name=(user.display_name or user.email or "") if user else "",
-        unread=notify.unread_count(session, user_id=user_id),
+        user_id=row.user_id,
+        display_name=user.display_name or user.email or "",
+        unread=int(count or 0),
     )
 
 

@@ -192,3 +192,60 @@ def test_an_expired_link_and_a_second_request_for_a_confirmed_address(db: str) -
         auth.confirm_sign_up(s, token=two)
     with pytest.raises(ValidationFailed), session_scope() as s:
         auth.confirm_sign_up(s, token=one)
+
+
+def test_whoami_answers_each_event_in_one_query_and_refuses_what_resolve_refuses(db: str) -> None:
+    """The websocket asks `whoami` on every event: one SELECT (session, user, unread count), and
+    the same refusals as `resolve_key` (unknown, revoked, expired, deactivated)."""
+    from scholarlink.core.db import get_engine
+    from scholarlink.models import Notification
+
+    grant = _sign_up()
+    key = auth.session_key(grant.token)
+    with session_scope() as s:
+        for i in range(3):
+            s.add(Notification(user_id=grant.user_id, dedupe_key=f"t{i}", kind="test", title="t"))
+        s.flush()
+        s.exec(
+            sa.update(Notification).where(Notification.dedupe_key == "t0").values(read_at=utcnow())
+        )  # type: ignore[arg-type]
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    sa.event.listen(get_engine(), "before_cursor_execute", count)
+    try:
+        me = auth.whoami(key=key)
+    finally:
+        sa.event.remove(get_engine(), "before_cursor_execute", count)
+    assert me is not None and me.user_id == grant.user_id and me.unread == 2
+    selects = [q for q in statements if q.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 1, statements
+
+    assert auth.whoami(key="0" * 64) is None and auth.whoami(key=None) is None
+    assert auth.whoami(key="short") is None
+    with session_scope() as s:
+        s.exec(
+            sa.update(UserSession)
+            .where(UserSession.token_hash == key)
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )  # type: ignore[arg-type]
+    assert auth.whoami(key=key) is None
+    with session_scope() as s:
+        s.exec(
+            sa.update(UserSession)
+            .where(UserSession.token_hash == key)
+            .values(expires_at=utcnow() + timedelta(hours=1))
+        )  # type: ignore[arg-type]
+    assert auth.whoami(key=key) is not None
+    with session_scope() as s:
+        s.exec(sa.update(User).where(User.id == grant.user_id).values(is_active=False))  # type: ignore[arg-type]
+    assert auth.whoami(key=key) is None
+    with session_scope() as s:
+        s.exec(sa.update(User).where(User.id == grant.user_id).values(is_active=True))  # type: ignore[arg-type]
+        s.exec(
+            sa.update(UserSession).where(UserSession.token_hash == key).values(revoked_at=utcnow())
+        )  # type: ignore[arg-type]
+    assert auth.whoami(key=key) is None
