@@ -102,25 +102,26 @@ class OpenAIProvider:
         return schema.model_validate_json(message.content), completion.usage
 
     def _parse(self, schema: type[M], prompt: str, *, max_tokens: int = 1500) -> tuple[M, Usage]:
-        self.breaker.before_call()
-        try:
+        def ask() -> tuple[M, Any]:
             if self.json_mode:
-                parsed, usage = self._json_object(schema, prompt, max_tokens)
-            else:
-                try:
-                    parsed, usage = self._structured(schema, prompt, max_tokens)
-                except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
-                    log.info(
-                        "the server refused json_schema; using JSON mode",
-                        extra={"status": exc.status_code},
-                    )
-                    self.json_mode = True
-                    parsed, usage = self._json_object(schema, prompt, max_tokens)
+                return self._json_object(schema, prompt, max_tokens)
+            try:
+                return self._structured(schema, prompt, max_tokens)
+            except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+                log.info(
+                    "the server refused json_schema; using JSON mode",
+                    extra={"status": exc.status_code},
+                )
+                self.json_mode = True
+                return self._json_object(schema, prompt, max_tokens)
+
+        # Every failure of the call (API error, unusable or refused output) counts against the
+        # breaker; an open breaker raises CircuitOpen as it is.
+        try:
+            parsed, usage = self.breaker.call(ask)
         except (openai.APIError, ValidationError, ProviderError, ValueError) as exc:
-            self.breaker.record_failure(exc)
             log.warning("openai call failed", extra={"error": type(exc).__name__})
             raise ProviderError(f"{type(exc).__name__}: {exc}"[:300]) from exc
-        self.breaker.record_success()
         return parsed, Usage(
             provider=self.name,
             model=self.model,

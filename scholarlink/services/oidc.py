@@ -51,17 +51,16 @@ class Issuer:
 
 def _discover(issuer: str) -> Issuer:
     guard = breaker(f"oidc:{issuer}", failure_threshold=3, reset_after=30, public_name="oidc")
-    guard.before_call()
-    try:
+
+    def fetch() -> Any:
         response = httpx.get(
             f"{issuer.rstrip('/')}/.well-known/openid-configuration", timeout=DISCOVERY_TIMEOUT
         )
         response.raise_for_status()
-        metadata = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        guard.record_failure(exc)
-        raise
-    guard.record_success()
+        return response.json()
+
+    # Any failure to fetch the document (network, HTTP status, not JSON) is an outage.
+    metadata = guard.call(fetch)
     if metadata.get("issuer", "").rstrip("/") != issuer.rstrip("/"):
         raise ValueError("discovery document names another issuer")
     return Issuer(issuer=metadata["issuer"], metadata=metadata)

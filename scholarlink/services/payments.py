@@ -168,23 +168,15 @@ def _stripe_call(
     failure: str = "The payment could not be started: {detail}. Nothing was charged.",
 ) -> Any:
     """Run one SDK call behind the "stripe" breaker; Stripe errors become PaymentError."""
-    guard = _breaker()
     try:
-        guard.before_call()
+        return _breaker().call(call, outage=_stripe_outage)
     except CircuitOpen as exc:
         raise PaymentError(
             "Payments are temporarily unavailable (Stripe is not answering); nothing was "
             "charged. Please try again in a minute."
         ) from exc
-    try:
-        result = call()
     except stripe.StripeError as exc:
         status = exc.http_status
-        # Only outages count against the dependency; a refused request means it answered.
-        if status is None or status >= 500 or status == 429:
-            guard.record_failure(exc)
-        else:
-            guard.record_success()
         log.warning(
             "stripe call failed",
             extra={"call": what, "error": type(exc).__name__, "http_status": status},
@@ -194,8 +186,15 @@ def _stripe_call(
             failure.format(detail=detail),
             details={"stripe_error": type(exc).__name__, "http_status": status},
         ) from exc
-    guard.record_success()
-    return result
+
+
+def _stripe_outage(exc: BaseException) -> bool:
+    """Only outages count against the dependency: no answer, a 5xx, being throttled (429).
+    A refused request (another 4xx) means Stripe answered."""
+    if not isinstance(exc, stripe.StripeError):
+        return True
+    status = exc.http_status
+    return status is None or status >= 500 or status == 429
 
 
 # -- checkout -----------------------------------------------------------------------------------

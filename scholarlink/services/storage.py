@@ -166,27 +166,21 @@ class GCSStorage:
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         from google.api_core import exceptions as gexc
 
+        def outage(exc: BaseException) -> bool:
+            # A refusal (4xx, a missing object included) is an answer, not an outage; being
+            # throttled (429) is an outage.
+            return not isinstance(exc, gexc.ClientError) or isinstance(exc, gexc.TooManyRequests)
+
         try:
-            self._breaker.before_call()
+            return self._breaker.call(fn, outage=outage)
         except CircuitOpen as exc:
             raise StorageError(str(exc)) from exc
-        try:
-            result = fn()
         except gexc.NotFound as exc:
-            self._breaker.record_success()  # the service answered; the object is just absent
             raise BlobNotFound(what) from exc
         except gexc.ClientError as exc:
-            # A refusal (4xx) is an answer, not an outage; being throttled (429) is an outage.
-            if isinstance(exc, gexc.TooManyRequests):
-                self._breaker.record_failure(exc)
-            else:
-                self._breaker.record_success()
             raise StorageError(f"Google Cloud Storage {what} refused: {exc}") from exc
         except Exception as exc:
-            self._breaker.record_failure(exc)
             raise StorageError(f"Google Cloud Storage {what} failed: {exc}") from exc
-        self._breaker.record_success()
-        return result
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         blob = self._bucket.blob(check_key(key))

@@ -45,3 +45,25 @@ def test_a_returned_answer_can_say_the_dependency_is_down() -> None:
     assert guard.snapshot()["total_successes"] == 1
     assert guard.call(lambda: 503, failure=lambda s: None if s < 500 else str(s)) == 503
     assert guard.state == "open" and guard.snapshot()["last_error"] == "503"
+
+
+def test_an_unexpected_error_in_a_probe_does_not_wedge_the_breaker() -> None:
+    # Whatever `fn` raises is counted (an outage by default): a probe that fails with an error
+    # nobody anticipated reopens the breaker instead of leaving the half-open probe in flight
+    # for ever, so the next call after `reset_after` is a fresh probe.
+    guard = CircuitBreaker("unit-call-probe", failure_threshold=1, reset_after=0)
+
+    def fail() -> None:
+        raise Down
+
+    def broken() -> None:
+        raise TypeError("a bug, not an outage anyone listed")
+
+    with pytest.raises(Down):
+        guard.call(fail)
+    for _ in range(2):
+        with pytest.raises(TypeError):
+            guard.call(broken)
+        assert guard.snapshot()["state"] == "open"
+    assert guard.call(lambda: "back") == "back"
+    assert guard.state == "closed"
