@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 
 import httpx
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
@@ -29,7 +30,7 @@ from scholarlink.agent.auth import sign_outbound
 from scholarlink.core.backoff import full_jitter
 from scholarlink.core.breakers import CircuitBreaker, CircuitOpen, breaker
 from scholarlink.core.clock import utcnow
-from scholarlink.core.db import session_scope
+from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.settings import Settings, get_settings
 from scholarlink.models import DeliveryAttempt, OutboxMessage
 from scholarlink.observability.metrics import (
@@ -422,3 +423,38 @@ def message_view(msg: OutboxMessage) -> dict[str, Any]:
         "last_error": msg.last_error,
         "created_at": msg.created_at.isoformat(),
     }
+
+
+class OutboxMessagePublic(BaseModel):
+    """An outbound message as the operator sees it (`message_view`, typed)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int | None
+    message_id: str
+    kind: str
+    destination: str
+    task_id: str | None
+    status: str
+    attempts: int
+    max_attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    created_at: str  # ISO 8601, as `datetime.isoformat` writes it
+
+
+@use_case
+def list_dead_letters(session: Session, *, limit: int = 100) -> list[OutboxMessagePublic]:
+    """The messages that gave up, oldest first."""
+    return [
+        OutboxMessagePublic.model_validate(message_view(m))
+        for m in dead_letters(session, limit=limit)
+    ]
+
+
+@use_case
+def replay_dead_letter(session: Session, *, outbox_id: int) -> OutboxMessagePublic | None:
+    """Queue the dead letter `outbox_id` for delivery again; None when there is no such dead
+    letter."""
+    msg = replay(session, outbox_id)
+    return None if msg is None else OutboxMessagePublic.model_validate(message_view(msg))

@@ -9,19 +9,16 @@ import re
 import threading
 import time
 from collections import defaultdict, deque
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlmodel import Session
 
-from scholarlink.agent import outbox, runtime, tasks
-from scholarlink.agent.auth import AuthError, caller_of, verify_inbound
+from scholarlink.agent import intake, outbox, runtime
+from scholarlink.agent.auth import AuthError
 from scholarlink.agent.capabilities import CAPABILITIES
 from scholarlink.agent.schemas import (
     TASK_ID_MAX_LENGTH,
@@ -32,8 +29,6 @@ from scholarlink.agent.schemas import (
 )
 from scholarlink.api.deps import RowId
 from scholarlink.api.errors import error_response, error_responses, field_errors, unauthorized
-from scholarlink.core.clock import utcnow
-from scholarlink.core.db import session_scope
 from scholarlink.core.settings import Settings, get_settings
 from scholarlink.observability.logs import trace_id as trace_var
 from scholarlink.observability.metrics import AGENT_RATE_LIMITED
@@ -52,10 +47,10 @@ def _unauthorized() -> JSONResponse:
     return unauthorized("Missing or invalid credentials", headers={"WWW-Authenticate": "Bearer"})
 
 
-def _authenticate(authorization: str | None, settings: Settings) -> dict[str, Any] | None:
+def _authenticate(authorization: str | None, settings: Settings) -> str | None:
+    """The verified caller, or None (the refusal logged) when the request is not authorised."""
     try:
-        with session_scope() as session:
-            return verify_inbound(session, authorization, settings)
+        return intake.authenticate(authorization=authorization, settings=settings).caller
     except AuthError as exc:
         log.info("agent request refused", extra={"reason": str(exc)})
         return None
@@ -112,51 +107,34 @@ async def list_capabilities(request: Request) -> JSONResponse:
 def _accept(
     task: TaskIn, caller: str, settings: Settings
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
-    """In one transaction: idempotency, rate limit, insert. Returns (status, body, headers)."""
-    with session_scope() as session:
-        _serialise_caller(session, caller)
-        if (
-            tasks.get(session, task.task_id) is None
-        ):  # repeats of an accepted task are never limited
-            since = utcnow() - timedelta(minutes=1)
-            count, oldest = tasks.accepted_in_window(session, caller, since)
-            if count >= settings.agent_rate_limit_per_minute:
-                wait = 1 if oldest is None else max(1, math.ceil((oldest - since).total_seconds()))
-                AGENT_RATE_LIMITED.labels("/agent/task").inc()
-                return (
-                    429,
-                    {
-                        "error": {
-                            "code": "rate_limited",
-                            "message": f"At most {settings.agent_rate_limit_per_minute} tasks per minute",
-                        }
-                    },
-                    {"Retry-After": str(wait)},
-                )
-        acceptance = tasks.accept(session, task, caller=caller)
-        if acceptance.conflict:
-            return (
-                409,
-                {
-                    "error": {
-                        "code": "conflict",
-                        "message": "This task_id was already accepted with a different body",
-                    }
-                },
-                {},
-            )
-        row = acceptance.task
-        body = Accepted(task_id=row.task_id, status=row.status, trace_id=row.trace_id).model_dump()
-    return 202, body, {}
-
-
-def _serialise_caller(session: Session, caller: str) -> None:
-    """On PostgreSQL, one intake at a time per caller (so the rate limit is exact); SQLite's
-    write lock already serialises."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"agent-intake:{caller}"}
+    """Hand the task to the intake use case (one transaction); returns (status, body, headers)."""
+    limit = settings.agent_rate_limit_per_minute
+    taken = intake.accept_task(task=task, caller=caller, rate_limit_per_minute=limit)
+    if taken.outcome == "rate_limited":
+        AGENT_RATE_LIMITED.labels("/agent/task").inc()
+        return (
+            429,
+            {
+                "error": {
+                    "code": "rate_limited",
+                    "message": f"At most {limit} tasks per minute",
+                }
+            },
+            {"Retry-After": str(taken.retry_after)},
         )
+    if taken.outcome == "conflict":
+        return (
+            409,
+            {
+                "error": {
+                    "code": "conflict",
+                    "message": "This task_id was already accepted with a different body",
+                }
+            },
+            {},
+        )
+    assert taken.task is not None
+    return 202, taken.task.model_dump(), {}
 
 
 def _inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
@@ -194,8 +172,8 @@ def _inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
 )
 async def post_task(request: Request) -> JSONResponse:
     settings = get_settings()
-    claims = await run_in_threadpool(_authenticate, request.headers.get("authorization"), settings)
-    if claims is None:
+    caller = await run_in_threadpool(_authenticate, request.headers.get("authorization"), settings)
+    if caller is None:
         return _unauthorized()
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY:
@@ -252,7 +230,7 @@ async def post_task(request: Request) -> JSONResponse:
         )
     token = trace_var.set(task.trace_id)
     try:
-        status, body, headers = await run_in_threadpool(_accept, task, caller_of(claims), settings)
+        status, body, headers = await run_in_threadpool(_accept, task, caller, settings)
     finally:
         trace_var.reset(token)
     if status == 202:
@@ -310,12 +288,6 @@ def _json_problem(data: Any) -> str | None:
     return None
 
 
-def _task_view(task_id: str) -> dict[str, Any] | None:
-    with session_scope() as session:
-        task = tasks.get(session, task_id)
-        return None if task is None else tasks.result_view(task)
-
-
 @router.get(
     "/agent/tasks/{task_id}",
     summary="A task's current Result",
@@ -333,21 +305,10 @@ async def get_task(task_id: str, request: Request) -> JSONResponse:
         # No task could have been accepted under this id; it must not reach the database either
         # (PostgreSQL refuses NUL characters).
         return error_response(404, "not_found", "No such task")
-    view = await run_in_threadpool(_task_view, task_id)
+    view = await run_in_threadpool(intake.task_result, task_id=task_id)
     if view is None:
         return error_response(404, "not_found", "No such task")
-    return JSONResponse(view)
-
-
-def _dead_letters() -> list[dict[str, Any]]:
-    with session_scope() as session:
-        return [outbox.message_view(m) for m in outbox.dead_letters(session)]
-
-
-def _replay(outbox_id: int) -> dict[str, Any] | None:
-    with session_scope() as session:
-        msg = outbox.replay(session, outbox_id)
-        return None if msg is None else outbox.message_view(msg)
+    return JSONResponse(view.model_dump(exclude_unset=True))
 
 
 @router.get(
@@ -361,7 +322,8 @@ async def list_dead_letters(request: Request) -> JSONResponse:
         is None
     ):
         return _unauthorized()
-    return JSONResponse({"dead_letters": await run_in_threadpool(_dead_letters)})
+    letters = await run_in_threadpool(outbox.list_dead_letters)
+    return JSONResponse({"dead_letters": [m.model_dump() for m in letters]})
 
 
 @router.post(
@@ -375,12 +337,12 @@ async def replay_dead_letter(outbox_id: RowId, request: Request) -> JSONResponse
         is None
     ):
         return _unauthorized()
-    view = await run_in_threadpool(_replay, outbox_id)
+    view = await run_in_threadpool(outbox.replay_dead_letter, outbox_id=outbox_id)
     if view is None:
         return error_response(404, "not_found", "No dead letter with this id")
     if runtime.RUNTIME is not None:
         runtime.RUNTIME.outbox_wake.set()
-    return JSONResponse(view)
+    return JSONResponse(view.model_dump())
 
 
 @router.get(

@@ -1,0 +1,105 @@
+"""The bridge's inbound use cases: verifying a caller, accepting a task, reading its Result.
+
+The HTTP routes (scholarlink.api.agent) call these and nothing below them; each opens its own
+transaction. Accepting is one transaction from the caller's lock to the commit: idempotency on
+`task_id`, the per-caller rate limit and the insert, so the row is committed before the 202.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
+from sqlmodel import Session
+
+from scholarlink.agent import tasks
+from scholarlink.agent.auth import caller_of, verify_inbound
+from scholarlink.agent.schemas import Accepted, TaskIn, TaskStatus
+from scholarlink.core.clock import utcnow
+from scholarlink.core.db import use_case
+from scholarlink.core.settings import Settings
+
+
+class InboundCaller(BaseModel):
+    """Who sent a verified request: what verified its token (see `auth.caller_of`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    caller: str
+
+
+class IntakePublic(BaseModel):
+    """What became of a task handed in: `accepted` (a new task or a repeat of one, `task` is
+    the 202 body with its current status), `rate_limited` (nothing stored; `retry_after`
+    seconds) or `conflict` (its `task_id` was accepted with a different body)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: Literal["accepted", "rate_limited", "conflict"]
+    task: Accepted | None = None
+    retry_after: int | None = None
+
+
+class TaskResultPublic(BaseModel):
+    """The contract's Result for a task in any state: `result` only once it succeeded, `error`
+    only when it failed, was rejected or canceled. Fields not in the Result are left unset, so
+    `model_dump(exclude_unset=True)` is the wire body."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task_id: str
+    status: TaskStatus
+    trace_id: str
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+
+
+@use_case
+def authenticate(
+    session: Session, *, authorization: str | None, settings: Settings
+) -> InboundCaller:
+    """Verify a request's bearer token and spend its `jti`; raises `auth.AuthError` (and nothing
+    is recorded) when it is refused."""
+    return InboundCaller(caller=caller_of(verify_inbound(session, authorization, settings)))
+
+
+@use_case
+def accept_task(
+    session: Session, *, task: TaskIn, caller: str, rate_limit_per_minute: int
+) -> IntakePublic:
+    """In one transaction: idempotency, rate limit, insert. Repeats of an accepted task are
+    never limited and answer with its current status."""
+    _serialise_caller(session, caller)
+    if tasks.get(session, task.task_id) is None:
+        since = utcnow() - timedelta(minutes=1)
+        count, oldest = tasks.accepted_in_window(session, caller, since)
+        if count >= rate_limit_per_minute:
+            wait = 1 if oldest is None else max(1, math.ceil((oldest - since).total_seconds()))
+            return IntakePublic(outcome="rate_limited", retry_after=wait)
+    acceptance = tasks.accept(session, task, caller=caller)
+    if acceptance.conflict:
+        return IntakePublic(outcome="conflict")
+    row = acceptance.task
+    return IntakePublic(
+        outcome="accepted",
+        task=Accepted(task_id=row.task_id, status=row.status, trace_id=row.trace_id),
+    )
+
+
+def _serialise_caller(session: Session, caller: str) -> None:
+    """On PostgreSQL, one intake at a time per caller (so the rate limit is exact); SQLite's
+    write lock already serialises."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"agent-intake:{caller}"}
+        )
+
+
+@use_case
+def task_result(session: Session, *, task_id: str) -> TaskResultPublic | None:
+    """The current Result of the task `task_id`, or None when no such task was accepted."""
+    task = tasks.get(session, task_id)
+    return None if task is None else TaskResultPublic.model_validate(tasks.result_view(task))
