@@ -31,6 +31,7 @@ from scholarlink.pages import (
     letters,
     matches,
     notifications,
+    oidc_callback,
     organisation,
     organisation_join,
     pricing,
@@ -40,6 +41,9 @@ from scholarlink.pages import (
     scholarships,
     shared_accept,
     sharing,
+    sign_in,
+    sign_up,
+    sign_up_confirm,
 )
 from scholarlink.state.guard import default_exception_handler
 from scholarlink.state.session import SessionState
@@ -109,19 +113,19 @@ app.add_page(
     on_load=PUBLIC,
 )
 app.add_page(
-    auth.sign_in_page,
+    sign_in.sign_in_page,
     route=routes.SIGN_IN,
     title="Sign in · ScholarLink",
     on_load=auth.AuthState.reset_form,
 )
 app.add_page(
-    auth.sign_up_page,
+    sign_up.sign_up_page,
     route=routes.SIGN_UP,
     title="Create your account · ScholarLink",
     on_load=auth.AuthState.reset_form,
 )
 app.add_page(
-    auth.confirm_page,
+    sign_up_confirm.confirm_page,
     route=routes.SIGN_UP_CONFIRM,
     title="Confirm your e-mail · ScholarLink",
     on_load=auth.AuthState.reset_form,
@@ -175,7 +179,7 @@ app.add_page(
     on_load=organisation_join.JoinState.load,
 )
 app.add_page(
-    auth.oidc_callback_page,
+    oidc_callback.oidc_callback_page,
     route=routes.OIDC_CALLBACK,
     title="Signing in · ScholarLink",
     on_load=auth.AuthState.finish_oidc,

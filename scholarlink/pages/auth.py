@@ -1,4 +1,6 @@
-"""Sign up and sign in (local accounts), with the password rules shown before submitting."""
+"""What the sign-in, sign-up, confirmation and OpenID callback pages share: one state (the
+pending OpenID login is kept server-side between the sign-in page and the callback) and the
+form pieces. Each page is its own module."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from reflex_base.event import EventSpec
 
 from scholarlink import routes
 from scholarlink.components.layout import page
-from scholarlink.components.ui import error_callout, field
+from scholarlink.components.ui import field
 from scholarlink.core.errors import ServiceError
 from scholarlink.services import auth, oidc
 from scholarlink.services.accounts import PASSWORD_RULES, password_problems
@@ -152,7 +154,7 @@ class AuthState(SessionState):
         return self._hand_over(ticket, self.router.url.query_parameters.get("next") or "")
 
 
-def _rule(item: PasswordCheck) -> rx.Component:
+def password_rule(item: PasswordCheck) -> rx.Component:
     return rx.hstack(
         rx.cond(
             item.ok,
@@ -165,7 +167,7 @@ def _rule(item: PasswordCheck) -> rx.Component:
     )
 
 
-def _card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
+def auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
     return page(
         rx.center(
             rx.card(
@@ -186,12 +188,12 @@ def _card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
     )
 
 
-def _input(label: str, name: str, **props: Any) -> rx.Component:
+def auth_input(label: str, name: str, **props: Any) -> rx.Component:
     """A labelled text input of the sign-in and sign-up forms (the name doubles as its id)."""
     return field(label, rx.input(name=name, id=name, width="100%", **props), html_for=name)
 
 
-def _sent() -> rx.Component:
+def sent_notice() -> rx.Component:
     return rx.callout.root(
         rx.callout.icon(rx.icon("mail-check")),
         rx.callout.text(
@@ -214,132 +216,4 @@ def _sent() -> rx.Component:
         ),
         color_scheme="green",
         role="status",
-    )
-
-
-def sign_up_page() -> rx.Component:
-    return _card(
-        "Create your account",
-        "Free to join. Your data is never sold.",
-        error_callout(AuthState.error),
-        rx.cond(AuthState.sent_to != "", _sent()),
-        rx.form(
-            rx.vstack(
-                _input("Name", "name", placeholder="Ada Lovelace", auto_complete="name"),
-                _input(
-                    "E-mail",
-                    "email",
-                    type="email",
-                    required=True,
-                    auto_complete="email",
-                    on_change=AuthState.set_email.debounce(300),
-                ),
-                _input(
-                    "Password",
-                    "password",
-                    type="password",
-                    required=True,
-                    auto_complete="new-password",
-                    on_change=AuthState.set_password.debounce(150),
-                ),
-                rx.vstack(
-                    rx.foreach(AuthState.rules, _rule), spacing="1", aria_label="Password rules"
-                ),
-                rx.button("Create account", type="submit", width="100%", size="3"),
-                spacing="3",
-                width="100%",
-            ),
-            on_submit=AuthState.sign_up,
-            width="100%",
-        ),
-        rx.text(
-            "Already have an account? ",
-            rx.link("Sign in", href=routes.SIGN_IN, underline="always"),
-            size="2",
-        ),
-    )
-
-
-def confirm_page() -> rx.Component:
-    return _card(
-        "Confirm your e-mail",
-        "One step left: create your account with the address this link was sent to.",
-        error_callout(AuthState.error),
-        rx.button(
-            "Create my account",
-            on_click=AuthState.confirm,
-            loading=AuthState.confirming,
-            width="100%",
-            size="3",
-        ),
-        rx.text(
-            "Link expired? ",
-            rx.link("Sign up again", href=routes.SIGN_UP, text_decoration="underline"),
-            " or ",
-            rx.link("sign in", href=routes.SIGN_IN, text_decoration="underline"),
-            ".",
-            size="2",
-        ),
-    )
-
-
-def sign_in_page() -> rx.Component:
-    return _card(
-        "Sign in",
-        "Welcome back.",
-        error_callout(AuthState.error),
-        rx.form(
-            rx.vstack(
-                _input("E-mail", "email", type="email", required=True, auto_complete="email"),
-                _input(
-                    "Password",
-                    "password",
-                    type="password",
-                    required=True,
-                    auto_complete="current-password",
-                ),
-                rx.button("Sign in", type="submit", width="100%", size="3"),
-                spacing="3",
-                width="100%",
-            ),
-            on_submit=AuthState.sign_in,
-            width="100%",
-        ),
-        rx.cond(
-            AuthState.oidc_enabled,
-            rx.vstack(
-                rx.hstack(
-                    rx.separator(),
-                    rx.text("or", size="1", color=rx.color("gray", 11)),
-                    rx.separator(),
-                    align="center",
-                    width="100%",
-                ),
-                rx.button(
-                    rx.icon("key-round", size=16),
-                    "Sign in with Scholar Auth",
-                    variant="outline",
-                    width="100%",
-                    size="3",
-                    on_click=AuthState.start_oidc,
-                ),
-                width="100%",
-                spacing="3",
-            ),
-            rx.fragment(),
-        ),
-        rx.text(
-            "New here? ",
-            rx.link("Create an account", href=routes.SIGN_UP, underline="always"),
-            size="2",
-        ),
-    )
-
-
-def oidc_callback_page() -> rx.Component:
-    return _card(
-        "Signing you in…",
-        "Finishing the sign-in with Scholar Auth.",
-        rx.spinner(size="3"),
-        error_callout(AuthState.error),
     )
