@@ -5,6 +5,7 @@ cancelled event never leaves its handler's body running after it."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from typing import Any
 
@@ -12,6 +13,14 @@ import pytest
 
 from scholarlink.core.errors import NotFound
 from scholarlink.state.guard import guarded
+
+
+def _run(coroutine: Any) -> Any:
+    """Run a coroutine on its own loop in its own thread: in the whole suite the browser tests'
+    Playwright (sync API) keeps an event loop running in the main thread, where asyncio.run
+    refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 class _Tab:
@@ -34,7 +43,7 @@ def test_a_plain_handler_runs_off_the_event_loop_and_its_changes_stay() -> None:
         threads["loop"] = threading.current_thread().name
         return await guarded(handler)(tab, amount=2)
 
-    assert asyncio.run(main()) == 2
+    assert _run(main()) == 2
     assert tab.value == 2
     assert threads["handler"].startswith("event-handler")
     assert threads["handler"] != threads["loop"]
@@ -54,7 +63,7 @@ def test_the_loop_serves_others_while_a_handler_waits() -> None:
         release.set()
         return served, await task
 
-    assert asyncio.run(main()) == (True, "done")
+    assert _run(main()) == (True, "done")
 
 
 def test_a_cancelled_event_waits_for_its_handler_body_and_emits_nothing() -> None:
@@ -81,7 +90,7 @@ def test_a_cancelled_event_waits_for_its_handler_body_and_emits_nothing() -> Non
             await task
         events.append("task ended")
 
-    asyncio.run(main())
+    _run(main())
     assert events == ["body ended", "task ended"]
 
 
@@ -96,6 +105,6 @@ def test_refused_arguments_and_service_errors_answer_without_raising() -> None:
         wrapped = guarded(handler)
         return await wrapped(_Tab(), match_id=2**70), await wrapped(_Tab(), match_id=3)
 
-    refused, failed = asyncio.run(main())
+    refused, failed = _run(main())
     assert ran == [3]  # the refused call never ran
     assert refused is not None and failed is not None
