@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scholarlink.core.breakers import CircuitBreaker, CircuitOpen, breaker
+from scholarlink.core.clock import utcnow
 from scholarlink.core.db import owned, session_scope, use_case
 from scholarlink.core.errors import (
     Conflict,
@@ -35,7 +36,7 @@ from scholarlink.core.errors import (
     ValidationFailed,
 )
 from scholarlink.core.settings import Settings, get_settings
-from scholarlink.models import CreditAccount, Purchase, utcnow
+from scholarlink.models import CreditAccount, Purchase
 from scholarlink.services.credits import MILLI, balance, credits, post_entry
 
 log = logging.getLogger(__name__)
