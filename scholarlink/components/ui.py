@@ -239,3 +239,11 @@ def named_file_input(upload: rx.Component, name: str) -> rx.Component:
             return upload
         stack.extend(c for c in node.children if isinstance(c, rx.Component))
     raise ValueError("rx.upload rendered no file input")
+
+
+def yes_no_buttons(on_yes: Any, on_no: Any) -> list[rx.Component]:
+    """The Yes / No pair that answers a requirement to confirm (matches and scholarship pages)."""
+    return [
+        rx.button("Yes", size="1", variant="soft", color_scheme="green", on_click=on_yes),
+        rx.button("No", size="1", variant="soft", color_scheme="gray", on_click=on_no),
+    ]

@@ -22,6 +22,7 @@ from scholarlink.components.ui import (
     info_callout,
     page_header,
     status_badge,
+    yes_no_buttons,
 )
 from scholarlink.core.clock import today
 from scholarlink.core.errors import ServiceError
@@ -328,19 +329,9 @@ def _question(q: rx.Var[Question]) -> rx.Component:
         rx.cond(
             q.confirmable,
             rx.hstack(
-                rx.button(
-                    "Yes",
-                    size="1",
-                    variant="soft",
-                    color_scheme="green",
-                    on_click=MatchesState.answer(q.field, q.question, True),
-                ),
-                rx.button(
-                    "No",
-                    size="1",
-                    variant="soft",
-                    color_scheme="gray",
-                    on_click=MatchesState.answer(q.field, q.question, False),
+                *yes_no_buttons(
+                    MatchesState.answer(q.field, q.question, True),
+                    MatchesState.answer(q.field, q.question, False),
                 ),
                 spacing="1",
             ),

@@ -12,7 +12,13 @@ from reflex_base.event import EventSpec
 
 from scholarlink import routes
 from scholarlink.components.layout import page
-from scholarlink.components.ui import empty_state, error_callout, info_callout, status_badge
+from scholarlink.components.ui import (
+    empty_state,
+    error_callout,
+    info_callout,
+    status_badge,
+    yes_no_buttons,
+)
 from scholarlink.core.clock import today
 from scholarlink.core.errors import NotFound, ServiceError
 from scholarlink.pages.scholarships import ScholarshipCard, scholarship_card_of
@@ -232,19 +238,9 @@ def _criterion_row(c: rx.Var[CriterionRow]) -> rx.Component:
                     c.confirmable,
                     rx.hstack(
                         rx.text(c.question, size="1", color=rx.color("gray", 11)),
-                        rx.button(
-                            "Yes",
-                            size="1",
-                            variant="soft",
-                            color_scheme="green",
-                            on_click=DetailState.answer(c.field, c.question, True),
-                        ),
-                        rx.button(
-                            "No",
-                            size="1",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=DetailState.answer(c.field, c.question, False),
+                        *yes_no_buttons(
+                            DetailState.answer(c.field, c.question, True),
+                            DetailState.answer(c.field, c.question, False),
                         ),
                         spacing="1",
                         align="center",
