@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from scholarlink.core.errors import NotFound
 from scholarlink.core.settings import get_settings
 
 
@@ -145,8 +146,6 @@ def owned(
     """The row `row_id` of `model` if it belongs to `owner_id`; otherwise NotFound ("No such
     <what>"), the same answer whether the row is someone else's or does not exist, so ids reveal
     nothing. The one ownership check every service uses."""
-    from scholarlink.core.errors import NotFound
-
     row = session.get(model, row_id)
     if row is None or getattr(row, owner_field) != owner_id:
         raise NotFound(f"No such {what}")
