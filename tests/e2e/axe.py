@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from scholarlink.core.settings import PROJECT_ROOT
 
@@ -45,19 +46,38 @@ PHONE = {"width": 390, "height": 844}
 VIEWS = (("dark", DESKTOP), ("dark", PHONE), ("light", PHONE), ("light", DESKTOP))
 
 
+_IS_DARK = "(dark) => document.documentElement.classList.contains('dark') === dark"
+
+
+def follow_scheme(page: Page, scheme: str, *, patience_ms: int = 60_000) -> None:
+    """Switch the emulated system colour scheme and wait until the app has followed it.
+
+    The app follows the system setting through a media-query listener that exists only once
+    the page has hydrated; in a production build the server-rendered page is visible (and
+    the journeys move on) before that, so a switch made in between is never heard and the
+    page keeps the scheme it was loaded with. Wait in short rounds and, between rounds,
+    switch away and back so that a listener attached late hears a change."""
+    other = "light" if scheme == "dark" else "dark"
+    rounds = max(1, patience_ms // 3_000)
+    for attempt in range(rounds):
+        page.emulate_media(color_scheme=scheme)
+        try:
+            page.wait_for_function(_IS_DARK, arg=scheme == "dark", timeout=3_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == rounds - 1:
+                raise
+            page.emulate_media(color_scheme=other)
+
+
 def assert_accessible(page: Page, where: str) -> None:
     """Fail with every WCAG A/AA violation axe finds on the page as it is now (a dialog open,
     errors shown...), in light and dark mode at desktop and phone widths, named by rule and
     element. The page is left in light mode at desktop width."""
     failures = []
     for scheme, size in VIEWS:
-        page.emulate_media(color_scheme=scheme)
         page.set_viewport_size(size)
-        # The app follows the system setting; make sure it did before measuring colours.
-        page.wait_for_function(
-            "(dark) => document.documentElement.classList.contains('dark') === dark",
-            arg=scheme == "dark",
-        )
+        follow_scheme(page, scheme)
         found = axe_violations(page)
         if found:
             failures.append(f"-- {scheme} mode, {size['width']}px wide:\n{describe(found)}")
