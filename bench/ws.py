@@ -405,7 +405,7 @@ class Names:
 
     def __init__(self) -> None:
         from scholarlink.pages.dashboard import DashboardState
-        from scholarlink.pages.essays import EssayEditorState
+        from scholarlink.pages.essay_editor import EssayEditorState
         from scholarlink.pages.matches import MatchesState
         from scholarlink.pages.scholarship import DetailState
 

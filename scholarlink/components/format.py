@@ -32,3 +32,10 @@ def deadline_text(when: date | None, today: date, kind: str = "fixed") -> tuple[
 
 def urgency(days: int) -> str:
     return "red" if days <= 7 else "amber" if days <= 21 else "gray"
+
+
+def criterion_label(criterion: str) -> str:
+    """A rule's name as a table label: first letter up, the rest as written ("GPA",
+    "Class rank", "Test scores"), which `str.capitalize` would turn into "Gpa"."""
+    text = criterion.replace("_", " ")
+    return text[:1].upper() + text[1:]

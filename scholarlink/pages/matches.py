@@ -13,7 +13,7 @@ import reflex as rx
 from reflex_base.event import EventSpec
 
 from scholarlink import routes
-from scholarlink.components.format import deadline_text, money, urgency
+from scholarlink.components.format import criterion_label, deadline_text, money, urgency
 from scholarlink.components.layout import page
 from scholarlink.components.ui import (
     confirm_dialog,
@@ -111,7 +111,7 @@ def _card(m: matches.MatchCardPublic) -> MatchCard:
             Criterion(
                 status=e.status,
                 detail=e.detail,
-                label=e.criterion.replace("_", " ").capitalize(),
+                label=criterion_label(e.criterion),
             )
             for e in m.eligibility
         ],

@@ -11,6 +11,7 @@ import reflex as rx
 from reflex_base.event import EventSpec
 
 from scholarlink import routes
+from scholarlink.components.format import criterion_label
 from scholarlink.components.layout import page
 from scholarlink.components.ui import (
     empty_state,
@@ -161,7 +162,7 @@ class DetailState(SessionState):
             CriterionRow(
                 status=v.status,
                 detail=v.detail,
-                label=v.criterion.capitalize(),
+                label=criterion_label(v.criterion),
                 field=v.field or "",
                 question=v.question or "",
                 confirmable=v.confirmable,

@@ -8,6 +8,7 @@ local ranking stands whenever the model is slow, failing or its breaker is open.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from datetime import date
 from itertools import islice
 from typing import Any, Literal
 
+from cachetools import LRUCache
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -40,6 +42,7 @@ from scholarlink.domain.cycles import student_cycle
 from scholarlink.domain.eligibility import Profile, question_key
 from scholarlink.domain.engine import Judged, match_all
 from scholarlink.domain.prefilter import CompiledCatalogue, compile_catalogue
+from scholarlink.domain.rules import CatalogueEntry
 from scholarlink.models import Match, Scholarship, StudentAnswer
 from scholarlink.services import local
 from scholarlink.services.announcements import record_matches
@@ -274,6 +277,32 @@ def active_catalogue(session: Session) -> CompiledCatalogue:
     return compiled
 
 
+# The catalogue with an organisation's local scholarships beside it, compiled once per catalogue
+# version and set of local entries (students of one organisation and area share one), not per
+# request: at 100k catalogue rows a compilation takes seconds.
+_WITH_LOCAL: LRUCache[tuple[Any, ...], tuple[CompiledCatalogue, CompiledCatalogue]] = LRUCache(
+    maxsize=32
+)
+_WITH_LOCAL_LOCK = threading.Lock()
+
+
+def _with_local(
+    catalogue: CompiledCatalogue, extra: list[tuple[int, CatalogueEntry]]
+) -> CompiledCatalogue:
+    if not extra:
+        return catalogue
+    key = (id(catalogue), *((k, e.model_dump_json()) for k, e in extra))
+    with _WITH_LOCAL_LOCK:
+        found = _WITH_LOCAL.get(key)
+    # The value holds the catalogue it was built from, so its id cannot be reused meanwhile.
+    if found is not None and found[0] is catalogue:
+        return found[1]
+    compiled = compile_catalogue([*catalogue.entries, *extra])
+    with _WITH_LOCAL_LOCK:
+        _WITH_LOCAL[key] = (catalogue, compiled)
+    return compiled
+
+
 def answers_of(session: Session, user_id: int) -> dict[str, bool]:
     return {
         a.question_key: a.answer
@@ -311,12 +340,13 @@ def rank_profile(
     user_id: int | None = None,
 ) -> dict[str, list[MatchView]]:
     """Each group's views, best first, `limit` each, without the excluded (dismissed) ones; with
-    `user_id`, the local scholarships of the student's organisations and area too (their few rows
-    join the compiled catalogue's entries for that call)."""
+    `user_id`, the local scholarships of the student's organisations and area too (compiled
+    with the catalogue once per set of local entries)."""
     catalogue = active_catalogue(session)
     extra = local.visible_entries(session, user_id=user_id) if user_id is not None else []
-    entries = [*catalogue.entries, *extra] if extra else catalogue
-    result = match_all(entries, profile, clock.today(), no_essay_first=no_essay_first)
+    result = match_all(
+        _with_local(catalogue, extra), profile, clock.today(), no_essay_first=no_essay_first
+    )
     skip = set(exclude_ids or [])
 
     def first(group: Sequence[Judged]) -> list[MatchView]:

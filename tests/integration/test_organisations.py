@@ -199,3 +199,39 @@ def test_counsellors_see_progress_only_with_consent_and_only_their_own(db: str) 
     with session_scope() as s, pytest.raises(ValidationFailed):
         organisations.create(s, user_id=other, name="X", kind="club", area_state="ZZ")
     assert other_org
+
+
+def test_the_catalogue_with_local_entries_is_compiled_once_per_version(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counsellor = accounts.student("counsellor@lincoln.example.org").user_id
+    org_id, code = _org(counsellor)
+    first, second = _student("one@example.org"), _student("two@example.org")
+    with session_scope() as s:
+        for uid in (first, second):
+            organisations.join(
+                s, student_id=uid, code=code, share_tracker=False, share_matches=False
+            )
+    _import(counsellor, org_id, apply=True)
+    compiled: list[int] = []
+    real = matches.compile_catalogue
+
+    def counting(entries):  # type: ignore[no-untyped-def]
+        compiled.append(len(entries))
+        return real(entries)
+
+    monkeypatch.setattr(matches, "compile_catalogue", counting)
+    assert (
+        _matched(first)
+        == _matched(second)
+        == {
+            "Lincoln High Senior Award",
+            "Rotary Club Service Award",
+        }
+    )
+    assert _matched(first)  # a third look
+    # The two students of one organisation share one compilation of catalogue + local entries.
+    assert len([n for n in compiled if n > 2]) <= 1
+    # A changed local entry is a new combination: its new rule is what the students see.
+    _import(counsellor, org_id, apply=True, text=CSV.replace(",3.0,", ",3.8,"))
+    assert _matched(first) == {"Rotary Club Service Award"}  # the GPA 3.8 rule now excludes
