@@ -636,6 +636,16 @@ class StoredMatch:
     scholarship: Scholarship
 
 
+def _current(user_id: int) -> list[Any]:
+    """What a student is shown: their current, not dismissed matches of active programmes."""
+    return [
+        Match.user_id == user_id,
+        col(Match.is_current),
+        ~col(Match.dismissed),
+        col(Scholarship.is_active),
+    ]
+
+
 def list_matches(
     session: Session,
     *,
@@ -643,31 +653,45 @@ def list_matches(
     include_dismissed: bool = False,
     bookmarked_only: bool = False,
     bucket: str | None = "match",
+    no_essay_first: bool = False,
+    limit: int | None = None,
 ) -> list[StoredMatch]:
-    """A student's stored matches with their programmes, within the caller's transaction. The
-    programme's catalogue entry (a large JSON document no list shows) is not read: it loads on
-    access, within the session."""
+    """A student's stored matches with their programmes, within the caller's transaction, best
+    first (no-essay awards first when asked), at most `limit`. The programme's catalogue entry
+    (a large JSON document no list shows) is not read: it loads on access, within the session."""
     query = (
         select(Match, Scholarship)
         .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
-        .where(Match.user_id == user_id, Scholarship.is_active)
         .options(defer(Scholarship.entry))  # type: ignore[arg-type]
     )
     if bookmarked_only:
-        query = query.where(Match.bookmarked)
+        query = query.where(Match.user_id == user_id, Scholarship.is_active, Match.bookmarked)
     elif include_dismissed:
-        query = query.where(Match.dismissed)
+        query = query.where(Match.user_id == user_id, Scholarship.is_active, Match.dismissed)
     else:
-        query = query.where(Match.is_current, ~col(Match.dismissed))
+        query = query.where(*_current(user_id))
         if bucket is not None:
             query = query.where(Match.bucket == bucket)
-    order = (
-        [col(Match.deadline), col(Match.score).desc()]
-        if bucket == "opens_later"
-        else [col(Match.score).desc()]
+    order: list[Any] = [func.coalesce(Scholarship.essay_required, False)] if no_essay_first else []
+    if bucket == "opens_later":
+        order.append(col(Match.deadline))
+    order += [col(Match.score).desc(), col(Match.scholarship_id)]
+    query = query.order_by(*order)
+    if limit is not None:
+        query = query.limit(limit)
+    return [StoredMatch(m, s) for m, s in session.exec(query).all()]
+
+
+def _counts(session: Session, *, user_id: int) -> dict[str, int]:
+    found = dict(
+        session.exec(
+            select(Match.bucket, func.count())
+            .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
+            .where(*_current(user_id))
+            .group_by(Match.bucket)
+        ).all()
     )
-    rows = session.exec(query.order_by(*order, col(Match.scholarship_id))).all()
-    return [StoredMatch(m, s) for m, s in rows]
+    return {b: int(found.get(b, 0)) for b in GROUPS}
 
 
 def _card(m: StoredMatch) -> MatchCardPublic:
@@ -694,17 +718,21 @@ def _card(m: StoredMatch) -> MatchCardPublic:
     )
 
 
-def _top_questions(rows: list[StoredMatch], limit: int = 5) -> list[TopQuestionPublic]:
+def _top_questions(session: Session, *, user_id: int, limit: int = 5) -> list[TopQuestionPublic]:
     """The open questions that decide the most money among possible and opens-later cards (a
-    programme that publishes no amount counts as $1,000, as in the ranking)."""
+    programme that publishes no amount counts as $1,000, as in the ranking). Reads only the
+    questions and amounts, not the cards."""
+    rows = session.exec(
+        select(Match.questions, Scholarship.amount_max)
+        .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
+        .where(*_current(user_id), Match.bucket != "match")
+    ).all()
     money_at: dict[tuple[str, str], int] = {}
     count: dict[tuple[str, str], int] = {}
-    for m in rows:
-        if m.match.bucket == "match":
-            continue
-        for q in m.match.questions:
+    for questions, amount_max in rows:
+        for q in questions:
             key = (str(q["field"]), str(q["question"]))
-            money_at[key] = money_at.get(key, 0) + (m.scholarship.amount_max or 1000)
+            money_at[key] = money_at.get(key, 0) + (amount_max or 1000)
             count[key] = count.get(key, 0) + 1
     best = sorted(money_at, key=lambda k: (-money_at[k], k[1]))[:limit]
     return [
@@ -732,24 +760,22 @@ def overview(
             "No such view of your matches",
             details=[{"field": "view", "message": "one of " + ", ".join(VIEWS)}],
         )
-    everything = list_matches(session, user_id=user_id, bucket=None)
-    if view in ("match", "possible"):
-        # The same order as a query for the bucket (score, then programme).
-        rows = [m for m in everything if m.match.bucket == view]
-    else:
-        rows = list_matches(
-            session,
-            user_id=user_id,
-            bookmarked_only=view == "saved",
-            bucket=None if view == "saved" else view,
-        )
-    if no_essay_first:
-        rows = sorted(rows, key=lambda m: bool(m.scholarship.essay_required))
+    counts = _counts(session, user_id=user_id)
+    # One card more than is shown says whether there are more (the saved view has no count).
+    rows = list_matches(
+        session,
+        user_id=user_id,
+        bookmarked_only=view == "saved",
+        bucket=None if view == "saved" else view,
+        no_essay_first=no_essay_first,
+        limit=shown if view != "saved" else None,
+    )
+    total = len(rows) if view == "saved" else counts[view]
     return MatchesOverviewPublic(
         items=[_card(m) for m in rows[:shown]],
-        more=max(0, len(rows) - shown),
-        counts={b: sum(1 for m in everything if m.match.bucket == b) for b in GROUPS},
-        top_questions=_top_questions(everything),
+        more=max(0, total - shown),
+        counts=counts,
+        top_questions=_top_questions(session, user_id=user_id),
         dismissed=[
             _card(m) for m in list_matches(session, user_id=user_id, include_dismissed=True)
         ],
@@ -884,7 +910,7 @@ def stored_groups(session: Session, *, user_id: int, limit: int) -> dict[str, li
                 cycle=m.match.cycle,
                 questions=m.match.questions,
             )
-            for m in list_matches(session, user_id=user_id, bucket=bucket)[:limit]
+            for m in list_matches(session, user_id=user_id, bucket=bucket, limit=limit)
         ]
     return out
 

@@ -340,6 +340,32 @@ def test_match_result_of_profile_data_stores_nothing(catalogue: None) -> None:
         svc.match_result(user_id=billed, operation_id="task:t-3", limit=0)
 
 
+def test_overview_pages_each_view_in_the_order_of_the_whole_list(catalogue: None) -> None:
+    # The page reads one page of cards and the counts; what it shows must be the head of the
+    # whole list, ordered as the student asked (no-essay awards first keeps the score order
+    # within each half).
+    uid = _student(PROFILE)
+    svc.refresh_matches(user_id=uid)
+    with session_scope() as s:
+        everything = svc.list_matches(s, user_id=uid, bucket=None)
+        later = svc.list_matches(s, user_id=uid, bucket="opens_later")
+    assert everything
+    for view in ("match", "possible", "opens_later"):
+        whole = (
+            later if view == "opens_later" else [m for m in everything if m.match.bucket == view]
+        )
+        for no_essay in (False, True):
+            expected = (
+                sorted(whole, key=lambda m: bool(m.scholarship.essay_required))
+                if no_essay
+                else whole
+            )
+            for shown in (1, 3, 500):
+                got = svc.overview(user_id=uid, view=view, shown=shown, no_essay_first=no_essay)
+                assert [c.id for c in got.items] == [m.match.id for m in expected[:shown]]
+                assert got.more == max(0, len(whole) - shown)
+
+
 def test_overview_is_what_the_matches_page_shows(catalogue: None) -> None:
     uid = _student(PROFILE)
     svc.refresh_matches(user_id=uid)
