@@ -13,6 +13,7 @@ import os
 import statistics
 import tempfile
 import uuid
+from datetime import date
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
@@ -100,10 +101,37 @@ def _student(db_url: str) -> str:
             s,
             user_id=grant.user_id,
             changes=profiles.parse_profile_input(
-                {"gpa": 3.7, "major": "Biology", "academicLevel": "undergraduate"}
+                {
+                    # A full profile, so that the matches page has sure matches to bookmark
+                    # (a blank field is unknown, never "yes").
+                    "gpa": 3.7,
+                    "gpaWeighted": False,
+                    "major": "Biology",
+                    "academicLevel": "undergraduate",
+                    "graduationYear": date.today().year + 3,
+                    "birthDate": f"{date.today().year - 19}-04-01",
+                    "state": "TX",
+                    "schoolState": "TX",
+                    "citizenship": "us_citizen",
+                    "demographics": [],
+                    "financialNeed": True,
+                    "pellEligible": True,
+                }
             ),
         )
     matches.refresh_matches(user_id=grant.user_id)
+    # Like a student on the matches page: confirm the requirements the profile cannot settle
+    # (a college student attends an accredited college...), so that sure matches exist.
+    for question in matches.overview(user_id=grant.user_id).top_questions:
+        if question.field.startswith("answer:"):
+            matches.answer_question(
+                user_id=grant.user_id,
+                field_name=question.field,
+                question=question.question,
+                answer=True,
+            )
+    matches.refresh_matches(user_id=grant.user_id)
+    assert matches.overview(user_id=grant.user_id).counts["match"], "no sure match to bookmark"
     return grant.token
 
 

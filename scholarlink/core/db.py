@@ -5,7 +5,13 @@ A use case is written as `def f(session, *, ...)`. Called with no session, it op
 on success and rolls back on any error: that is how pages, shared state, HTTP routes and agent
 capabilities call it. Called with the caller's session (another use case composing it into one
 atomic unit: finishing a task and queueing its callback; fulfilling a purchase and booking its
-credits), it only flushes into that transaction and the outermost caller commits."""
+credits), it only flushes into that transaction and the outermost caller commits.
+
+A use case that only reads (`read_use_case`: who holds a session, what a page shows) runs its
+statements without a transaction of its own (`read_scope`): on PostgreSQL that saves the BEGIN
+and COMMIT round trips of every websocket event (each statement already read the latest
+committed data under READ COMMITTED), on SQLite it takes no write lock, so readers never queue
+behind writers (WAL lets them read beside one). A write slipped into one commits by itself."""
 
 from __future__ import annotations
 
@@ -38,6 +44,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+READS_ONLY = "scholarlink_reads_only"  # an execution option of the reading engine
+
+
+def _begin_immediate(conn: sa.Connection) -> None:
+    if not conn.get_execution_options().get(READS_ONLY):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def build_engine(url: str, *, pool_size: int = 5) -> Engine:
     if url.startswith("sqlite"):
         database = sa.engine.make_url(url).database
@@ -46,7 +60,7 @@ def build_engine(url: str, *, pool_size: int = 5) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         # Take the write lock at BEGIN so concurrent writers queue instead of deadlocking.
-        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        sa.event.listen(engine, "begin", _begin_immediate)
         _disable_pysqlite_autobegin(engine)
     else:
         engine = create_engine(
@@ -68,17 +82,41 @@ def get_engine() -> Engine:
     return build_engine(settings.database_url, pool_size=settings.database_pool_size)
 
 
+@lru_cache(maxsize=1)
+def _reading_engine(engine: Engine) -> Engine:
+    """The engine's pool, its connections used without a transaction: PostgreSQL's in
+    autocommit; SQLite's driver already runs without one of its own (see above), and the
+    BEGIN IMMEDIATE of writers is not sent."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{READS_ONLY: True})
+    return engine.execution_options(isolation_level="AUTOCOMMIT", **{READS_ONLY: True})
+
+
 def reset_engine() -> None:
     """Dispose of the cached engine (tests switch databases; the CLI after migrations)."""
     if get_engine.cache_info().currsize:
         get_engine().dispose()
     get_engine.cache_clear()
+    _reading_engine.cache_clear()
 
 
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """A session whose transaction commits on success and rolls back on any error."""
     with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
+def read_scope() -> Iterator[Session]:
+    """A session for reading: each statement on its own, no transaction to begin or commit
+    (a change left in the session is flushed at the end, each statement committing itself)."""
+    with Session(_reading_engine(get_engine()), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -113,14 +151,15 @@ R = TypeVar("R")
 class UseCase(Generic[P, R]):
     """A service function that owns its transaction unless it is given the caller's."""
 
-    def __init__(self, fn: Callable[Concatenate[Session, P], R]) -> None:
+    def __init__(self, fn: Callable[Concatenate[Session, P], R], *, reads: bool = False) -> None:
         self._fn = fn
+        self._scope = read_scope if reads else session_scope
         functools.update_wrapper(self, fn)
 
     def __call__(self, session: Session | None = None, /, *args: P.args, **kwargs: P.kwargs) -> R:
         if session is not None:
             return self._fn(session, *args, **kwargs)
-        with session_scope() as own:
+        with self._scope() as own:
             return self._fn(own, *args, **kwargs)
 
     def __get__(self, obj: Any, objtype: Any = None) -> UseCase[P, R]:
@@ -129,6 +168,12 @@ class UseCase(Generic[P, R]):
 
 def use_case(fn: Callable[Concatenate[Session, P], R]) -> UseCase[P, R]:
     return UseCase(fn)
+
+
+def read_use_case(fn: Callable[Concatenate[Session, P], R]) -> UseCase[P, R]:
+    """A use case that only reads: called on its own it runs in `read_scope`; given the
+    caller's session it reads within the caller's transaction."""
+    return UseCase(fn, reads=True)
 
 
 T = TypeVar("T")

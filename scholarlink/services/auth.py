@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
 from scholarlink.core.clock import utcnow
-from scholarlink.core.db import session_scope, use_case
+from scholarlink.core.db import read_use_case, session_scope, use_case
 from scholarlink.core.errors import Conflict, ServiceError, ValidationFailed
 from scholarlink.core.settings import get_settings
 from scholarlink.models import LoginTicket, Notification, SignUpRequest, User, UserSession
@@ -76,7 +76,7 @@ def resolve(session: Session, token: str | None) -> int | None:
     return resolve_key(session, _hash(token))
 
 
-@use_case
+@read_use_case
 def user_of_token(session: Session, *, token: str | None) -> int | None:
     """As `resolve`, in its own transaction (an HTTP route's session cookie)."""
     return resolve(session, token)
@@ -109,7 +109,7 @@ class WhoAmI(BaseModel):
     unread: int
 
 
-@use_case
+@read_use_case
 def whoami(session: Session, *, key: str | None) -> WhoAmI | None:
     """Who holds the session with this key (see `session_key`), or None when it is unknown,
     expired or revoked: their id, the name to show and how many notifications are unread.

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, func, select
 
 from scholarlink.core.clock import utcnow
-from scholarlink.core.db import session_scope, use_case
+from scholarlink.core.db import read_use_case, session_scope, use_case
 from scholarlink.core.errors import NotFound, ValidationFailed
 from scholarlink.domain.cycles import upcoming_cycles
 from scholarlink.domain.rules import (
@@ -502,7 +502,7 @@ class ScholarshipPage(BaseModel):
     pages: int
 
 
-@use_case
+@read_use_case
 def search(session: Session, *, filters: ScholarshipFilters, today: date) -> ScholarshipPage:
     """One page of catalogue programmes that pass the filters."""
     found = search_scholarships(session, filters, today=today)
@@ -526,7 +526,7 @@ def _visible(session: Session, scholarship_id: int, viewer_id: int | None) -> Sc
     return row
 
 
-@use_case
+@read_use_case
 def scholarship(session: Session, *, scholarship_id: int, today: date) -> ScholarshipOut:
     """An active catalogue programme (NotFound otherwise)."""
     return ScholarshipOut.of(_visible(session, scholarship_id, None), today)
@@ -556,7 +556,7 @@ class ScholarshipDetailPublic(BaseModel):
     stale: bool
 
 
-@use_case
+@read_use_case
 def scholarship_detail(
     session: Session, *, scholarship_id: int, viewer_id: int | None, today: date
 ) -> ScholarshipDetailPublic:

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from scholarlink.ai.types import Usage
 from scholarlink.core.clock import utcnow
-from scholarlink.core.db import session_scope, use_case
+from scholarlink.core.db import read_use_case, session_scope, use_case
 from scholarlink.core.errors import InsufficientCredits, ValidationFailed
 from scholarlink.models import AIUsage, CreditAccount, CreditEntry, RateCard
 from scholarlink.observability.metrics import AI_COST, AI_DURATION, AI_OPERATIONS, AI_TOKENS
@@ -54,7 +54,7 @@ def balance(session: Session, user_id: int) -> int:
     return account.balance_millicredits if account else 0
 
 
-@use_case
+@read_use_case
 def current_balance(session: Session, *, user_id: int) -> int:
     """The student's balance in millicredits."""
     return balance(session, user_id)

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, func, select
 
-from scholarlink.core.db import use_case
+from scholarlink.core.db import read_use_case, use_case
 from scholarlink.models import Application, Match, Scholarship
 from scholarlink.services import credits, profiles, reminders
 from scholarlink.services.applications import STATUSES
@@ -95,7 +95,7 @@ def reset_calendar_link(session: Session, *, user_id: int) -> str:
     return reminders.calendar_token(session, user_id=user_id, reset=True)
 
 
-@use_case
+@read_use_case
 def build(session: Session, *, user_id: int, today: date) -> Dashboard:
     current = (Match.user_id == user_id, Match.is_current, ~col(Match.dismissed))
     matches = session.exec(select(func.count()).select_from(Match).where(*current)).one()

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
-from scholarlink.core.db import use_case
+from scholarlink.core.db import read_use_case
 from scholarlink.services.matches import CyclePublic, VerdictPublic, verdicts_for
 from scholarlink.services.vocabulary import (
     major_fields,
@@ -34,7 +34,7 @@ class EligibilityPublic(BaseModel):
     cycle: CyclePublic | None
 
 
-@use_case
+@read_use_case
 def eligibility_for(session: Session, *, user_id: int, scholarship_id: int) -> EligibilityPublic:
     verdicts, cycle = verdicts_for(session, user_id=user_id, scholarship_id=scholarship_id)
     criteria = [VerdictPublic.model_validate(v) for v in verdicts]

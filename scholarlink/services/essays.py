@@ -27,7 +27,7 @@ from scholarlink.ai.types import ESSAY_TYPES as ESSAY_TYPES
 from scholarlink.ai.types import StudentFacts, Usage, WireModel
 from scholarlink.core.breakers import CircuitOpen
 from scholarlink.core.clock import utcnow
-from scholarlink.core.db import owned, use_case
+from scholarlink.core.db import owned, read_use_case, use_case
 from scholarlink.core.errors import NotFound, Unavailable, ValidationFailed
 from scholarlink.core.settings import get_settings
 from scholarlink.models import Essay, EssayVersion, SpellingIgnore, StudentProfile
@@ -197,7 +197,7 @@ def save_essay(
     return EssayPublic.model_validate(essay)
 
 
-@use_case
+@read_use_case
 def list_essays(session: Session, *, user_id: int) -> list[EssayPublic]:
     return [
         EssayPublic.model_validate(e)
@@ -207,12 +207,12 @@ def list_essays(session: Session, *, user_id: int) -> list[EssayPublic]:
     ]
 
 
-@use_case
+@read_use_case
 def get_essay(session: Session, *, user_id: int, essay_id: int) -> EssayPublic:
     return EssayPublic.model_validate(_owned(session, user_id, essay_id))
 
 
-@use_case
+@read_use_case
 def list_versions(session: Session, *, user_id: int, essay_id: int) -> list[EssayVersionPublic]:
     _owned(session, user_id, essay_id)
     return [
@@ -324,7 +324,7 @@ MAX_IGNORED = 500
 _IGNORABLE = re.compile(r"[A-Za-z][A-Za-z'’-]{0,59}")
 
 
-@use_case
+@read_use_case
 def ignored_words(session: Session, *, user_id: int) -> list[str]:
     return sorted(
         session.exec(select(SpellingIgnore.word).where(SpellingIgnore.user_id == user_id))

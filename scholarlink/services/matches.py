@@ -35,7 +35,7 @@ from scholarlink.ai.types import Usage
 from scholarlink.core import clock
 from scholarlink.core.breakers import CircuitOpen
 from scholarlink.core.clock import utcnow
-from scholarlink.core.db import owned, use_case
+from scholarlink.core.db import owned, read_use_case, use_case
 from scholarlink.core.errors import InsufficientCredits, ValidationFailed
 from scholarlink.core.settings import get_settings
 from scholarlink.domain.cycles import student_cycle
@@ -744,7 +744,7 @@ def _top_questions(session: Session, *, user_id: int, limit: int = 5) -> list[To
 VIEWS: tuple[View, ...] = ("match", "possible", "opens_later", "saved")
 
 
-@use_case
+@read_use_case
 def overview(
     session: Session,
     *,
