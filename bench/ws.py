@@ -101,6 +101,21 @@ class Server:
         leaves = [p for p in tree if not p.children()]
         return leaves or tree
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server's whole process tree."""
+        import psutil
+
+        total = 0.0
+        try:
+            top = psutil.Process(self.proc.pid)
+            for p in [top, *top.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    t = p.cpu_times()
+                    total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+        return total
+
     def rss_mb(self) -> list[float]:
         out = []
         for p in self.processes():
@@ -608,6 +623,29 @@ class Step:
     tokens: int = 0
     queries_per_event: float | None = None
     probe: Probe | None = None
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds used during the step
+
+
+def _cpu_now(server: Server) -> dict[str, float]:
+    """CPU seconds so far: the server, PostgreSQL and Redis (whole machine), this client."""
+    import psutil
+
+    out = {"server": server.cpu_seconds(), "postgres": 0.0, "redis": 0.0}
+    for p in psutil.process_iter(["name", "cpu_times"]):
+        name, times = p.info["name"] or "", p.info["cpu_times"]
+        if times is None:
+            continue
+        for kind in ("postgres", "redis"):
+            if name.startswith(kind):
+                out[kind] += times.user + times.system
+    me = psutil.Process().cpu_times()
+    out["client"] = me.user + me.system
+    return out
+
+
+def _cpu_used(before: dict[str, float], server: Server) -> dict[str, float]:
+    after = _cpu_now(server)
+    return {k: after[k] - before[k] for k in before}
 
 
 def _run_threads(targets: list[Callable[[], None]]) -> None:
@@ -638,10 +676,11 @@ def _counter_step(server: Server, counter: str, n: int) -> Step:
     rss: list[list[float]] = []
     sampler = threading.Thread(target=_sample_rss, args=(server, stop, rss), daemon=True)
     sampler.start()
+    cpu = _cpu_now(server)
     _run_threads(
         [lambda i=i: _counter_journey(server.url, counter, stats, i, stop) for i in range(n)]
     )
-    step = Step(n, stats, time.monotonic() - started, _peak(rss))
+    step = Step(n, stats, time.monotonic() - started, _peak(rss), cpu=_cpu_used(cpu, server))
     step.state_bytes, step.tokens = _state_bytes(server)
     return step
 
@@ -670,15 +709,17 @@ def _app_step(
     ]
     for t in helpers:
         t.start()
+    cpu = _cpu_now(server)
     _run_threads(
         [
             lambda i=i: _student_journey(server.url, students[i], names, ids, stats, 1000 + i, stop)
             for i in range(n)
         ]
     )
+    used = _cpu_used(cpu, server)
     for t in helpers:
         t.join(EVENT_TIMEOUT)
-    step = Step(n, stats, time.monotonic() - started, _peak(rss))
+    step = Step(n, stats, time.monotonic() - started, _peak(rss), cpu=used)
     step.state_bytes, step.tokens = _state_bytes(server)
     step.probe = probe_out[0] if probe_out else None
     tasks = len(step.probe.task) if step.probe else 0
@@ -731,6 +772,16 @@ def _report(mode: str, app: Step, counter: Step) -> None:
         f"   {'bare counter, all events':<24} {len(c) / counter.seconds:6.1f} ev/s  {_fig(c)}  "
         f"errors {counter.stats.error_count()}  RSS/worker {crss} MB  state {cstate}"
     )
+    for name, step, events in (("ScholarLink", app, len(a)), ("counter", counter, len(c))):
+        if step.cpu and events:
+            cores = sum(step.cpu.values()) / step.seconds
+            print(
+                f"   CPU during the {name} step: "
+                + ", ".join(f"{k} {v / step.seconds:.2f}" for k, v in step.cpu.items())
+                + f" cores (all {cores:.2f} of {os.cpu_count()}); server "
+                f"{step.cpu['server'] * 1000 / events:.1f} ms + PostgreSQL "
+                f"{step.cpu['postgres'] * 1000 / events:.1f} ms a event"
+            )
     if a and c:
         print(
             f"   ratio to the counter: p50 {statistics.median(a) / statistics.median(c):.1f}x  "

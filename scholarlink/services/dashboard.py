@@ -97,23 +97,29 @@ def reset_calendar_link(session: Session, *, user_id: int) -> str:
 
 @read_use_case
 def build(session: Session, *, user_id: int, today: date) -> Dashboard:
-    current = (Match.user_id == user_id, Match.is_current, ~col(Match.dismissed))
-    matches = session.exec(select(func.count()).select_from(Match).where(*current)).one()
-    bookmarked = session.exec(
-        select(func.count()).select_from(Match).where(Match.user_id == user_id, Match.bookmarked)
-    ).one()
-    counts = dict(
-        session.exec(
-            select(Application.status, func.count())
-            .where(Application.user_id == user_id)
-            .group_by(Application.status)
-        ).all()
-    )
+    # The student's stored matches in one read: how many are current, how many bookmarked, and
+    # the current ones' scores (a few hundred rows at most).
+    stored = session.exec(
+        select(Match.score, Match.is_current, Match.dismissed, Match.bookmarked).where(
+            Match.user_id == user_id
+        )
+    ).all()
+    scores = [score for score, current, dismissed, _ in stored if current and not dismissed]
+    matches = len(scores)
+    bookmarked = sum(1 for *_, saved in stored if saved)
+    # Applications by status, with what was won, in one read.
+    by_status = session.exec(
+        select(
+            Application.status,
+            func.count(),
+            func.coalesce(func.sum(Application.amount_won), 0),
+        )
+        .where(Application.user_id == user_id)
+        .group_by(Application.status)
+    ).all()
+    counts = {status: int(n) for status, n, _ in by_status}
+    amount_won = sum(int(won or 0) for *_, won in by_status)
     applications = sum(counts.values())
-    total_won = select(func.coalesce(func.sum(Application.amount_won), 0)).where(
-        Application.user_id == user_id
-    )
-    scores = session.exec(select(Match.score).where(*current)).all()
     bands = [
         (0, 39, "0–39"),
         (40, 59, "40–59"),
@@ -192,7 +198,7 @@ def build(session: Session, *, user_id: int, today: date) -> Dashboard:
             counts.get(k, 0) for k in ("submitted", "under_review", "accepted", "rejected")
         ),
         won=counts.get("accepted", 0),
-        amount_won=int(session.exec(total_won).one() or 0),
+        amount_won=amount_won,
         balance_millicredits=credits.balance(session, user_id),
         completion=completion.percent,
         missing=[m.label for m in completion.missing],

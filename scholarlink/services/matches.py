@@ -26,7 +26,7 @@ from pydantic import (
     model_serializer,
 )
 from pydantic.alias_generators import to_camel
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, load_only
 from sqlmodel import Session, col, func, select
 
 from scholarlink.ai.openai_provider import ProviderError
@@ -408,6 +408,8 @@ def student_deadlines(
     session: Session, *, user_id: int, scholarship_ids: list[int], day: date | None = None
 ) -> dict[int, tuple[date | None, str]]:
     """The deadline of the student's own cycle for each programme (kind when undated)."""
+    if not scholarship_ids:
+        return {}
     day = day or clock.today()
     profile = student_profile(session, user_id)
     out: dict[int, tuple[date | None, str]] = {}
@@ -636,6 +638,10 @@ class StoredMatch:
     scholarship: Scholarship
 
 
+# What `_card` reads of a programme.
+_CARD_COLUMNS = ("id", "name", "provider", "amount_min", "amount_max", "essay_required")
+
+
 def _current(user_id: int) -> list[Any]:
     """What a student is shown: their current, not dismissed matches of active programmes."""
     return [
@@ -655,14 +661,22 @@ def list_matches(
     bucket: str | None = "match",
     no_essay_first: bool = False,
     limit: int | None = None,
+    cards: bool = False,
 ) -> list[StoredMatch]:
     """A student's stored matches with their programmes, within the caller's transaction, best
     first (no-essay awards first when asked), at most `limit`. The programme's catalogue entry
-    (a large JSON document no list shows) is not read: it loads on access, within the session."""
+    (a large JSON document no list shows) is not read: it loads on access, within the session.
+    `cards`: of the programme only what a match card shows is read (its lists of levels,
+    states... are JSON documents to decode; on a page of cards they were most of the work)."""
+    programme = (
+        load_only(*(getattr(Scholarship, name) for name in _CARD_COLUMNS))
+        if cards
+        else defer(Scholarship.entry)  # type: ignore[arg-type]
+    )
     query = (
         select(Match, Scholarship)
         .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
-        .options(defer(Scholarship.entry))  # type: ignore[arg-type]
+        .options(programme)
     )
     if bookmarked_only:
         query = query.where(Match.user_id == user_id, Scholarship.is_active, Match.bookmarked)
@@ -769,6 +783,7 @@ def overview(
         bucket=None if view == "saved" else view,
         no_essay_first=no_essay_first,
         limit=shown if view != "saved" else None,
+        cards=True,
     )
     total = len(rows) if view == "saved" else counts[view]
     return MatchesOverviewPublic(
@@ -777,7 +792,8 @@ def overview(
         counts=counts,
         top_questions=_top_questions(session, user_id=user_id),
         dismissed=[
-            _card(m) for m in list_matches(session, user_id=user_id, include_dismissed=True)
+            _card(m)
+            for m in list_matches(session, user_id=user_id, include_dismissed=True, cards=True)
         ],
         completion=profile_completion(get_profile(session, user_id)).percent,
         refresh_costs_credits=model_provider() is not None,

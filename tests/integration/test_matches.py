@@ -366,6 +366,32 @@ def test_overview_pages_each_view_in_the_order_of_the_whole_list(catalogue: None
                 assert got.more == max(0, len(whole) - shown)
 
 
+def test_the_matches_page_reads_a_fixed_number_of_statements(catalogue: None) -> None:
+    # What the page shows of a programme is read with the card (no lazy load per card).
+    import sqlalchemy as sa
+
+    from scholarlink.core.db import get_engine
+
+    uid = _student(PROFILE)
+    svc.refresh_matches(user_id=uid)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    seen = []
+    for shown in (1, 40):
+        statements.clear()
+        sa.event.listen(get_engine(), "before_cursor_execute", count)
+        try:
+            o = svc.overview(user_id=uid, view="possible", shown=shown)
+        finally:
+            sa.event.remove(get_engine(), "before_cursor_execute", count)
+        assert len(o.items) == min(shown, o.counts["possible"]) and o.items[0].name
+        seen.append(len(statements))
+    assert seen[0] == seen[1] <= 6, seen
+
+
 def test_overview_is_what_the_matches_page_shows(catalogue: None) -> None:
     uid = _student(PROFILE)
     svc.refresh_matches(user_id=uid)

@@ -1,0 +1,91 @@
+"""The dashboard's figures are what is stored (both databases): matches, bookmarks,
+applications by status and the money won, score bands, the student's own deadlines."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from scholarlink.core.db import session_scope
+from scholarlink.models import Application, Match, User
+from scholarlink.services import applications, dashboard
+from scholarlink.services import matches as svc
+from scholarlink.services.catalogue import load_catalogue, parse_catalogue
+from scholarlink.services.profiles import parse_profile_input, update_profile
+from tests.integration.conftest import confirm_everything
+from tests.integration.test_matches import PROFILE
+
+
+@pytest.fixture
+def student(db: str, catalogue_path: Path) -> int:
+    parsed = parse_catalogue(catalogue_path)
+    with session_scope() as s:
+        load_catalogue(s, parsed.entries, version=parsed.version)
+        u = User(email="dash@example.org")
+        s.add(u)
+        s.flush()
+        assert u.id
+        update_profile(s, user_id=u.id, changes=parse_profile_input(PROFILE))
+        uid = u.id
+    confirm_everything(uid, 3)
+    svc.refresh_matches(user_id=uid)
+    return uid
+
+
+def test_an_empty_dashboard_says_what_to_do_first(db: str) -> None:
+    with session_scope() as s:
+        u = User(email="new@example.org")
+        s.add(u)
+        s.flush()
+        uid = u.id or 0
+    d = dashboard.build(user_id=uid, today=date.today())
+    assert (d.matches, d.bookmarked, d.applications, d.amount_won) == (0, 0, 0, 0)
+    assert d.upcoming == [] and d.calendar_token
+    assert {a.kind for a in d.next_actions} >= {"profile", "matches"}
+
+
+def test_the_figures_are_what_is_stored(student: int) -> None:
+    uid = student
+    today = date.today()
+    with session_scope() as s:
+        current = svc.list_matches(s, user_id=uid, bucket=None)
+    assert len(current) >= 4
+    for m in current[:3]:
+        svc.set_bookmark(user_id=uid, match_id=m.match.id or 0, bookmarked=True)
+    svc.dismiss(user_id=uid, match_id=current[0].match.id or 0, reason="Not interested")
+    started = [
+        applications.create_application(user_id=uid, scholarship=m.scholarship.id or 0)[0].id
+        for m in current[1:4]
+    ]
+    with session_scope() as s:
+        won = s.get(Application, started[0])
+        assert won is not None
+        won.status, won.amount_won = "accepted", 2500
+        s.add(won)
+        sent = s.get(Application, started[1])
+        assert sent is not None
+        sent.status = "submitted"
+        s.add(sent)
+
+    d = dashboard.build(user_id=uid, today=today)
+
+    with session_scope() as s:
+        rows = s.exec(select(Match).where(Match.user_id == uid)).all()
+    shown = [r for r in rows if r.is_current and not r.dismissed]
+    assert d.matches == len(shown) == len(current) - 1
+    assert d.bookmarked == 3  # the dismissed one keeps its bookmark
+    assert (d.applications, d.submitted, d.won, d.amount_won) == (3, 2, 1, 2500)
+    assert {b.status: b.count for b in d.by_status if b.count} == {
+        "Draft": 1,
+        "Submitted": 1,
+        "Accepted": 1,
+    }
+    assert sum(b.matches for b in d.score_bands) == len(shown)
+    # Deadlines: the tracked draft and the bookmarks, each once, soonest first, none passed.
+    assert [u.days for u in d.upcoming] == sorted(u.days for u in d.upcoming)
+    assert len({u.id for u in d.upcoming}) == len(d.upcoming)
+    assert all(u.due >= today and u.due <= today + timedelta(days=800) for u in d.upcoming)
+    assert "first_application" not in {a.kind for a in d.next_actions}
