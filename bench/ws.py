@@ -9,7 +9,10 @@ the same concurrency and think time: a page load (`on_load`) and increments.
 
 Both apps run on each mode, as `reflex run --env prod --backend-only` (the websocket is the
 backend's; the compiled frontend plays no part in an event's round trip):
-- scaled: several Granian workers, Reflex state in Redis, PostgreSQL;
+- scaled: several Granian workers, Reflex state in Redis, PostgreSQL, and the agent as deployed:
+  the task worker as its own process (`scholarlink worker`) and an intake process of its own
+  that the Command Center posts to (the probe's tasks are split between it and the web
+  workers' intake, each reported);
 - embedded: the default, one worker, state in memory, SQLite.
 
 Per step (concurrent students): event round trip p50/p95/p99 (emit → the update that answers
@@ -19,7 +22,7 @@ same concurrency, and `POST /agent/task` acceptance beside Reflex's bare `/ping`
 server, probed while the websocket load runs.
 
 Environment: BENCH_WS_STEPS (25,50,100,200), BENCH_WS_SECONDS (60 per step), BENCH_WS_THINK
-(3,8 seconds), BENCH_WS_MODES (scaled,embedded), BENCH_WS_WORKERS (2), BENCH_WS_PROBE_RATE
+(3,8 seconds), BENCH_WS_MODES (scaled,embedded), BENCH_WS_WORKERS (4), BENCH_WS_PROBE_RATE
 (agent tasks per second, 4), BENCH_POSTGRES_URL, BENCH_REDIS_URL (two databases from its number).
 """
 
@@ -58,7 +61,9 @@ STEPS = [int(n) for n in os.environ.get("BENCH_WS_STEPS", "25,50,100,200").split
 SECONDS = float(os.environ.get("BENCH_WS_SECONDS", "60"))
 THINK = tuple(float(x) for x in os.environ.get("BENCH_WS_THINK", "3,8").split(","))
 MODES = os.environ.get("BENCH_WS_MODES", "scaled,embedded").split(",")
-WORKERS = int(os.environ.get("BENCH_WS_WORKERS", "2"))
+# Four web workers on this machine's two cores: the density of the Kubernetes manifests (one
+# worker per pod, half a core each); Reflex's own default with Redis would be 2 x cores + 1.
+WORKERS = int(os.environ.get("BENCH_WS_WORKERS", "4"))
 PROBE_RATE = float(os.environ.get("BENCH_WS_PROBE_RATE", "4"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 EVENT_TIMEOUT = 30.0
@@ -176,6 +181,24 @@ def _start(name: str, cwd: Path, env: dict[str, str], log: Path, redis_url: str 
         time.sleep(0.5)
     _stop(server)
     raise RuntimeError(f"{name} did not start; see {log}")
+
+
+def _start_worker(env: dict[str, str], log: Path) -> Server:
+    """`scholarlink worker`: the agent task worker and outbox dispatcher as their own process."""
+    script = Path(sys.executable).with_name("scholarlink")
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(script), "worker"],
+            cwd=ROOT,
+            env={**env, "LOG_LEVEL": "WARNING"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    time.sleep(2)
+    if proc.poll() is not None:
+        raise RuntimeError(f"the task worker exited with {proc.returncode}; see {log}")
+    return Server("task worker", "", proc, log, None)
 
 
 def _stop(server: Server) -> None:
@@ -574,11 +597,13 @@ class Probe:
     errors: int = 0
 
 
-def _probe(server: Server, students: list[Student], stop: float, reply_to: str) -> Probe:
+def _probe(
+    server: Server, students: list[Student], stop: float, reply_to: str, rate: float = PROBE_RATE
+) -> Probe:
     """POST /agent/task at a steady rate, each followed by Reflex's bare /ping, sequentially."""
     out = Probe()
     rng = random.Random(4)
-    interval = 1 / PROBE_RATE
+    interval = 1 / rate
     with httpx.Client(base_url=server.url, timeout=30) as client:
         next_at = time.monotonic()
         while next_at < stop:
@@ -622,15 +647,19 @@ class Step:
     state_bytes: float = 0.0
     tokens: int = 0
     queries_per_event: float | None = None
-    probe: Probe | None = None
+    probe: Probe | None = None  # intake where the Command Center is sent (see _run_mode)
+    web_probe: Probe | None = None  # intake on the web workers, when the above is elsewhere
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds used during the step
 
 
-def _cpu_now(server: Server) -> dict[str, float]:
-    """CPU seconds so far: the server, PostgreSQL and Redis (whole machine), this client."""
+def _cpu_now(server: Server, agent: list[Server] | None = None) -> dict[str, float]:
+    """CPU seconds so far: the server, the agent's own processes (intake, task worker) when
+    they run apart, PostgreSQL and Redis (whole machine), this client."""
     import psutil
 
     out = {"server": server.cpu_seconds(), "postgres": 0.0, "redis": 0.0}
+    if agent:
+        out["agent"] = sum(a.cpu_seconds() for a in agent)
     for p in psutil.process_iter(["name", "cpu_times"]):
         name, times = p.info["name"] or "", p.info["cpu_times"]
         if times is None:
@@ -643,8 +672,10 @@ def _cpu_now(server: Server) -> dict[str, float]:
     return out
 
 
-def _cpu_used(before: dict[str, float], server: Server) -> dict[str, float]:
-    after = _cpu_now(server)
+def _cpu_used(
+    before: dict[str, float], server: Server, agent: list[Server] | None = None
+) -> dict[str, float]:
+    after = _cpu_now(server, agent)
     return {k: after[k] - before[k] for k in before}
 
 
@@ -694,35 +725,52 @@ def _app_step(
     reply_to: str,
     queries_per_task: float,
     idle_rate: float,
+    agent: list[Server],
 ) -> Step:
+    """`agent`: the agent's own processes (intake first, then the task worker); when there is
+    an intake apart, the probe's tasks are split between it and the web workers' own intake."""
     stats = Stats()
     started = time.monotonic()
     stop = started + SECONDS
     rss: list[list[float]] = []
     before = _queries(server)
     probe_out: list[Probe] = []
+    web_out: list[Probe] = []
+    intake = next((a for a in agent if a.name == "agent intake"), None)
+    rate = PROBE_RATE / 2 if intake else PROBE_RATE
     helpers = [
         threading.Thread(target=_sample_rss, args=(server, stop, rss), daemon=True),
         threading.Thread(
-            target=lambda: probe_out.append(_probe(server, students, stop, reply_to)), daemon=True
+            target=lambda: probe_out.append(
+                _probe(intake or server, students, stop, reply_to, rate)
+            ),
+            daemon=True,
         ),
     ]
+    if intake:
+        helpers.append(
+            threading.Thread(
+                target=lambda: web_out.append(_probe(server, students, stop, reply_to, rate)),
+                daemon=True,
+            )
+        )
     for t in helpers:
         t.start()
-    cpu = _cpu_now(server)
+    cpu = _cpu_now(server, agent)
     _run_threads(
         [
             lambda i=i: _student_journey(server.url, students[i], names, ids, stats, 1000 + i, stop)
             for i in range(n)
         ]
     )
-    used = _cpu_used(cpu, server)
+    used = _cpu_used(cpu, server, agent)
     for t in helpers:
         t.join(EVENT_TIMEOUT)
     step = Step(n, stats, time.monotonic() - started, _peak(rss), cpu=used)
     step.state_bytes, step.tokens = _state_bytes(server)
     step.probe = probe_out[0] if probe_out else None
-    tasks = len(step.probe.task) if step.probe else 0
+    step.web_probe = web_out[0] if web_out else None
+    tasks = sum(len(p.task) for p in (*probe_out, *web_out))
     events = stats.events() + stats.error_count()
     if events:
         step.queries_per_event = max(
@@ -787,12 +835,16 @@ def _report(mode: str, app: Step, counter: Step) -> None:
             f"   ratio to the counter: p50 {statistics.median(a) / statistics.median(c):.1f}x  "
             f"p95 {_pct(a, 95) / _pct(c, 95):.1f}x  p99 {_pct(a, 99) / _pct(c, 99):.1f}x"
         )
-    if app.probe and app.probe.task and app.probe.bare:
-        t, b = app.probe.task, app.probe.bare
-        print(
-            f"   POST /agent/task under load  {_fig(t)}  errors {app.probe.errors}   "
-            f"bare /ping {_fig(b)}   ratio p99 {_pct(t, 99) / _pct(b, 99):.1f}x"
-        )
+    probes = [("", app.probe)]
+    if app.web_probe is not None:
+        probes = [(" (own process)", app.probe), (" (web workers)", app.web_probe)]
+    for where, probe in probes:
+        if probe and probe.task and probe.bare:
+            t, b = probe.task, probe.bare
+            print(
+                f"   POST /agent/task under load{where}  {_fig(t)}  errors {probe.errors}   "
+                f"bare /ping {_fig(b)}   ratio p99 {_pct(t, 99) / _pct(b, 99):.1f}x"
+            )
     goals = []
     if mode == "scaled" and a and c:
         p95 = _pct(a, 95)
@@ -864,6 +916,18 @@ def _run_mode(mode: str, tmp: Path, cc_url: str) -> None:
                 "counter", COUNTER_ROOT, env, tmp / f"counter-{mode}.log", counter_redis
             )
             servers.append(counter)
+            agent: list[Server] = []
+            if mode == "scaled":
+                # As deployed (Kubernetes, `make run-scaled`): the web workers take no agent
+                # task themselves (AGENT_RUN_WORKER=false), `scholarlink worker` runs them, and
+                # the Command Center posts to an intake process of its own.
+                app_env["AGENT_RUN_WORKER"] = "false"
+                intake_env = {**app_env, "GRANIAN_WORKERS": "1"}
+                agent.append(
+                    _start("agent intake", ROOT, intake_env, tmp / "intake.log", app_redis)
+                )
+                agent.append(_start_worker({**os.environ, **app_env}, tmp / "worker.log"))
+                servers.extend(agent)
             app = _start("ScholarLink", ROOT, app_env, tmp / f"app-{mode}.log", app_redis)
             servers.append(app)
             print(f"servers ready in {time.monotonic() - started:.0f} s (logs in {tmp})")
@@ -876,7 +940,7 @@ def _run_mode(mode: str, tmp: Path, cc_url: str) -> None:
             time.sleep(5)
             idle_rate = (_queries(app) - before) / (time.monotonic() - idle_started)
             before, quiet_started = _queries(app), time.monotonic()
-            quiet = _probe(app, students, time.monotonic() + 5, reply_to)
+            quiet = _probe(agent[0] if agent else app, students, time.monotonic() + 5, reply_to)
             time.sleep(1)
             per_task = (
                 _queries(app) - before - idle_rate * (time.monotonic() - quiet_started)
@@ -887,7 +951,7 @@ def _run_mode(mode: str, tmp: Path, cc_url: str) -> None:
             )
             for n in STEPS:
                 c = _counter_step(counter, counter_name, n)
-                a = _app_step(app, names, students, ids, n, reply_to, per_task, idle_rate)
+                a = _app_step(app, names, students, ids, n, reply_to, per_task, idle_rate, agent)
                 _report(mode, a, c)
         finally:
             for server in servers:

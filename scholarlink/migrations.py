@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import sqlalchemy as sa
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -36,7 +37,12 @@ def is_at_head(engine: Engine | None = None) -> bool:
 
 
 def upgrade_to_head(engine: Engine | None = None) -> None:
+    """Migrate to head in one transaction. On PostgreSQL, processes that start together (the web
+    and agent pods of one rollout each run `scholarlink migrate`) take turns on an advisory lock:
+    the first migrates, the others then find the database at head and do nothing."""
     cfg = alembic_config()
     with (engine or get_engine()).begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('scholarlink-migrate'))"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

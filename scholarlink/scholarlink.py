@@ -10,6 +10,7 @@ import reflex as rx
 
 from scholarlink import routes
 from scholarlink.agent.runtime import agent_lifespan
+from scholarlink.ai import spelling
 from scholarlink.ai.local import load_dictionary
 from scholarlink.api import create_api
 from scholarlink.core.settings import load_settings_or_exit
@@ -74,11 +75,16 @@ async def _trusted_websocket_origins() -> AsyncIterator[None]:
 
 @contextlib.asynccontextmanager
 async def _essay_dictionary() -> AsyncIterator[None]:
-    """The essay analyser's dictionary, read in a thread as the worker starts rather than by the
-    first analysis while students are waiting (scholarlink.ai.local.load_dictionary)."""
-    reading = asyncio.get_running_loop().run_in_executor(None, load_dictionary)
+    """The essay analyser's dictionaries (pronunciation, spelling), read in threads as the
+    worker starts rather than by the first analysis while students are waiting
+    (scholarlink.ai.local.load_dictionary, scholarlink.ai.spelling.load_dictionary)."""
+    loop = asyncio.get_running_loop()
+    reading = [
+        loop.run_in_executor(None, load_dictionary),
+        loop.run_in_executor(None, spelling.load_dictionary),
+    ]
     yield
-    await reading
+    await asyncio.gather(*reading)
 
 
 app.register_lifespan_task(_trusted_websocket_origins)

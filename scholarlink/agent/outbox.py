@@ -318,8 +318,24 @@ def deliver_due(client: httpx.Client, *, worker: str, settings: Settings | None 
         ).inc()
         if status == "dead":
             _dead_lettered(message, outcome)
-    refresh_gauges()
+    if attempted or _gauges_due():
+        refresh_gauges()
     return attempted
+
+
+_GAUGES_EVERY = 10.0  # seconds between depth counts while nothing is sent (scrapes are 15 s)
+_gauges_at = 0.0
+
+
+def _gauges_due() -> bool:
+    """Whether an idle pass should recount the outbox: not every half second (a GROUP BY per
+    pass per process), but often enough for every scrape to see a fresh depth."""
+    global _gauges_at
+    now = time.monotonic()
+    if now - _gauges_at < _GAUGES_EVERY:
+        return False
+    _gauges_at = now
+    return True
 
 
 def _outage(outcome: Outcome) -> str | None:

@@ -33,6 +33,13 @@ def _checker() -> SpellChecker:
     return SpellChecker(language="en")
 
 
+def load_dictionary() -> None:
+    """Read the spelling dictionary (~160k words) now: the app calls this at start-up, off the
+    event loop, so that the first essay check a student runs does not spend a second of CPU
+    (holding the GIL, while every other student's events wait) reading it."""
+    _checker()
+
+
 @lru_cache(maxsize=4096)
 def _suggestions(key: str) -> tuple[str, ...]:
     checker = _checker()

@@ -40,3 +40,39 @@ def test_constraints_live_in_the_database(db: str) -> None:
                 "INSERT INTO credit_accounts (user_id, balance_millicredits, updated_at) VALUES (999999, 0, CURRENT_TIMESTAMP)"
             )
         )
+
+
+def test_processes_starting_together_migrate_one_after_the_other() -> None:
+    # Pods of one rollout start at once, each running `scholarlink migrate`, on an empty
+    # PostgreSQL database: every one succeeds and the schema is built once.
+    import threading
+
+    import sqlalchemy as sa
+
+    from scholarlink.migrations import upgrade_to_head
+    from tests.conftest import _create_pg_database, _drop_pg_database
+
+    url = _create_pg_database()
+    engines = [
+        sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1)) for _ in range(3)
+    ]
+    errors: list[BaseException] = []
+
+    def migrate(engine: sa.Engine) -> None:
+        try:
+            upgrade_to_head(engine)
+        except BaseException as exc:
+            errors.append(exc)
+
+    try:
+        threads = [threading.Thread(target=migrate, args=(e,)) for e in engines]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert errors == []
+        assert current_revisions(engines[0]) == head_revisions()
+    finally:
+        for e in engines:
+            e.dispose()
+        _drop_pg_database(url)
