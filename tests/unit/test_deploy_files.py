@@ -141,6 +141,36 @@ def test_worker_deployment_runs_the_worker() -> None:
     assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == SECRET_NAME
 
 
+def test_agent_intake_runs_apart_from_the_students_pods() -> None:
+    # The Command Center's door: the web pods' image, command, probes and settings, its own
+    # pods and Service, and the bridge's secret required (without it the bridge is off).
+    agent, web = (
+        resource("Deployment", "scholarlink-agent"),
+        resource("Deployment", "scholarlink-web"),
+    )
+    a, w = container(agent), container(web)
+    assert a["image"] == w["image"] and "command" not in a and "args" not in a
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert a[probe] == w[probe], probe
+    env, web_env = env_of(a), env_of(w)
+    assert env.keys() == web_env.keys() and env["AGENT_RUN_WORKER"]["value"] == "false"
+    assert not env["SHARED_SECRET"]["valueFrom"]["secretKeyRef"].get("optional", False)
+    labels = agent["spec"]["template"]["metadata"]["labels"]
+    assert labels["app.kubernetes.io/component"] == "agent"
+    service = resource("Service", "scholarlink-agent")
+    assert service["spec"]["selector"].items() <= labels.items()
+    assert (
+        not service["spec"]["selector"].items()
+        <= web["spec"]["template"]["metadata"]["labels"].items()
+    )
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    config = resource("ConfigMap", "scholarlink-config")["data"]
+    assert (
+        config["AGENT_BASE_URL"].startswith("https://")
+        and config["AGENT_BASE_URL"] != config["APP_URL"]
+    )
+
+
 def test_secrets_are_only_referenced_never_written() -> None:
     settings_names = {name.upper() for name in Settings.model_fields} | REFLEX_VARIABLES
     for path, doc in manifests():
