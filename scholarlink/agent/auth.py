@@ -8,12 +8,14 @@ failure is the same `AuthError`, answered with one generic 401.
 from __future__ import annotations
 
 import hmac
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete
 
 from scholarlink.core.clock import utcnow
@@ -108,12 +110,34 @@ def consume_jti(session: Session, claims: dict[str, Any]) -> None:
         raise AuthError("bad jti")
     now = utcnow()
     expires = datetime.fromtimestamp(float(claims["exp"]), UTC) + timedelta(seconds=LEEWAY_SECONDS)
-    session.exec(delete(UsedJti).where(col(UsedJti.expires_at) < now))
-    try:
-        with session.begin_nested():
-            session.add(UsedJti(jti=jti, expires_at=expires))
-    except IntegrityError:
-        raise AuthError("jti replayed") from None
+    if _prune_due():
+        session.exec(delete(UsedJti).where(col(UsedJti.expires_at) < now))
+    # One statement (no savepoint around an insert that may fail): a row that is there already
+    # is a replay. An expired id left unpruned a little longer changes nothing: its token no
+    # longer verifies.
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    added = session.connection().execute(
+        insert(UsedJti)
+        .values(jti=jti, expires_at=expires)
+        .on_conflict_do_nothing(index_elements=["jti"])
+        .returning(col(UsedJti.jti))
+    )
+    if added.first() is None:
+        raise AuthError("jti replayed")
+
+
+_PRUNE_EVERY = 30.0  # seconds between deletions of expired token ids, per process
+_pruned_at = -_PRUNE_EVERY
+
+
+def _prune_due() -> bool:
+    global _pruned_at
+    now = time.monotonic()
+    if now - _pruned_at < _PRUNE_EVERY:
+        return False
+    _pruned_at = now
+    return True
 
 
 def verify_inbound(
