@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
@@ -101,9 +101,8 @@ def reset_engine() -> None:
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """A session whose transaction commits on success and rolls back on any error."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+def _scope(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -112,17 +111,15 @@ def session_scope() -> Iterator[Session]:
             raise
 
 
-@contextmanager
-def read_scope() -> Iterator[Session]:
+def session_scope() -> AbstractContextManager[Session]:
+    """A session whose transaction commits on success and rolls back on any error."""
+    return _scope(get_engine())
+
+
+def read_scope() -> AbstractContextManager[Session]:
     """A session for reading: each statement on its own, no transaction to begin or commit
     (a change left in the session is flushed at the end, each statement committing itself)."""
-    with Session(_reading_engine(get_engine()), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    return _scope(_reading_engine(get_engine()))
 
 
 def ping(engine: Engine | None = None) -> float:
