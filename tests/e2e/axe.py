@@ -19,6 +19,10 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
         raise RuntimeError("run `make axe` (npm ci --prefix tests/support/axe); make test does")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
+    # A toast fades in and out: measured mid-fade its text blends into its background (the
+    # failed run: 2.63:1 on a "saved" toast's title). Toasts are announcements that leave by
+    # themselves; let any on screen go before colours are measured.
+    page.wait_for_function("() => !document.querySelector('[data-sonner-toast]')", timeout=20_000)
     # Let transitions (dialogs, menus, colour-mode changes) settle before colours are measured.
     page.wait_for_timeout(400)
     result: dict[str, Any] = page.evaluate(
@@ -49,25 +53,28 @@ VIEWS = (("dark", DESKTOP), ("dark", PHONE), ("light", PHONE), ("light", DESKTOP
 _IS_DARK = "(dark) => document.documentElement.classList.contains('dark') === dark"
 
 
-def follow_scheme(page: Page, scheme: str, *, patience_ms: int = 60_000) -> None:
+def follow_scheme(page: Page, scheme: str) -> None:
     """Switch the emulated system colour scheme and wait until the app has followed it.
 
     The app follows the system setting through a media-query listener that exists only once
     the page has hydrated; in a production build the server-rendered page is visible (and
     the journeys move on) before that, so a switch made in between is never heard and the
-    page keeps the scheme it was loaded with. Wait in short rounds and, between rounds,
-    switch away and back so that a listener attached late hears a change."""
+    page keeps the scheme it was loaded with. So: switch, wait; if the page has not followed,
+    switch away and back (a listener attached late hears that) and wait longer. The windows
+    grow, because on a loaded machine a long page may take seconds to re-render, and switching
+    again during a render only adds renders."""
     other = "light" if scheme == "dark" else "dark"
-    rounds = max(1, patience_ms // 3_000)
-    for attempt in range(rounds):
-        page.emulate_media(color_scheme=scheme)
+    windows = (5_000, 10_000, 20_000, 30_000)
+    page.emulate_media(color_scheme=scheme)
+    for attempt, window in enumerate(windows):
         try:
-            page.wait_for_function(_IS_DARK, arg=scheme == "dark", timeout=3_000)
+            page.wait_for_function(_IS_DARK, arg=scheme == "dark", timeout=window)
             return
         except PlaywrightTimeout:
-            if attempt == rounds - 1:
+            if attempt == len(windows) - 1:
                 raise
             page.emulate_media(color_scheme=other)
+            page.emulate_media(color_scheme=scheme)
 
 
 def assert_accessible(page: Page, where: str) -> None:
