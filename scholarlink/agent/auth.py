@@ -8,7 +8,6 @@ failure is the same `AuthError`, answered with one generic 401.
 from __future__ import annotations
 
 import hmac
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete
 
-from scholarlink.core.clock import utcnow
+from scholarlink.core.clock import Throttle, utcnow
 from scholarlink.core.settings import Settings
 from scholarlink.models import UsedJti
 
@@ -110,7 +109,7 @@ def consume_jti(session: Session, claims: dict[str, Any]) -> None:
         raise AuthError("bad jti")
     now = utcnow()
     expires = datetime.fromtimestamp(float(claims["exp"]), UTC) + timedelta(seconds=LEEWAY_SECONDS)
-    if _prune_due():
+    if _PRUNE.ready():
         session.exec(delete(UsedJti).where(col(UsedJti.expires_at) < now))
     # One statement (no savepoint around an insert that may fail): a row that is there already
     # is a replay. An expired id left unpruned a little longer changes nothing: its token no
@@ -127,17 +126,8 @@ def consume_jti(session: Session, claims: dict[str, Any]) -> None:
         raise AuthError("jti replayed")
 
 
-_PRUNE_EVERY = 30.0  # seconds between deletions of expired token ids, per process
-_pruned_at = -_PRUNE_EVERY
-
-
-def _prune_due() -> bool:
-    global _pruned_at
-    now = time.monotonic()
-    if now - _pruned_at < _PRUNE_EVERY:
-        return False
-    _pruned_at = now
-    return True
+# Expired token ids are deleted every 30 s per process, not on every request.
+_PRUNE = Throttle(30.0)
 
 
 def verify_inbound(

@@ -29,7 +29,7 @@ from sqlmodel import Session, col, func, select
 from scholarlink.agent.auth import sign_outbound
 from scholarlink.core.backoff import full_jitter
 from scholarlink.core.breakers import CircuitBreaker, CircuitOpen, breaker
-from scholarlink.core.clock import utcnow
+from scholarlink.core.clock import Throttle, utcnow
 from scholarlink.core.db import session_scope, use_case
 from scholarlink.core.settings import Settings, get_settings
 from scholarlink.models import DeliveryAttempt, OutboxMessage
@@ -318,24 +318,14 @@ def deliver_due(client: httpx.Client, *, worker: str, settings: Settings | None 
         ).inc()
         if status == "dead":
             _dead_lettered(message, outcome)
-    if attempted or _gauges_due():
+    if attempted or _GAUGES.ready():
         refresh_gauges()
     return attempted
 
 
-_GAUGES_EVERY = 10.0  # seconds between depth counts while nothing is sent (scrapes are 15 s)
-_gauges_at = 0.0
-
-
-def _gauges_due() -> bool:
-    """Whether an idle pass should recount the outbox: not every half second (a GROUP BY per
-    pass per process), but often enough for every scrape to see a fresh depth."""
-    global _gauges_at
-    now = time.monotonic()
-    if now - _gauges_at < _GAUGES_EVERY:
-        return False
-    _gauges_at = now
-    return True
+# An idle pass recounts the outbox every 10 s, not every half second (a GROUP BY per pass per
+# process), still often enough for every scrape (15 s) to see a fresh depth.
+_GAUGES = Throttle(10.0)
 
 
 def _outage(outcome: Outcome) -> str | None:

@@ -3,6 +3,7 @@ and time zones are handled in one place."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,3 +21,19 @@ def today(tz: str | None = None) -> date:
         except (ZoneInfoNotFoundError, ValueError):
             pass
     return datetime.now(UTC).date()
+
+
+class Throttle:
+    """True at most once per `interval` seconds for each key (the monotonic clock; the first
+    call for a key is always ready): what a loop does now and then, not on every pass."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._last: dict[str, float] = {}
+
+    def ready(self, key: str = "") -> bool:
+        now = time.monotonic()
+        if now - self._last.get(key, -self.interval) < self.interval:
+            return False
+        self._last[key] = now
+        return True

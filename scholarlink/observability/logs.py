@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from scholarlink.core.clock import Throttle
 from scholarlink.core.settings import get_settings
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -74,19 +75,9 @@ def configure_logging() -> None:
     logger.propagate = True
 
 
-class LogThrottle:
+class LogThrottle(Throttle):
     """At most one log line per key per interval: a background loop that fails every half
     second (say, while the database is down) reports the outage, not a flood."""
 
     def __init__(self, interval: float = 30.0) -> None:
-        self.interval = interval
-        self._last: dict[str, float] = {}
-
-    def ready(self, key: str) -> bool:
-        import time
-
-        now = time.monotonic()
-        if now - self._last.get(key, -self.interval) < self.interval:
-            return False
-        self._last[key] = now
-        return True
+        super().__init__(interval)

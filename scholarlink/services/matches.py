@@ -291,10 +291,12 @@ def _with_local(
 ) -> CompiledCatalogue:
     if not extra:
         return catalogue
-    key = (id(catalogue), *((k, e.model_dump_json()) for k, e in extra))
+    # By identity: entry_of hands back the same parsed entry until its row changes, and the
+    # value holds the catalogue and (in its entries) every local entry it was built from, so
+    # none of these ids can be reused while it is cached.
+    key = (id(catalogue), *((k, id(e)) for k, e in extra))
     with _WITH_LOCAL_LOCK:
         found = _WITH_LOCAL.get(key)
-    # The value holds the catalogue it was built from, so its id cannot be reused meanwhile.
     if found is not None and found[0] is catalogue:
         return found[1]
     compiled = compile_catalogue([*catalogue.entries, *extra])
@@ -642,14 +644,14 @@ class StoredMatch:
 _CARD_COLUMNS = ("id", "name", "provider", "amount_min", "amount_max", "essay_required")
 
 
+def _theirs(user_id: int) -> list[Any]:
+    """A student's matches of programmes still offered."""
+    return [Match.user_id == user_id, col(Scholarship.is_active)]
+
+
 def _current(user_id: int) -> list[Any]:
     """What a student is shown: their current, not dismissed matches of active programmes."""
-    return [
-        Match.user_id == user_id,
-        col(Match.is_current),
-        ~col(Match.dismissed),
-        col(Scholarship.is_active),
-    ]
+    return [*_theirs(user_id), col(Match.is_current), ~col(Match.dismissed)]
 
 
 def list_matches(
@@ -679,9 +681,9 @@ def list_matches(
         .options(programme)
     )
     if bookmarked_only:
-        query = query.where(Match.user_id == user_id, Scholarship.is_active, Match.bookmarked)
+        query = query.where(*_theirs(user_id), Match.bookmarked)
     elif include_dismissed:
-        query = query.where(Match.user_id == user_id, Scholarship.is_active, Match.dismissed)
+        query = query.where(*_theirs(user_id), Match.dismissed)
     else:
         query = query.where(*_current(user_id))
         if bucket is not None:
