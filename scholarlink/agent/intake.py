@@ -1,8 +1,10 @@
 """The bridge's inbound use cases: verifying a caller, accepting a task, reading its Result.
 
 The HTTP routes (scholarlink.api.agent) call these and nothing below them; each opens its own
-transaction. Accepting is one transaction from the caller's lock to the commit: idempotency on
-`task_id`, the per-caller rate limit and the insert, so the row is committed before the 202.
+transaction. Accepting is one transaction and one commit: the token's id spent, the caller's
+lock, idempotency on `task_id`, the per-caller rate limit and the insert, so the row is
+committed before the 202 and a replayed token stores nothing. The token's signature and claims
+are checked before that, without the database (`verify_token`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
 from scholarlink.agent import tasks
-from scholarlink.agent.auth import caller_of, verify_inbound
+from scholarlink.agent.auth import (
+    bearer_token,
+    caller_of,
+    check_issued_at,
+    consume_jti,
+    decode_inbound,
+    verify_inbound,
+)
 from scholarlink.agent.schemas import Accepted, TaskIn, TaskStatus
 from scholarlink.core.clock import utcnow
 from scholarlink.core.db import use_case
@@ -29,6 +38,16 @@ class InboundCaller(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     caller: str
+
+
+class InboundToken(BaseModel):
+    """A bearer token whose signature and claims verified; its `jti` is not spent yet (see
+    `spend_token` and `accept_task`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    caller: str
+    claims: dict[str, Any]
 
 
 class IntakePublic(BaseModel):
@@ -66,20 +85,38 @@ def authenticate(
     return InboundCaller(caller=caller_of(verify_inbound(session, authorization, settings)))
 
 
+def verify_token(*, authorization: str | None, settings: Settings) -> InboundToken:
+    """Check a bearer token's signature and claims (no database); raises `auth.AuthError`."""
+    claims = decode_inbound(bearer_token(authorization), settings)
+    check_issued_at(claims)
+    return InboundToken(caller=caller_of(claims), claims=claims)
+
+
+@use_case
+def spend_token(session: Session, *, token: InboundToken) -> None:
+    """Spend a verified token's `jti` when the request it came with is refused for its body
+    (the token is used up all the same); raises `auth.AuthError` when it was spent already."""
+    consume_jti(session, token.claims)
+
+
 @use_case
 def accept_task(
-    session: Session, *, task: TaskIn, caller: str, rate_limit_per_minute: int
+    session: Session, *, task: TaskIn, token: InboundToken, rate_limit_per_minute: int
 ) -> IntakePublic:
-    """In one transaction: idempotency, rate limit, insert. Repeats of an accepted task are
+    """In one transaction: the token's id spent (`auth.AuthError` when it was spent already,
+    and nothing is stored), idempotency, rate limit, insert. Repeats of an accepted task are
     never limited and answer with its current status."""
+    consume_jti(session, token.claims)
+    caller = token.caller
     _serialise_caller(session, caller)
-    if tasks.get(session, task.task_id) is None:
+    existing = tasks.get(session, task.task_id)
+    if existing is None:
         since = utcnow() - timedelta(minutes=1)
         count, oldest = tasks.accepted_in_window(session, caller, since)
         if count >= rate_limit_per_minute:
             wait = 1 if oldest is None else max(1, math.ceil((oldest - since).total_seconds()))
             return IntakePublic(outcome="rate_limited", retry_after=wait)
-    acceptance = tasks.accept(session, task, caller=caller)
+    acceptance = tasks.accept(session, task, caller=caller, existing=existing)
     if acceptance.conflict:
         return IntakePublic(outcome="conflict")
     row = acceptance.task

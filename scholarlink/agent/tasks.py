@@ -38,11 +38,13 @@ class Acceptance:
     conflict: bool = False
 
 
-def accept(session: Session, task: TaskIn, *, caller: str) -> Acceptance:
+def accept(
+    session: Session, task: TaskIn, *, caller: str, existing: AgentTask | None
+) -> Acceptance:
     """Insert the task, or return the existing one with the same id (conflict if the body differs).
-    The caller commits before answering 202."""
+    `existing`: what `get` found under this id in this transaction (the caller looks first, to
+    know whether the rate limit applies). The caller commits before answering 202."""
     digest = body_hash(task)
-    existing = session.exec(select(AgentTask).where(AgentTask.task_id == task.task_id)).first()
     if existing is not None:
         return Acceptance(existing, created=False, conflict=existing.body_hash != digest)
     resources = task.resources

@@ -105,11 +105,16 @@ async def list_capabilities(request: Request) -> JSONResponse:
 
 
 def _accept(
-    task: TaskIn, caller: str, settings: Settings
-) -> tuple[int, dict[str, Any], dict[str, str]]:
-    """Hand the task to the intake use case (one transaction); returns (status, body, headers)."""
+    task: TaskIn, token: intake.InboundToken, settings: Settings
+) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+    """Hand the task to the intake use case (one transaction, one commit); returns (status,
+    body, headers), or None when the token had been used already (nothing was stored)."""
     limit = settings.agent_rate_limit_per_minute
-    taken = intake.accept_task(task=task, caller=caller, rate_limit_per_minute=limit)
+    try:
+        taken = intake.accept_task(task=task, token=token, rate_limit_per_minute=limit)
+    except AuthError as exc:
+        log.info("agent request refused", extra={"reason": str(exc)})
+        return None
     if taken.outcome == "rate_limited":
         AGENT_RATE_LIMITED.labels("/agent/task").inc()
         return (
@@ -135,6 +140,16 @@ def _accept(
         )
     assert taken.task is not None
     return 202, taken.task.model_dump(), {}
+
+
+def _spent(token: intake.InboundToken) -> bool:
+    """Spend the token of a request refused for its body; False when it had been used already."""
+    try:
+        intake.spend_token(token=token)
+    except AuthError as exc:
+        log.info("agent request refused", extra={"reason": str(exc)})
+        return False
+    return True
 
 
 def _inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
@@ -172,9 +187,44 @@ def _inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
 )
 async def post_task(request: Request) -> JSONResponse:
     settings = get_settings()
-    caller = await run_in_threadpool(_authenticate, request.headers.get("authorization"), settings)
-    if caller is None:
+    try:
+        # Signature and claims only (no database, no thread): the token's id is spent with the
+        # task, in its transaction, or on its own when the body is refused.
+        token = intake.verify_token(
+            authorization=request.headers.get("authorization"), settings=settings
+        )
+    except AuthError as exc:
+        log.info("agent request refused", extra={"reason": str(exc)})
         return _unauthorized()
+    task = await _task_of(request, settings)
+    if isinstance(task, JSONResponse):
+        return task if await run_in_threadpool(_spent, token) else _unauthorized()
+    trace = trace_var.set(task.trace_id)
+    try:
+        accepted = await run_in_threadpool(_accept, task, token, settings)
+    finally:
+        trace_var.reset(trace)
+    if accepted is None:
+        return _unauthorized()
+    status, body, headers = accepted
+    if status == 202:
+        if runtime.RUNTIME is not None:
+            runtime.RUNTIME.notify_task()
+        log.info(
+            "agent task accepted",
+            extra={
+                "task_id": task.task_id,
+                "action": task.action,
+                "trace_id": task.trace_id,
+                # The caller's W3C span, when it sent one, joins our logs to its trace.
+                "traceparent": _traceparent(request.headers.get("traceparent")),
+            },
+        )
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _task_of(request: Request, settings: Settings) -> TaskIn | JSONResponse:
+    """The request's task, or the response refusing its body (nothing stored)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY:
         return error_response(413, "payload_too_large", f"The body is over {MAX_BODY // 1024} KiB")
@@ -228,25 +278,7 @@ async def post_task(request: Request) -> JSONResponse:
             "reply_to points at a host that is not allowed",
             [{"field": "reply_to", "message": f"{where} is not allowed"}],
         )
-    token = trace_var.set(task.trace_id)
-    try:
-        status, body, headers = await run_in_threadpool(_accept, task, caller, settings)
-    finally:
-        trace_var.reset(token)
-    if status == 202:
-        if runtime.RUNTIME is not None:
-            runtime.RUNTIME.notify_task()
-        log.info(
-            "agent task accepted",
-            extra={
-                "task_id": task.task_id,
-                "action": task.action,
-                "trace_id": task.trace_id,
-                # The caller's W3C span, when it sent one, joins our logs to its trace.
-                "traceparent": _traceparent(request.headers.get("traceparent")),
-            },
-        )
-    return JSONResponse(body, status_code=status, headers=headers)
+    return task
 
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")

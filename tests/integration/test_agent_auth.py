@@ -9,13 +9,19 @@ import json
 import time
 import uuid
 
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import jwt
 import pytest
+import sqlalchemy as sa
 from sqlmodel import func, select
 
 from scholarlink.agent.simulator import sign_task_token
-from scholarlink.core.db import session_scope
-from scholarlink.models import AgentTask
+from scholarlink.core.db import get_engine, session_scope
+from scholarlink.models import AgentTask, UsedJti
 from tests.integration.conftest import PREVIOUS_SECRET, SECRET, Bridge
 
 GENERIC = {"error": {"code": "unauthorized", "message": "Missing or invalid credentials"}}
@@ -101,6 +107,87 @@ def test_replayed_jti_is_refused(bridge: Bridge) -> None:
     assert r.status_code == 401 and r.json() == GENERIC
     with session_scope() as s:
         assert s.exec(select(func.count()).select_from(AgentTask)).one() == 1
+
+
+REFUSED_BODIES = {
+    "not JSON": (b"{not json", 422),
+    "unknown action": (None, 422),
+    "over 256 KiB": (b"[" + b" " * (300 * 1024) + b"]", 413),
+}
+
+
+def _post_raw(bridge: Bridge, content: bytes, token: str) -> Any:
+    return bridge.client.post(
+        f"{bridge.agent_url}/agent/task",
+        content=content,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+
+
+@pytest.mark.parametrize("name", list(REFUSED_BODIES))
+def test_a_token_is_spent_by_a_refused_body(bridge: Bridge, name: str) -> None:
+    """The token's id is spent with the task when one is accepted, and on its own when the body
+    is refused: either way it cannot be used a second time."""
+    content, status = REFUSED_BODIES[name]
+    if content is None:
+        content = json.dumps(bridge.task("student_pilot.no_such_thing", {})).encode()
+    token = sign_task_token(SECRET)
+    assert _post_raw(bridge, content, token).status_code == status
+    good = bridge.task("student_pilot.get_profile", {"studentId": "x"})
+    r = bridge.dispatch(good, token=token)
+    assert r.status_code == 401 and r.json() == GENERIC
+    _nothing_stored()
+    # And a token used already is refused before its body is looked at.
+    again = sign_task_token(SECRET)
+    assert bridge.dispatch(good, token=again).status_code == 202
+    r = _post_raw(bridge, content, again)
+    assert r.status_code == 401 and r.json() == GENERIC
+
+
+@contextmanager
+def _transactions() -> Iterator[list[list[str]]]:
+    """The statements of each transaction committed on the engine meanwhile (any thread)."""
+    engine = get_engine()
+    open_: dict[int, list[str]] = defaultdict(list)
+    committed: list[list[str]] = []
+
+    def executed(conn: sa.Connection, _cursor: Any, statement: str, *_: Any) -> None:
+        open_[id(conn)].append(" ".join(statement.split()))
+
+    def commit(conn: sa.Connection) -> None:
+        committed.append(open_.pop(id(conn), []))
+
+    def rollback(conn: sa.Connection) -> None:
+        open_.pop(id(conn), None)
+
+    sa.event.listen(engine, "before_cursor_execute", executed)
+    sa.event.listen(engine, "commit", commit)
+    sa.event.listen(engine, "rollback", rollback)
+    try:
+        yield committed
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", executed)
+        sa.event.remove(engine, "commit", commit)
+        sa.event.remove(engine, "rollback", rollback)
+
+
+def test_acceptance_is_one_commit(bridge: Bridge) -> None:
+    """The token's id and the task are written in one transaction: one commit (one flush to
+    disk) per accepted task, and a replay leaves no task behind."""
+    body = bridge.task("student_pilot.get_profile", {"studentId": "x"})
+    with _transactions() as committed:
+        assert bridge.dispatch(body).status_code == 202
+    writes = [
+        t
+        for t in committed
+        if any(s.startswith(("INSERT INTO used_jtis", "INSERT INTO agent_tasks")) for s in t)
+    ]
+    assert len(writes) == 1, writes
+    [statements] = writes
+    assert any(s.startswith("INSERT INTO used_jtis") for s in statements)
+    assert any(s.startswith("INSERT INTO agent_tasks") for s in statements)
+    with session_scope() as s:
+        assert s.exec(select(func.count()).select_from(UsedJti)).one() == 1
 
 
 def test_clock_tolerance_is_thirty_seconds(bridge: Bridge) -> None:
