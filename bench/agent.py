@@ -163,7 +163,16 @@ def main() -> None:
         proc.terminate()
         proc.wait()
 
-    # 3: acceptance → delivered callback, match task, local provider.
+    # 3: acceptance → delivered callback, match task, local provider. The tasks accepted above
+    # are dropped first: with the worker off they queued up (hundreds on PostgreSQL), and the
+    # match tasks would wait behind all of them.
+    from sqlmodel import delete
+
+    from scholarlink.models import AgentTask, OutboxMessage
+
+    with session_scope() as s:
+        s.exec(delete(OutboxMessage))
+        s.exec(delete(AgentTask))
     url, proc = _start_agent(base_env)
     try:
         profile = {

@@ -7,12 +7,14 @@ failure is the same `AuthError`, answered with one generic 401.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete
@@ -114,16 +116,19 @@ def consume_jti(session: Session, claims: dict[str, Any]) -> None:
     # One statement (no savepoint around an insert that may fail): a row that is there already
     # is a replay. An expired id left unpruned a little longer changes nothing: its token no
     # longer verifies.
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     added = session.connection().execute(
-        insert(UsedJti)
-        .values(jti=jti, expires_at=expires)
-        .on_conflict_do_nothing(index_elements=["jti"])
-        .returning(col(UsedJti.jti))
+        _spend(session.get_bind().dialect.name), {"jti": jti, "expires_at": expires}
     )
     if added.first() is None:
         raise AuthError("jti replayed")
+
+
+@functools.cache
+def _spend(dialect: str) -> sa.Insert:
+    """INSERT … ON CONFLICT (jti) DO NOTHING RETURNING jti, built once per dialect."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table: sa.Table = UsedJti.__table__  # type: ignore[attr-defined]
+    return insert(table).on_conflict_do_nothing(index_elements=["jti"]).returning(table.c.jti)
 
 
 # Expired token ids are deleted every 30 s per process, not on every request.

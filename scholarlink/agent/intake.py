@@ -109,7 +109,7 @@ def accept_task(
     consume_jti(session, token.claims)
     caller = token.caller
     _serialise_caller(session, caller)
-    existing = tasks.get(session, task.task_id)
+    existing = tasks.known(session, task.task_id)
     if existing is None:
         since = utcnow() - timedelta(minutes=1)
         count, oldest = tasks.accepted_in_window(session, caller, since)
@@ -119,10 +119,11 @@ def accept_task(
     acceptance = tasks.accept(session, task, caller=caller, existing=existing)
     if acceptance.conflict:
         return IntakePublic(outcome="conflict")
-    row = acceptance.task
     return IntakePublic(
         outcome="accepted",
-        task=Accepted(task_id=row.task_id, status=row.status, trace_id=row.trace_id),
+        task=Accepted(
+            task_id=acceptance.task_id, status=acceptance.status, trace_id=acceptance.trace_id
+        ),
     )
 
 

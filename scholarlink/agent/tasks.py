@@ -7,6 +7,7 @@ Finishing is fenced on the lease owner, so a worker that lost its lease cannot o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -14,8 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
 
 from scholarlink.agent.schemas import TERMINAL, TaskIn
 from scholarlink.core.backoff import full_jitter
@@ -31,55 +33,109 @@ def body_hash(task: TaskIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Acceptance:
-    task: AgentTask
+    """What `accept` did: the task under its id as it now stands."""
+
+    task_id: str
+    status: str
+    trace_id: str
     created: bool
     conflict: bool = False
 
 
-def accept(
-    session: Session, task: TaskIn, *, caller: str, existing: AgentTask | None
-) -> Acceptance:
-    """Insert the task, or return the existing one with the same id (conflict if the body differs).
-    `existing`: what `get` found under this id in this transaction (the caller looks first, to
-    know whether the rate limit applies). The caller commits before answering 202."""
+@dataclass(frozen=True)
+class Known:
+    """What the intake needs of a task already accepted under an id (see `known`)."""
+
+    body_hash: str
+    status: str
+    trace_id: str
+
+
+_TASKS: sa.Table = AgentTask.__table__  # type: ignore[attr-defined]
+# The intake's two reads, built once (Core: no ORM entity to load, the compiled form reused).
+_KNOWN = sa.select(_TASKS.c.body_hash, _TASKS.c.status, _TASKS.c.trace_id).where(
+    _TASKS.c.task_id == sa.bindparam("task_id")
+)
+_IN_WINDOW = sa.select(sa.func.count(), sa.func.min(_TASKS.c.created_at)).where(
+    _TASKS.c.caller == sa.bindparam("caller"), _TASKS.c.created_at >= sa.bindparam("since")
+)
+
+
+def known(session: Session, task_id: str) -> Known | None:
+    """The task accepted under `task_id`, if any: only the columns the intake answers with (not
+    the payload, result or error)."""
+    row = session.connection().execute(_KNOWN, {"task_id": task_id}).first()
+    return None if row is None else Known(*row)
+
+
+@functools.cache
+def _insert_new(dialect: str) -> sa.Insert:
+    """INSERT … ON CONFLICT (task_id) DO NOTHING RETURNING id, built once per dialect (the
+    values are the statement's parameters, so its compiled form is reused)."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return insert(_TASKS).on_conflict_do_nothing(index_elements=["task_id"]).returning(_TASKS.c.id)
+
+
+def accept(session: Session, task: TaskIn, *, caller: str, existing: Known | None) -> Acceptance:
+    """Insert the task, or answer with the existing one with the same id (conflict if the body
+    differs). `existing`: what `known` found under this id in this transaction (the caller
+    looks first, to know whether the rate limit applies). The caller commits before answering
+    202.
+
+    One INSERT … ON CONFLICT DO NOTHING (no ORM unit of work, no savepoint): a task accepted
+    concurrently under the same id by another caller makes it insert nothing, and is answered
+    as a repeat."""
     digest = body_hash(task)
-    if existing is not None:
-        return Acceptance(existing, created=False, conflict=existing.body_hash != digest)
-    resources = task.resources
-    row = AgentTask(
-        task_id=task.task_id,
-        action=task.action,
-        payload=task.payload,
-        body_hash=digest,
-        reply_to=task.reply_to,
-        trace_id=task.trace_id,
-        requested_by=task.requested_by,
-        caller=caller,
-        priority=resources.priority if resources else 0,
-        timeout_ms=resources.timeout_ms if resources else 30_000,
-        max_retries=resources.retry if resources else 0,
+    if existing is None:
+        resources = task.resources
+        now = utcnow()
+        added = (
+            session.connection()
+            .execute(
+                _insert_new(session.get_bind().dialect.name),
+                {
+                    "task_id": task.task_id,
+                    "action": task.action,
+                    "payload": task.payload,
+                    "body_hash": digest,
+                    "reply_to": task.reply_to,
+                    "trace_id": task.trace_id,
+                    "requested_by": task.requested_by,
+                    "caller": caller,
+                    "priority": resources.priority if resources else 0,
+                    "timeout_ms": resources.timeout_ms if resources else 30_000,
+                    "max_retries": resources.retry if resources else 0,
+                    "attempts": 0,
+                    "status": "accepted",
+                    "available_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            .first()
+        )
+        if added is not None:
+            return Acceptance(task.task_id, "accepted", task.trace_id, created=True)
+        existing = known(session, task.task_id)
+        assert existing is not None  # the conflict was on this id, and rows are never deleted
+    return Acceptance(
+        task.task_id,
+        existing.status,
+        existing.trace_id,
+        created=False,
+        conflict=existing.body_hash != digest,
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        # Accepted concurrently by another request: answer as for a repeat.
-        existing = session.exec(select(AgentTask).where(AgentTask.task_id == task.task_id)).one()
-        return Acceptance(existing, created=False, conflict=existing.body_hash != digest)
-    return Acceptance(row, created=True)
 
 
 def accepted_in_window(
     session: Session, caller: str, since: datetime
 ) -> tuple[int, datetime | None]:
     """How many tasks `caller` had accepted since `since`, and the oldest of them."""
-    count, oldest = session.exec(
-        select(func.count(), func.min(AgentTask.created_at)).where(
-            AgentTask.caller == caller, AgentTask.created_at >= since
-        )
-    ).one()
+    count, oldest = (
+        session.connection().execute(_IN_WINDOW, {"caller": caller, "since": since}).one()
+    )
     return int(count), oldest
 
 

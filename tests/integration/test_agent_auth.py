@@ -8,7 +8,6 @@ import hmac
 import json
 import time
 import uuid
-
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager

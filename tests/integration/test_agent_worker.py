@@ -26,7 +26,7 @@ def _accept(task_id: str, priority: int = 0, action: str = "student_pilot.update
         resources={"priority": priority, "timeout_ms": 5000, "retry": 0},
     )
     with session_scope() as s:
-        tasks.accept(s, body, caller="test", existing=tasks.get(s, task_id))
+        tasks.accept(s, body, caller="test", existing=tasks.known(s, task_id))
 
 
 @pytest.fixture
