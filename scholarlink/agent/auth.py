@@ -7,7 +7,6 @@ failure is the same `AuthError`, answered with one generic 401.
 
 from __future__ import annotations
 
-import functools
 import hmac
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -15,11 +14,10 @@ from typing import Any
 
 import jwt
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete
 
 from scholarlink.core.clock import Throttle, utcnow
+from scholarlink.core.db import insert_unless_present
 from scholarlink.core.settings import Settings
 from scholarlink.models import UsedJti
 
@@ -117,29 +115,32 @@ def consume_jti(session: Session, claims: dict[str, Any]) -> None:
     # is a replay. An expired id left unpruned a little longer changes nothing: its token no
     # longer verifies.
     added = session.connection().execute(
-        _spend(session.get_bind().dialect.name), {"jti": jti, "expires_at": expires}
+        insert_unless_present(_USED, "jti", session.get_bind().dialect.name),
+        {"jti": jti, "expires_at": expires},
     )
     if added.first() is None:
         raise AuthError("jti replayed")
 
 
-@functools.cache
-def _spend(dialect: str) -> sa.Insert:
-    """INSERT … ON CONFLICT (jti) DO NOTHING RETURNING jti, built once per dialect."""
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    table: sa.Table = UsedJti.__table__  # type: ignore[attr-defined]
-    return insert(table).on_conflict_do_nothing(index_elements=["jti"]).returning(table.c.jti)
+_USED: sa.Table = UsedJti.__table__  # type: ignore[attr-defined]
 
 
 # Expired token ids are deleted every 30 s per process, not on every request.
 _PRUNE = Throttle(30.0)
 
 
+def verify_claims(authorization: str | None, settings: Settings) -> dict[str, Any]:
+    """A bearer token's verified claims (signature, claims, issued-at), without the database:
+    its `jti` is not spent (see `consume_jti`)."""
+    claims = decode_inbound(bearer_token(authorization), settings)
+    check_issued_at(claims)
+    return claims
+
+
 def verify_inbound(
     session: Session, authorization: str | None, settings: Settings
 ) -> dict[str, Any]:
-    claims = decode_inbound(bearer_token(authorization), settings)
-    check_issued_at(claims)
+    claims = verify_claims(authorization, settings)
     consume_jti(session, claims)
     return claims
 

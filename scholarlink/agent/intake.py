@@ -18,14 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
 from scholarlink.agent import tasks
-from scholarlink.agent.auth import (
-    bearer_token,
-    caller_of,
-    check_issued_at,
-    consume_jti,
-    decode_inbound,
-    verify_inbound,
-)
+from scholarlink.agent.auth import caller_of, consume_jti, verify_claims, verify_inbound
 from scholarlink.agent.schemas import Accepted, TaskIn, TaskStatus
 from scholarlink.core.clock import utcnow
 from scholarlink.core.db import use_case
@@ -87,8 +80,7 @@ def authenticate(
 
 def verify_token(*, authorization: str | None, settings: Settings) -> InboundToken:
     """Check a bearer token's signature and claims (no database); raises `auth.AuthError`."""
-    claims = decode_inbound(bearer_token(authorization), settings)
-    check_issued_at(claims)
+    claims = verify_claims(authorization, settings)
     return InboundToken(caller=caller_of(claims), claims=claims)
 
 

@@ -7,7 +7,6 @@ Finishing is fenced on the lease owner, so a worker that lost its lease cannot o
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -15,13 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from scholarlink.agent.schemas import TERMINAL, TaskIn
 from scholarlink.core.backoff import full_jitter
 from scholarlink.core.clock import utcnow
+from scholarlink.core.db import insert_unless_present
 from scholarlink.models import AgentTask
 
 # Besides `resources.retry`, a task survives this many lost workers before it is failed.
@@ -70,14 +68,6 @@ def known(session: Session, task_id: str) -> Known | None:
     return None if row is None else Known(*row)
 
 
-@functools.cache
-def _insert_new(dialect: str) -> sa.Insert:
-    """INSERT … ON CONFLICT (task_id) DO NOTHING RETURNING id, built once per dialect (the
-    values are the statement's parameters, so its compiled form is reused)."""
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return insert(_TASKS).on_conflict_do_nothing(index_elements=["task_id"]).returning(_TASKS.c.id)
-
-
 def accept(session: Session, task: TaskIn, *, caller: str, existing: Known | None) -> Acceptance:
     """Insert the task, or answer with the existing one with the same id (conflict if the body
     differs). `existing`: what `known` found under this id in this transaction (the caller
@@ -94,7 +84,7 @@ def accept(session: Session, task: TaskIn, *, caller: str, existing: Known | Non
         added = (
             session.connection()
             .execute(
-                _insert_new(session.get_bind().dialect.name),
+                insert_unless_present(_TASKS, "task_id", session.get_bind().dialect.name),
                 {
                     "task_id": task.task_id,
                     "action": task.action,

@@ -19,11 +19,13 @@ import functools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -192,3 +194,12 @@ def owned(
     if row is None or getattr(row, owner_field) != owner_id:
         raise NotFound(f"No such {what}")
     return row
+
+
+@cache
+def insert_unless_present(table: sa.Table, key: str, dialect: str) -> sa.Insert:
+    """`INSERT … ON CONFLICT (key) DO NOTHING RETURNING key` on `table` for `dialect`, built
+    once (its values are the execute parameters, so the compiled form is reused): a row is
+    returned only when one was inserted."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
