@@ -38,7 +38,6 @@ class Acceptance:
     task_id: str
     status: str
     trace_id: str
-    created: bool
     conflict: bool = False
 
 
@@ -107,14 +106,13 @@ def accept(session: Session, task: TaskIn, *, caller: str, existing: Known | Non
             .first()
         )
         if added is not None:
-            return Acceptance(task.task_id, "accepted", task.trace_id, created=True)
+            return Acceptance(task.task_id, "accepted", task.trace_id)
         existing = known(session, task.task_id)
         assert existing is not None  # the conflict was on this id, and rows are never deleted
     return Acceptance(
         task.task_id,
         existing.status,
         existing.trace_id,
-        created=False,
         conflict=existing.body_hash != digest,
     )
 
