@@ -80,6 +80,40 @@ class TopQuestion(Question):
     money: str
 
 
+@dataclass
+class Dismissed:
+    """A dismissed match, as its line under "Dismissed" shows it (ordered as the cards are)."""
+
+    id: int
+    scholarship_id: int
+    name: str
+    score: int
+    dismiss_reason: str
+
+
+def _dismissed(m: matches.MatchCardPublic) -> Dismissed:
+    return Dismissed(
+        id=m.id,
+        scholarship_id=m.scholarship_id,
+        name=m.name,
+        score=m.score,
+        dismiss_reason=m.dismiss_reason or "",
+    )
+
+
+def _top(questions: list[matches.TopQuestionPublic]) -> list[TopQuestion]:
+    return [
+        TopQuestion(
+            field=q.field,
+            question=q.question,
+            count=q.count,
+            money=f"${q.money:,}",
+            confirmable=q.confirmable,
+        )
+        for q in questions
+    ]
+
+
 def _opens_text(m: matches.MatchCardPublic) -> str:
     opens = m.cycle.opens
     if m.bucket != "opens_later" or opens is None:
@@ -140,7 +174,7 @@ class MatchesState(SessionState):
     items: list[MatchCard] = []
     shown: int = PAGE
     more: int = 0  # cards of the view not yet shown
-    dismissed: list[MatchCard] = []
+    dismissed: list[Dismissed] = []
     view: str = "match"
     counts: dict[str, int] = {"match": 0, "possible": 0, "opens_later": 0}
     no_essay_first: bool = False
@@ -165,22 +199,32 @@ class MatchesState(SessionState):
         self.items = [_card(m) for m in o.items]
         self.more = o.more
         self.counts = dict(o.counts)
-        self.top_questions = [
-            TopQuestion(
-                field=q.field,
-                question=q.question,
-                count=q.count,
-                money=f"${q.money:,}",
-                confirmable=q.confirmable,
-            )
-            for q in o.top_questions
-        ]
-        self.dismissed = [_card(m) for m in o.dismissed]
+        self.top_questions = _top(o.top_questions)
+        self.dismissed = [_dismissed(m) for m in o.dismissed]
         self.completion = o.completion
         self.priced = o.refresh_costs_credits
 
     def _reload(self, user_id: int) -> None:
         self._show(self._overview(user_id))
+
+    def _showing(self) -> matches.Showing:
+        return matches.Showing(
+            view=self.view,  # type: ignore[arg-type]  # set only from matches.VIEWS
+            shown=self.shown,
+            no_essay_first=self.no_essay_first,
+            holding=tuple(m.id for m in self.items),
+        )
+
+    def _apply(self, change: matches.MatchChangePublic) -> None:
+        """A dismissal or its undo, applied in place: the cards the page holds stay as they
+        are, only those that come into view are new; the questions that unlock the most money
+        are replaced only when the match asked any."""
+        held = {m.id: m for m in self.items}
+        held.update((c.id, _card(c)) for c in change.fill)
+        self.items = [held[i] for i in change.order]
+        self.more, self.counts = change.more, dict(change.counts)
+        if change.top_questions is not None:
+            self.top_questions = _top(change.top_questions)
 
     @rx.event
     def load(self) -> EventSpec | None:
@@ -301,13 +345,25 @@ class MatchesState(SessionState):
         user_id = self._user_id()
         if user_id is None or self.dismiss_for < 0:
             return
+        match_id, self.dismiss_for = self.dismiss_for, -1
         try:
-            matches.dismiss(user_id=user_id, match_id=self.dismiss_for, reason=self.dismiss_reason)
-            self.notice = "Dismissed. You can undo it below."
+            change = matches.dismiss(
+                user_id=user_id,
+                match_id=match_id,
+                reason=self.dismiss_reason,
+                showing=self._showing(),
+            )
         except ServiceError as exc:
             self.error = exc.message
-        self.dismiss_for = -1
-        self._reload(user_id)
+            self._reload(user_id)
+            return
+        self._apply(change)
+        if change.dismissed is not None:
+            self.dismissed = sorted(
+                [*(d for d in self.dismissed if d.id != match_id), _dismissed(change.dismissed)],
+                key=lambda d: (-d.score, d.scholarship_id),
+            )
+        self.error, self.notice = "", "Dismissed. You can undo it below."
 
     @rx.event
     def undo_dismiss(self, match_id: int) -> None:
@@ -315,11 +371,14 @@ class MatchesState(SessionState):
         if user_id is None:
             return
         try:
-            matches.undismiss(user_id=user_id, match_id=match_id)
-            self.notice = "Restored to your matches."
+            change = matches.undismiss(user_id=user_id, match_id=match_id, showing=self._showing())
         except ServiceError as exc:
             self.error = exc.message
-        self._reload(user_id)
+            self._reload(user_id)
+            return
+        self._apply(change)
+        self.dismissed = [d for d in self.dismissed if d.id != match_id]
+        self.error, self.notice = "", "Restored to your matches."
 
 
 def _question(q: rx.Var[Question]) -> rx.Component:

@@ -654,6 +654,32 @@ def _current(user_id: int) -> list[Any]:
     return [*_theirs(user_id), col(Match.is_current), ~col(Match.dismissed)]
 
 
+def _listing(
+    *,
+    user_id: int,
+    include_dismissed: bool = False,
+    bookmarked_only: bool = False,
+    bucket: str | None = "match",
+    no_essay_first: bool = False,
+) -> tuple[list[Any], list[Any]]:
+    """Which of a student's matches a list holds, and in what order (best first, no-essay
+    awards first when asked; opens-later by opening date): one definition for the cards and
+    for their ids."""
+    if bookmarked_only:
+        where = [*_theirs(user_id), col(Match.bookmarked)]
+    elif include_dismissed:
+        where = [*_theirs(user_id), col(Match.dismissed)]
+    else:
+        where = _current(user_id)
+        if bucket is not None:
+            where.append(Match.bucket == bucket)
+    order: list[Any] = [func.coalesce(Scholarship.essay_required, False)] if no_essay_first else []
+    if bucket == "opens_later":
+        order.append(col(Match.deadline))
+    order += [col(Match.score).desc(), col(Match.scholarship_id)]
+    return where, order
+
+
 def list_matches(
     session: Session,
     *,
@@ -664,35 +690,35 @@ def list_matches(
     no_essay_first: bool = False,
     limit: int | None = None,
     cards: bool = False,
+    ids: Sequence[int] | None = None,
 ) -> list[StoredMatch]:
     """A student's stored matches with their programmes, within the caller's transaction, best
-    first (no-essay awards first when asked), at most `limit`. The programme's catalogue entry
-    (a large JSON document no list shows) is not read: it loads on access, within the session.
-    `cards`: of the programme only what a match card shows is read (its lists of levels,
-    states... are JSON documents to decode; on a page of cards they were most of the work)."""
+    first (no-essay awards first when asked), at most `limit`; only those of `ids` when given.
+    The programme's catalogue entry (a large JSON document no list shows) is not read: it loads
+    on access, within the session. `cards`: of the programme only what a match card shows is
+    read (its lists of levels, states... are JSON documents to decode; on a page of cards they
+    were most of the work)."""
     programme = (
         load_only(*(getattr(Scholarship, name) for name in _CARD_COLUMNS))
         if cards
         else defer(Scholarship.entry)  # type: ignore[arg-type]
     )
+    where, order = _listing(
+        user_id=user_id,
+        include_dismissed=include_dismissed,
+        bookmarked_only=bookmarked_only,
+        bucket=bucket,
+        no_essay_first=no_essay_first,
+    )
+    if ids is not None:
+        where.append(col(Match.id).in_(list(ids)))
     query = (
         select(Match, Scholarship)
         .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
         .options(programme)
+        .where(*where)
+        .order_by(*order)
     )
-    if bookmarked_only:
-        query = query.where(*_theirs(user_id), Match.bookmarked)
-    elif include_dismissed:
-        query = query.where(*_theirs(user_id), Match.dismissed)
-    else:
-        query = query.where(*_current(user_id))
-        if bucket is not None:
-            query = query.where(Match.bucket == bucket)
-    order: list[Any] = [func.coalesce(Scholarship.essay_required, False)] if no_essay_first else []
-    if bucket == "opens_later":
-        order.append(col(Match.deadline))
-    order += [col(Match.score).desc(), col(Match.scholarship_id)]
-    query = query.order_by(*order)
     if limit is not None:
         query = query.limit(limit)
     return [StoredMatch(m, s) for m, s in session.exec(query).all()]
@@ -760,6 +786,46 @@ def _top_questions(session: Session, *, user_id: int, limit: int = 5) -> list[To
 VIEWS: tuple[View, ...] = ("match", "possible", "opens_later", "saved")
 
 
+@dataclass(frozen=True)
+class Showing:
+    """What the matches page shows: a view, its first `shown` cards (no-essay awards first
+    when asked), and the ids of the cards it holds, so that a change sends only the others."""
+
+    view: View = "match"
+    shown: int = 24
+    no_essay_first: bool = False
+    holding: tuple[int, ...] = ()
+
+    def check(self) -> None:
+        if self.view not in VIEWS or not 1 <= self.shown <= 10_000:
+            raise ValidationFailed(
+                "No such view of your matches",
+                details=[{"field": "view", "message": "one of " + ", ".join(VIEWS)}],
+            )
+
+
+class MatchChangePublic(BaseModel):
+    """What a dismissal or its undo changes on a matches page showing `Showing`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dismissed: MatchCardPublic | None  # the match just dismissed (None after an undo)
+    order: list[int]  # the ids of the cards the view now shows, in order
+    fill: list[MatchCardPublic]  # those of them the page did not hold
+    more: int  # cards of the view beyond those shown
+    counts: dict[str, int]
+    top_questions: list[TopQuestionPublic] | None  # None: unchanged (the match asks nothing)
+
+
+def _view_listing(showing: Showing) -> dict[str, Any]:
+    saved = showing.view == "saved"
+    return {
+        "bookmarked_only": saved,
+        "bucket": None if saved else showing.view,
+        "no_essay_first": showing.no_essay_first,
+    }
+
+
 @read_use_case
 def overview(
     session: Session,
@@ -771,21 +837,16 @@ def overview(
 ) -> MatchesOverviewPublic:
     """The matches page: the first `shown` cards of `view` (no-essay awards first when asked),
     each group's count, the questions that unlock the most money, the dismissed matches."""
-    if view not in VIEWS or not 1 <= shown <= 10_000:
-        raise ValidationFailed(
-            "No such view of your matches",
-            details=[{"field": "view", "message": "one of " + ", ".join(VIEWS)}],
-        )
+    showing = Showing(view=view, shown=shown, no_essay_first=no_essay_first)
+    showing.check()
     counts = _counts(session, user_id=user_id)
     # One card more than is shown says whether there are more (the saved view has no count).
     rows = list_matches(
         session,
         user_id=user_id,
-        bookmarked_only=view == "saved",
-        bucket=None if view == "saved" else view,
-        no_essay_first=no_essay_first,
         limit=shown if view != "saved" else None,
         cards=True,
+        **_view_listing(showing),
     )
     total = len(rows) if view == "saved" else counts[view]
     return MatchesOverviewPublic(
@@ -799,6 +860,52 @@ def overview(
         ],
         completion=profile_completion(get_profile(session, user_id)).percent,
         refresh_costs_credits=model_provider() is not None,
+    )
+
+
+def _change(session: Session, *, user_id: int, row: Match, showing: Showing) -> MatchChangePublic:
+    """After `row` was dismissed or restored: what the page showing `showing` now shows. Only
+    the ids of the view are read in full; cards only for those the page does not hold, the
+    questions that unlock the most money only when this match asks any."""
+    session.flush()
+    counts = _counts(session, user_id=user_id)
+    listing = _view_listing(showing)
+    where, order = _listing(user_id=user_id, **listing)
+    query = (
+        select(Match.id)
+        .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
+        .where(*where)
+        .order_by(*order)
+    )
+    saved = showing.view == "saved"
+    ids = [i for i in session.exec(query if saved else query.limit(showing.shown)).all() if i]
+    total = len(ids) if saved else counts[showing.view]
+    shown = ids[: showing.shown]
+    held = set(showing.holding) - {row.id}  # the changed match is sent again where shown
+    missing = [i for i in shown if i not in held]
+    fill = (
+        [
+            _card(m)
+            for m in list_matches(session, user_id=user_id, cards=True, ids=missing, **listing)
+        ]
+        if missing
+        else []
+    )
+    dismissed = (
+        list_matches(
+            session, user_id=user_id, include_dismissed=True, cards=True, ids=[row.id or 0]
+        )
+        if row.dismissed
+        else []
+    )
+    asks = row.bucket != "match" and bool(row.questions)
+    return MatchChangePublic(
+        dismissed=_card(dismissed[0]) if dismissed else None,
+        order=shown,
+        fill=fill,
+        more=max(0, total - showing.shown),
+        counts=counts,
+        top_questions=_top_questions(session, user_id=user_id) if asks else None,
     )
 
 
@@ -823,7 +930,16 @@ DISMISS_REASONS = (
 
 
 @use_case
-def dismiss(session: Session, *, user_id: int, match_id: int, reason: str) -> None:
+def dismiss(
+    session: Session,
+    *,
+    user_id: int,
+    match_id: int,
+    reason: str,
+    showing: Showing = Showing(),
+) -> MatchChangePublic:
+    """Dismiss a match with a reason; returns what the page showing `showing` now shows."""
+    showing.check()
     reason = reason.strip()
     if not reason or len(reason) > 300:
         raise ValidationFailed(
@@ -833,15 +949,19 @@ def dismiss(session: Session, *, user_id: int, match_id: int, reason: str) -> No
     row = owned(session, Match, match_id, owner_id=user_id, what="match")
     row.dismissed, row.dismiss_reason = True, reason
     session.add(row)
-    session.flush()
+    return _change(session, user_id=user_id, row=row, showing=showing)
 
 
 @use_case
-def undismiss(session: Session, *, user_id: int, match_id: int) -> None:
+def undismiss(
+    session: Session, *, user_id: int, match_id: int, showing: Showing = Showing()
+) -> MatchChangePublic:
+    """Undo a dismissal; returns what the page showing `showing` now shows."""
+    showing.check()
     row = owned(session, Match, match_id, owner_id=user_id, what="match")
     row.dismissed, row.dismiss_reason = False, None
     session.add(row)
-    session.flush()
+    return _change(session, user_id=user_id, row=row, showing=showing)
 
 
 def _item_fields(v: MatchView, s: Scholarship) -> dict[str, Any]:

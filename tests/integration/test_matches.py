@@ -421,6 +421,87 @@ def test_overview_is_what_the_matches_page_shows(catalogue: None) -> None:
         svc.set_bookmark(user_id=uid + 1000, match_id=card.id, bookmarked=False)
 
 
+def _applied(
+    before: svc.MatchesOverviewPublic, change: svc.MatchChangePublic
+) -> tuple[list[svc.MatchCardPublic], int, dict[str, int], list[svc.TopQuestionPublic]]:
+    """What the matches page shows after applying `change` in place, as the page does."""
+    held = {c.id: c for c in before.items} | {c.id: c for c in change.fill}
+    top = before.top_questions if change.top_questions is None else change.top_questions
+    return [held[i] for i in change.order], change.more, change.counts, top
+
+
+@pytest.mark.parametrize("view", ["match", "possible", "opens_later", "saved"])
+def test_a_dismissal_applied_in_place_is_what_a_reload_shows(catalogue: None, view: str) -> None:
+    """Dismiss and undo send only what changed (the cards coming into view, the counts, the
+    questions when the match asked any); applied to the page they give exactly the page a full
+    reload gives — the first cards, the last shown, one of another group, in every view."""
+    uid = _student(PROFILE)
+    confirm_everything(uid, rounds=1)  # answered: some cards sure, some still possible
+    svc.refresh_matches(user_id=uid)
+    shown = 3
+    with session_scope() as s:
+        everything = svc.list_matches(s, user_id=uid, bucket=None)
+        for m in everything[::2]:  # the saved view has cards too
+            svc.set_bookmark(s, user_id=uid, match_id=m.match.id or 0, bookmarked=True)
+    page = svc.overview(user_id=uid, view=view, shown=shown)  # type: ignore[arg-type]
+    assert page.items, "the view has cards to dismiss"
+    others = [  # one of another group (or not shown), asking a question
+        m.match.id
+        for m in everything
+        if m.match.id not in {c.id for c in page.items}
+        and m.match.bucket != view
+        and m.match.questions
+    ]
+    picks = [page.items[0].id, page.items[-1].id, others[0]]
+    assert len(set(picks)) == 3
+    asked = 0
+    for match_id in picks:
+        for undo in (False, True):
+            showing = svc.Showing(
+                view=view,  # type: ignore[arg-type]
+                shown=shown,
+                holding=tuple(c.id for c in page.items),
+            )
+            if undo:
+                change = svc.undismiss(user_id=uid, match_id=match_id or 0, showing=showing)
+                assert change.dismissed is None
+            else:
+                change = svc.dismiss(
+                    user_id=uid, match_id=match_id or 0, reason="Not interested", showing=showing
+                )
+                assert change.dismissed is not None and change.dismissed.id == match_id
+                assert change.dismissed.dismiss_reason == "Not interested"
+            held = {c.id for c in page.items} - {match_id}
+            assert all(c.id not in held for c in change.fill), "a held card was sent again"
+            asked += change.top_questions is not None
+            items, more, counts, top = _applied(page, change)
+            page = svc.overview(user_id=uid, view=view, shown=shown)  # type: ignore[arg-type]
+            assert [c.id for c in items] == [c.id for c in page.items]
+            assert items == list(page.items)
+            assert (more, counts, top) == (page.more, page.counts, page.top_questions)
+            assert [d.id for d in page.dismissed] == ([] if undo else [match_id])
+    assert asked, "no pick asked a question: the questions were never replaced"
+
+
+def test_a_dismissal_of_someone_elses_match_changes_nothing(catalogue: None) -> None:
+    uid, other = _student(PROFILE), _student(PROFILE, email="o@example.org")
+    svc.refresh_matches(user_id=uid)
+    mine = svc.overview(user_id=uid, view="possible").items[0].id
+    with pytest.raises(NotFound):
+        svc.dismiss(user_id=other, match_id=mine, reason="x", showing=svc.Showing())
+    with pytest.raises(NotFound):
+        svc.undismiss(user_id=other, match_id=mine, showing=svc.Showing())
+    with pytest.raises(ValidationFailed):
+        svc.dismiss(
+            user_id=uid,
+            match_id=mine,
+            reason="x",
+            showing=svc.Showing(view="all"),  # type: ignore[arg-type]
+        )
+    after = svc.overview(user_id=uid, view="possible")
+    assert after.items[0].id == mine and not after.dismissed
+
+
 def test_eligibility_for_one_programme(catalogue: None) -> None:
     from scholarlink.services.eligibility import eligibility_for
 
