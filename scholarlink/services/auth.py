@@ -109,45 +109,61 @@ class WhoAmI(BaseModel):
     unread: int
 
 
+# The session, its user and the unread count in one SELECT, built once: `whoami` runs on every
+# websocket event, and reading columns (not two ORM objects) is most of its saving.
+_UNREAD = (
+    sa.select(sa.func.count())
+    .select_from(Notification)
+    .where(
+        col(Notification.user_id) == col(UserSession.user_id),
+        col(Notification.read_at).is_(None),
+    )
+    .scalar_subquery()
+)
+_WHOAMI = (
+    sa.select(
+        col(UserSession.user_id),
+        col(UserSession.revoked_at),
+        col(UserSession.expires_at),
+        col(UserSession.last_seen_at),
+        col(User.display_name),
+        col(User.email),
+        col(User.is_active),
+        col(User.is_system),
+        _UNREAD,
+    )
+    .join(User, col(User.id) == col(UserSession.user_id))
+    .where(col(UserSession.token_hash) == sa.bindparam("key"))
+)
+_SEEN = (
+    sa.update(UserSession)
+    .where(col(UserSession.token_hash) == sa.bindparam("key"))
+    .values(last_seen_at=sa.bindparam("now"))
+)
+
+
 @read_use_case
 def whoami(session: Session, *, key: str | None) -> WhoAmI | None:
     """Who holds the session with this key (see `session_key`), or None when it is unknown,
     expired or revoked: their id, the name to show and how many notifications are unread.
 
     Every websocket event asks this, so it is one round trip: the session, its user and the
-    unread count in a single SELECT (the same checks as `resolve_key`)."""
+    unread count in a single SELECT (the same checks as `resolve_key`); the session's
+    `last_seen_at` is written at most every five minutes."""
     if not key or len(key) != 64:
         return None
-    unread = (
-        sa.select(sa.func.count())
-        .select_from(Notification)
-        .where(
-            col(Notification.user_id) == col(UserSession.user_id),
-            col(Notification.read_at).is_(None),
-        )
-        .scalar_subquery()
-    )
-    found = session.exec(
-        select(UserSession, User, unread)
-        .join(User, col(User.id) == UserSession.user_id)
-        .where(col(UserSession.token_hash) == key)
-    ).first()
+    found = session.execute(_WHOAMI, {"key": key}).first()
     if found is None:
         return None
-    row, user, count = found
+    user_id, revoked_at, expires_at, last_seen_at, name, email, active, system, count = found
     now = utcnow()
-    if row.revoked_at is not None or row.expires_at <= now:
+    if revoked_at is not None or expires_at <= now:
         return None
-    if not user.is_active or user.is_system:
+    if not active or system:
         return None
-    if now - row.last_seen_at > timedelta(minutes=5):
-        row.last_seen_at = now
-        session.add(row)
-    return WhoAmI(
-        user_id=row.user_id,
-        display_name=user.display_name or user.email or "",
-        unread=int(count or 0),
-    )
+    if now - last_seen_at > timedelta(minutes=5):
+        session.execute(_SEEN, {"key": key, "now": now})
+    return WhoAmI(user_id=user_id, display_name=name or email or "", unread=int(count or 0))
 
 
 @use_case
