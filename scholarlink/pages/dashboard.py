@@ -67,6 +67,7 @@ def _reminders(rows: list[dashboard.ReminderPublic]) -> list[Reminder]:
 
 class DashboardState(SessionState):
     matches: int = 0
+    possible: int = 0
     bookmarked: int = 0
     applications: int = 0
     submitted: int = 0
@@ -87,7 +88,8 @@ class DashboardState(SessionState):
         if user_id is None:
             return self._sign_in_redirect()
         d = dashboard.build(user_id=user_id, today=today())
-        self.matches, self.bookmarked, self.applications = d.matches, d.bookmarked, d.applications
+        self.matches, self.possible = d.matches, d.possible
+        self.bookmarked, self.applications = d.bookmarked, d.applications
         self.submitted, self.won, self.amount_won = d.submitted, d.won, f"${d.amount_won:,}"
         self.balance = credits.credits(d.balance_millicredits)
         self.completion = d.completion
@@ -130,7 +132,8 @@ class DashboardState(SessionState):
 
 
 def _bar(data: Any, x: str, y: str, color: str, *, slanted: bool = False) -> rx.Component:
-    axis = {"angle": -30, "text_anchor": "end", "height": 56} if slanted else {}
+    # Room below a slanted axis for its longest label ("Under review" at -30 degrees).
+    axis = {"angle": -30, "text_anchor": "end", "height": 72} if slanted else {}
     return rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
         rx.recharts.x_axis(data_key=x, tick_line=False, font_size=11, interval=0, **axis),
@@ -151,7 +154,7 @@ def dashboard_page() -> rx.Component:
                 "Matches",
                 DashboardState.matches,
                 "sparkles",
-                f"{DashboardState.bookmarked} bookmarked",
+                f"{DashboardState.possible} possible · {DashboardState.bookmarked} bookmarked",
             ),
             stat(
                 "Applications",
@@ -243,7 +246,7 @@ def dashboard_page() -> rx.Component:
             ),
             rx.card(
                 rx.vstack(
-                    rx.heading("Match scores", size="4", as_="h2"),
+                    rx.heading("Scores of all your cards", size="4", as_="h2"),
                     _bar(DashboardState.score_bands, "band", "matches", "green"),
                     width="100%",
                 )

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, and_, col, func, select
 
 from scholarlink.core.db import read_use_case, use_case
 from scholarlink.models import Application, Match, Scholarship
@@ -55,7 +55,8 @@ class ReminderPublic(_Frozen):
 
 
 class Dashboard(_Frozen):
-    matches: int = 0
+    matches: int = 0  # sure matches: every rule met (the matches page's first group)
+    possible: int = 0  # the page's second group: open questions decide them
     bookmarked: int = 0
     applications: int = 0
     submitted: int = 0
@@ -97,16 +98,23 @@ def reset_calendar_link(session: Session, *, user_id: int) -> str:
 
 @read_use_case
 def build(session: Session, *, user_id: int, today: date) -> Dashboard:
-    # The student's stored matches in one read: how many are current, how many bookmarked, and
-    # the current ones' scores (a few hundred rows at most).
+    # The student's stored matches in one read: their groups and scores, the bookmarks. What
+    # counts is what the matches page shows: current, not dismissed, of programmes still offered.
     stored = session.exec(
-        select(Match.score, Match.is_current, Match.dismissed, Match.bookmarked).where(
-            Match.user_id == user_id
+        select(
+            Match.score,
+            Match.bucket,
+            Match.bookmarked,
+            and_(col(Match.is_current), ~col(Match.dismissed), col(Scholarship.is_active)),
         )
+        .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
+        .where(Match.user_id == user_id)
     ).all()
-    scores = [score for score, current, dismissed, _ in stored if current and not dismissed]
-    matches = len(scores)
-    bookmarked = sum(1 for *_, saved in stored if saved)
+    shown = [(score, bucket) for score, bucket, _, on_page in stored if on_page]
+    scores = [score for score, _ in shown]
+    matches = sum(1 for _, bucket in shown if bucket == "match")
+    possible = sum(1 for _, bucket in shown if bucket == "possible")
+    bookmarked = sum(1 for _, _, saved, _ in stored if saved)
     # Applications by status, with what was won, in one read.
     by_status = session.exec(
         select(
@@ -172,7 +180,14 @@ def build(session: Session, *, user_id: int, today: date) -> Dashboard:
         actions.append(
             NextActionPublic(kind="profile", label=f"Complete your profile ({completion.percent}%)")
         )
-    if matches == 0:
+    if matches == 0 and possible:
+        actions.append(
+            NextActionPublic(
+                kind="matches",
+                label=f"Answer a few questions: {possible} possible matches wait on them",
+            )
+        )
+    elif matches == 0:
         actions.append(
             NextActionPublic(kind="matches", label="See the scholarships you qualify for")
         )
@@ -192,6 +207,7 @@ def build(session: Session, *, user_id: int, today: date) -> Dashboard:
         )
     return Dashboard(
         matches=matches,
+        possible=possible,
         bookmarked=bookmarked,
         applications=applications,
         submitted=sum(
