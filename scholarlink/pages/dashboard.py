@@ -138,7 +138,10 @@ def _bar(data: Any, x: str, y: str, color: str, *, slanted: bool = False) -> rx.
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
         rx.recharts.x_axis(data_key=x, tick_line=False, font_size=11, interval=0, **axis),
         rx.recharts.y_axis(allow_decimals=False, width=30, font_size=12),
-        rx.recharts.bar(data_key=y, fill=rx.color(color, 9), radius=[4, 4, 0, 0]),
+        # Drawn at once: no growing bars (motion nobody asked for; a reader sees the figures).
+        rx.recharts.bar(
+            data_key=y, fill=rx.color(color, 9), radius=[4, 4, 0, 0], is_animation_active=False
+        ),
         rx.recharts.graphing_tooltip(),
         data=data,
         width="100%",
