@@ -63,8 +63,7 @@ class MatchCard:
     chance: str
     chance_label: str
     reasons: list[str]
-    eligibility: list[Criterion]
-    summary: str
+    summary: str  # of its verdicts: how many met, how many to answer (the table loads on opening)
     questions: list[Question]
     opens: str
     date_note: str
@@ -114,6 +113,10 @@ def _top(questions: list[matches.TopQuestionPublic]) -> list[TopQuestion]:
     ]
 
 
+def _criterion(e: matches.VerdictPublic) -> Criterion:
+    return Criterion(status=e.status, detail=e.detail, label=criterion_label(e.criterion))
+
+
 def _opens_text(m: matches.MatchCardPublic) -> str:
     opens = m.cycle.opens
     if m.bucket != "opens_later" or opens is None:
@@ -141,14 +144,6 @@ def _card(m: matches.MatchCardPublic) -> MatchCard:
         chance=m.chance,
         chance_label=CHANCE.get(m.chance, m.chance),
         reasons=list(m.reasons),
-        eligibility=[
-            Criterion(
-                status=e.status,
-                detail=e.detail,
-                label=criterion_label(e.criterion),
-            )
-            for e in m.eligibility
-        ],
         summary=f"{met} met" + (f", {unknown} to answer" if unknown else ""),
         questions=[
             Question(field=q.field, question=q.question, confirmable=q.confirmable)
@@ -186,6 +181,9 @@ class MatchesState(SessionState):
     priced: bool = False
     dismiss_for: int = -1
     dismiss_reason: str = matches.DISMISS_REASONS[0]
+    # The verdict tables of the cards whose "Eligibility" is open, by match id. Held only while
+    # open: every card's table in the state was a third of the tab's state, sent on each change.
+    verdicts: dict[str, list[Criterion]] = {}
 
     def _overview(self, user_id: int) -> matches.MatchesOverviewPublic:
         return matches.overview(
@@ -201,6 +199,7 @@ class MatchesState(SessionState):
         self.counts = dict(o.counts)
         self.top_questions = _top(o.top_questions)
         self.dismissed = [_dismissed(m) for m in o.dismissed]
+        self.verdicts = {}  # the cards are read again: their tables close
         self.completion = o.completion
         self.priced = o.refresh_costs_credits
 
@@ -222,6 +221,9 @@ class MatchesState(SessionState):
         held = {m.id: m for m in self.items}
         held.update((c.id, _card(c)) for c in change.fill)
         self.items = [held[i] for i in change.order]
+        shown = {str(i) for i in change.order}
+        if any(k not in shown for k in self.verdicts):  # a card with its table open left
+            self.verdicts = {k: v for k, v in self.verdicts.items() if k in shown}
         self.more, self.counts = change.more, dict(change.counts)
         if change.top_questions is not None:
             self.top_questions = _top(change.top_questions)
@@ -326,6 +328,23 @@ class MatchesState(SessionState):
         self.items = [
             dataclasses.replace(m, bookmarked=stored) if m.id == match_id else m for m in self.items
         ]
+
+    @rx.event
+    def show_verdicts(self, match_id: int, value: str) -> None:
+        """A card's "Eligibility" opened (value "eligibility") or closed (value "")."""
+        key = str(match_id)
+        if value != "eligibility":
+            self.verdicts = {k: v for k, v in self.verdicts.items() if k != key}
+            return
+        user_id = self._user_id()
+        if user_id is None:
+            return
+        try:
+            found = matches.match_verdicts(user_id=user_id, match_id=match_id)
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self.verdicts = {**self.verdicts, key: [_criterion(e) for e in found]}
 
     @rx.event
     def ask_dismiss(self, match_id: int) -> None:
@@ -482,10 +501,17 @@ def match_card(m: rx.Var[MatchCard]) -> rx.Component:
             rx.accordion.root(
                 rx.accordion.item(
                     header=rx.text("Eligibility: ", m.summary, size="2"),
-                    content=rx.vstack(
-                        rx.foreach(m.eligibility, _eligibility),
-                        spacing="1",
-                        align="start",
+                    content=rx.cond(
+                        MatchesState.verdicts.contains(m.id.to_string()),
+                        rx.vstack(
+                            rx.foreach(
+                                MatchesState.verdicts[m.id.to_string()].to(list[Criterion]),
+                                _eligibility,
+                            ),
+                            spacing="1",
+                            align="start",
+                        ),
+                        rx.fragment(),  # closed: the accordion is open only with its table held
                     ),
                     value="eligibility",
                 ),
@@ -493,6 +519,8 @@ def match_card(m: rx.Var[MatchCard]) -> rx.Component:
                 type="single",
                 variant="ghost",
                 width="100%",
+                value=rx.cond(MatchesState.verdicts.contains(m.id.to_string()), "eligibility", ""),
+                on_value_change=lambda value: MatchesState.show_verdicts(m.id, value),
             ),
             rx.hstack(
                 rx.text(m.provider_label, size="1", color=rx.color("gray", 11)),

@@ -909,6 +909,14 @@ def _change(session: Session, *, user_id: int, row: Match, showing: Showing) -> 
     )
 
 
+@read_use_case
+def match_verdicts(session: Session, *, user_id: int, match_id: int) -> list[VerdictPublic]:
+    """Every rule's verdict stored with one of the student's matches: the table its card opens
+    (the page holds it only while it is open)."""
+    row = owned(session, Match, match_id, owner_id=user_id, what="match")
+    return [VerdictPublic.model_validate(e) for e in row.eligibility]
+
+
 @use_case
 def set_bookmark(session: Session, *, user_id: int, match_id: int, bookmarked: bool) -> bool:
     """Bookmark a match or take the bookmark off; returns what is now stored."""

@@ -106,8 +106,19 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
     expect(page.get_by_label("Match score").first).to_be_visible(timeout=SLOW)
     expect(page.get_by_text(re.compile(r"^Eligibility: \d+ met")).first).to_be_visible()
     expect(page.get_by_text("Why it sits here").first).to_be_visible()
+    # A card's verdict table loads when its "Eligibility" opens, and goes when it closes.
+    eligibility = page.get_by_role("button", name=re.compile(r"^Eligibility: \d+ met")).first
+    expect(eligibility).to_have_attribute("aria-expanded", "false")
+    eligibility.click()
+    expect(eligibility).to_have_attribute("aria-expanded", "true", timeout=SLOW)
+    table = page.get_by_role("region", name=re.compile(r"^Eligibility: "))
+    expect(table.get_by_text(re.compile(r"^Level")).first).to_be_visible()
+    page.wait_for_timeout(500)  # the accordion's opening animation, for the screenshot
     screenshot(page, f"matches-{mode}")
     assert_accessible(page, "a filled-in matches list")
+    eligibility.click()
+    expect(eligibility).to_have_attribute("aria-expanded", "false", timeout=SLOW)
+    expect(table).to_have_count(0)
     page.get_by_role("button", name="Bookmark").first.click()
     expect(page.get_by_role("button", name="Remove bookmark").first).to_be_visible()
     page.get_by_role("button", name="Dismiss").first.click()

@@ -522,3 +522,15 @@ def test_eligibility_for_one_programme(catalogue: None) -> None:
     elsewhere = eligibility_for(user_id=uid, scholarship_id=cal_grant.id or 0)
     assert elsewhere.standing == "not_for_you" and elsewhere.cycle is None
     assert any(v.status == "unmet" for v in elsewhere.criteria)
+
+
+def test_a_cards_verdict_table_is_read_on_opening_and_only_by_its_student(
+    catalogue: None,
+) -> None:
+    uid, other = _student(PROFILE), _student(PROFILE, email="v@example.org")
+    svc.refresh_matches(user_id=uid)
+    card = svc.overview(user_id=uid, view="possible").items[0]
+    assert svc.match_verdicts(user_id=uid, match_id=card.id) == card.eligibility
+    assert any(v.status == "unknown" for v in card.eligibility)  # a possible card asks
+    with pytest.raises(NotFound):
+        svc.match_verdicts(user_id=other, match_id=card.id)
