@@ -81,6 +81,9 @@ def load_dictionary() -> None:
                 return table if get_lang_root(lang) == "en" else None
 
             textstat_syllables.get_cmudict = get_cmudict
+            # And its hyphenation dictionary for the words CMUdict lacks (textstat caches one
+            # per language; parsing it is ~0.1 s, which a first essay check paid on the loop).
+            textstat_syllables.get_pyphen("en_US")  # textstat's default language, which we use
             _dictionary_loaded = True
 
 

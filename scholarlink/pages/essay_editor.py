@@ -129,6 +129,7 @@ class EditorMeta:
 
 
 def _meta(user_id: int, essay_id: int, tool: str, content: str) -> EditorMeta:
+    side = svc.editor_side(user_id=user_id, essay_id=essay_id)
     versions = [
         VersionRow(
             version=v.version,
@@ -136,13 +137,13 @@ def _meta(user_id: int, essay_id: int, tool: str, content: str) -> EditorMeta:
             when=v.created_at.strftime("%b %-d %H:%M"),
             words=svc.word_count(v.content),
         )
-        for v in svc.list_versions(user_id=user_id, essay_id=essay_id)
+        for v in side.versions
     ]
     quote = svc.tool_quote(tool, content)  # type: ignore[arg-type]
     return EditorMeta(
         versions=versions,
-        balance_text=ledger.credits(ledger.current_balance(user_id=user_id)),
-        ignored=svc.ignored_words(user_id=user_id),
+        balance_text=ledger.credits(side.balance_millicredits),
+        ignored=side.ignored,
         price_text=quote.text,
         price_free=quote.free,
     )

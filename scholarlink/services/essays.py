@@ -31,7 +31,13 @@ from scholarlink.core.db import owned, read_use_case, use_case
 from scholarlink.core.errors import NotFound, Unavailable, ValidationFailed
 from scholarlink.core.settings import get_settings
 from scholarlink.models import Essay, EssayVersion, SpellingIgnore, StudentProfile
-from scholarlink.services.credits import ChargedResult, credits, run_charged_operation, token_price
+from scholarlink.services.credits import (
+    ChargedResult,
+    balance,
+    credits,
+    run_charged_operation,
+    token_price,
+)
 from scholarlink.services.eligibility import ProfileFacts
 from scholarlink.services.vocabulary import ACADEMIC_LEVELS, INTERESTS
 
@@ -328,6 +334,27 @@ _IGNORABLE = re.compile(r"[A-Za-z][A-Za-z'’-]{0,59}")
 def ignored_words(session: Session, *, user_id: int) -> list[str]:
     return sorted(
         session.exec(select(SpellingIgnore.word).where(SpellingIgnore.user_id == user_id))
+    )
+
+
+class EditorSidePublic(BaseModel):
+    """What the editor shows beside an essay."""
+
+    model_config = ConfigDict(frozen=True)
+
+    versions: list[EssayVersionPublic]  # newest first
+    balance_millicredits: int
+    ignored: list[str]  # the student's words the spelling check leaves alone
+
+
+@read_use_case
+def editor_side(session: Session, *, user_id: int, essay_id: int) -> EditorSidePublic:
+    """An essay's versions, the student's balance and ignored words in one read (the editor
+    asks after every save and tool run; three reads of their own were three connections)."""
+    return EditorSidePublic(
+        versions=list_versions(session, user_id=user_id, essay_id=essay_id),
+        balance_millicredits=balance(session, user_id),
+        ignored=ignored_words(session, user_id=user_id),
     )
 
 

@@ -60,8 +60,13 @@ def openai_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
     breaker("openai").reset()
 
 
+def balance_of(user_id: int) -> int:
+    with session_scope() as s:
+        return balance(s, user_id)
+
+
 def test_library_versions_and_ownership(db: str) -> None:
-    a, b = _student(email="a@example.org"), _student(email="b@example.org")
+    a, b = _student(credits=5, email="a@example.org"), _student(email="b@example.org")
     with session_scope() as s:
         essay = essays.create_essay(
             s, user_id=a, title="Why engineering", prompt="Why?", content="Draft one"
@@ -80,7 +85,12 @@ def test_library_versions_and_ownership(db: str) -> None:
     with session_scope() as s:
         restored = essays.restore_version(s, user_id=a, essay_id=eid, version=1)
         assert restored.content == "Draft one" and restored.version == 3
+    essays.ignore_word(user_id=a, word="Zorblax")
+    side = essays.editor_side(user_id=a, essay_id=eid)  # one read for the editor's side panel
+    assert [v.version for v in side.versions] == [3, 2, 1]
+    assert side.ignored == ["zorblax"] and side.balance_millicredits == balance_of(a) == 5 * MILLI
     for call in (
+        lambda s: essays.editor_side(s, user_id=b, essay_id=eid),
         lambda s: essays.get_essay(s, user_id=b, essay_id=eid),
         lambda s: essays.save_essay(s, user_id=b, essay_id=eid, content="mine now"),
         lambda s: essays.list_versions(s, user_id=b, essay_id=eid),
@@ -256,7 +266,7 @@ def test_accepting_changes_one_by_one_saves_versions(db: str) -> None:
 
 
 def test_ignore_list_is_per_student_and_used_by_spelling(db: str) -> None:
-    a, b = _student(email="a@example.org"), _student(email="b@example.org")
+    a, b = _student(credits=5, email="a@example.org"), _student(email="b@example.org")
     text = TYPOS.read_text()
     first = essays.run_tool(essays.ToolRequest(tool="analyze", content=text), user_id=a)
     flagged = {i["word"] for i in first.result["spelling"]}

@@ -300,3 +300,23 @@ def test_the_compact_pronouncing_dictionary_reads_as_textstat_reads_cmudict(
         ]
 
     assert figures(table, "\n") == figures(full, "\n\n")
+
+
+def test_the_hyphenation_dictionary_is_read_at_start_up_not_by_a_first_essay_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Words CMUdict lacks are hyphenated by Pyphen, whose dictionary textstat reads once per
+    language on first use: load_dictionary (called at start-up, off the event loop) reads it."""
+    import textstat
+    from textstat.backend.utils import get_pyphen
+
+    from scholarlink.ai import local
+
+    get_pyphen.cache_clear()  # as in a new process
+    monkeypatch.setattr(local, "_dictionary_loaded", False)
+    local.load_dictionary()
+    before = get_pyphen.cache_info()
+    assert before.currsize >= 1
+    textstat.flesch_reading_ease("Zorblaxian quuxification happens.")  # not in CMUdict
+    after = get_pyphen.cache_info()
+    assert after.misses == before.misses and after.hits > before.hits
