@@ -1,5 +1,6 @@
-"""What runs in the background of an agent process: the task worker, the outbox dispatcher and
-the APScheduler heartbeat. Started by the app's lifespan (or by `scholarlink worker`)."""
+"""What runs in the background of an agent process: the task worker with the outbox dispatcher
+(where tasks run), and the APScheduler heartbeat. Started by the app's lifespan (or by
+`scholarlink worker`)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,16 @@ class AgentRuntime:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.outbox_wake.wait(), timeout=idle)
 
+    async def _gauge_loop(self, every: float = 10.0) -> None:
+        while not self._stop.is_set():
+            try:
+                await asyncio.to_thread(outbox.refresh_gauges)
+            except Exception:
+                if _throttle.ready("outbox-gauges"):
+                    log.exception("outbox recount failed (repeats are silenced for 30 s)")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=every)
+
     async def _heartbeat(self) -> None:
         try:
             if await asyncio.to_thread(heartbeat.heartbeat, self.name):
@@ -73,7 +84,14 @@ class AgentRuntime:
             self._tasks.append(
                 asyncio.create_task(self.worker.run_forever(self._stop), name="agent-worker")
             )
-        self._tasks.append(asyncio.create_task(self._outbox_loop(), name="agent-outbox"))
+            # The outbox is delivered where tasks run. A process that does not run them (a web
+            # worker or the intake, AGENT_RUN_WORKER=false) leaves what it queues to
+            # `scholarlink worker`: polling it from every web process as well cost each a
+            # claim query twice a second and ~6 % of its CPU under load, for nothing it alone
+            # could send.
+            self._tasks.append(asyncio.create_task(self._outbox_loop(), name="agent-outbox"))
+        else:  # its /metrics still tells the outbox's depth, recounted every 10 s
+            self._tasks.append(asyncio.create_task(self._gauge_loop(), name="agent-outbox-gauges"))
         if settings.command_center_url and run_scheduler:
             await asyncio.to_thread(heartbeat.register, uuid.uuid4().hex)
             self._scheduler = AsyncIOScheduler()
