@@ -5,6 +5,7 @@ tells the outbox's depth on its /metrics."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from prometheus_client import REGISTRY
@@ -26,7 +27,10 @@ def _run(*, run_worker: bool, until: float) -> None:
         finally:
             await runtime.stop()
 
-    asyncio.run(main())
+    # On a thread of its own: the browser tests' sync Playwright leaves an event loop running on
+    # the main thread of this pytest process.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: asyncio.run(main())).result()
 
 
 def _message(message_id: int) -> OutboxMessage:
