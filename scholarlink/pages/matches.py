@@ -339,12 +339,9 @@ class MatchesState(SessionState):
         user_id = self._user_id()
         if user_id is None:
             return
-        try:
+        with self._showing_errors():
             found = matches.match_verdicts(user_id=user_id, match_id=match_id)
-        except ServiceError as exc:
-            self.error = exc.message
-            return
-        self.verdicts = {**self.verdicts, key: [_criterion(e) for e in found]}
+            self.verdicts = {**self.verdicts, key: [_criterion(e) for e in found]}
 
     @rx.event
     def ask_dismiss(self, match_id: int) -> None:

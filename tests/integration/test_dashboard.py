@@ -19,17 +19,22 @@ from tests.integration.conftest import confirm_everything
 from tests.integration.test_matches import PROFILE
 
 
-@pytest.fixture
-def student(db: str, catalogue_path: Path) -> int:
+def _catalogue_and_student(catalogue_path: Path, email: str) -> int:
+    """The catalogue loaded and a student with the matches suite's profile; their id."""
     parsed = parse_catalogue(catalogue_path)
     with session_scope() as s:
         load_catalogue(s, parsed.entries, version=parsed.version)
-        u = User(email="dash@example.org")
+        u = User(email=email)
         s.add(u)
         s.flush()
         assert u.id
         update_profile(s, user_id=u.id, changes=parse_profile_input(PROFILE))
-        uid = u.id
+        return u.id
+
+
+@pytest.fixture
+def student(db: str, catalogue_path: Path) -> int:
+    uid = _catalogue_and_student(catalogue_path, "dash@example.org")
     confirm_everything(uid, 3)
     svc.refresh_matches(user_id=uid)
     return uid
@@ -100,14 +105,7 @@ def test_the_figures_are_what_is_stored(student: int) -> None:
 def test_with_only_possible_matches_the_next_step_is_to_answer_their_questions(
     db: str, catalogue_path: Path
 ) -> None:
-    parsed = parse_catalogue(catalogue_path)
-    with session_scope() as s:
-        load_catalogue(s, parsed.entries, version=parsed.version)
-        u = User(email="possible@example.org")
-        s.add(u)
-        s.flush()
-        uid = u.id or 0
-        update_profile(s, user_id=uid, changes=parse_profile_input(PROFILE))
+    uid = _catalogue_and_student(catalogue_path, "possible@example.org")
     svc.refresh_matches(user_id=uid)  # nothing answered: every card waits on a question
     d = dashboard.build(user_id=uid, today=date.today())
     assert d.matches == 0 and d.possible == svc.overview(user_id=uid).counts["possible"] > 0
