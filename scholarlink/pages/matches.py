@@ -90,7 +90,7 @@ class Dismissed:
     dismiss_reason: str
 
 
-def _dismissed(m: matches.MatchCardPublic) -> Dismissed:
+def _dismissed(m: matches.DismissedPublic) -> Dismissed:
     return Dismissed(
         id=m.id,
         scholarship_id=m.scholarship_id,
@@ -127,8 +127,6 @@ def _opens_text(m: matches.MatchCardPublic) -> str:
 
 def _card(m: matches.MatchCardPublic) -> MatchCard:
     date_label, countdown, days = deadline_text(m.deadline, today(), m.cycle.kind or "fixed")
-    met = sum(1 for e in m.eligibility if e.status in ("met", "confirmed"))
-    unknown = sum(1 for e in m.eligibility if e.status == "unknown")
     read_for = m.cycle.read_for
     return MatchCard(
         id=m.id,
@@ -144,7 +142,7 @@ def _card(m: matches.MatchCardPublic) -> MatchCard:
         chance=m.chance,
         chance_label=CHANCE.get(m.chance, m.chance),
         reasons=list(m.reasons),
-        summary=f"{met} met" + (f", {unknown} to answer" if unknown else ""),
+        summary=f"{m.met} met" + (f", {m.to_answer} to answer" if m.to_answer else ""),
         questions=[
             Question(field=q.field, question=q.question, confirmable=q.confirmable)
             for q in m.questions

@@ -17,6 +17,7 @@ from datetime import date
 from itertools import islice
 from typing import Any, Literal
 
+import sqlalchemy as sa
 from cachetools import LRUCache
 from pydantic import (
     BaseModel,
@@ -26,7 +27,7 @@ from pydantic import (
     model_serializer,
 )
 from pydantic.alias_generators import to_camel
-from sqlalchemy.orm import defer, load_only
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, func, select
 
 from scholarlink.ai.openai_provider import ProviderError
@@ -151,7 +152,10 @@ class MatchCardPublic(BaseModel):
     score: int
     chance: str
     reasons: list[str]
-    eligibility: list[VerdictPublic]
+    # Of its verdicts, how many are met (or confirmed) and how many wait on an answer; the
+    # table itself is read when the card opens it (match_verdicts).
+    met: int
+    to_answer: int
     questions: list[QuestionPublic]
     deadline: date | None
     cycle: CyclePublic
@@ -159,6 +163,18 @@ class MatchCardPublic(BaseModel):
     bookmarked: bool
     dismiss_reason: str | None
     ranked_by: str  # "local", or "openai" when the model re-ranked it
+
+
+class DismissedPublic(BaseModel):
+    """A dismissed match, as the list under "Dismissed" shows it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    scholarship_id: int
+    name: str
+    score: int
+    dismiss_reason: str | None
 
 
 class TopQuestionPublic(BaseModel):
@@ -189,7 +205,7 @@ class MatchesOverviewPublic(BaseModel):
     more: int  # cards of the view beyond those returned
     counts: dict[str, int]
     top_questions: list[TopQuestionPublic]
-    dismissed: list[MatchCardPublic]
+    dismissed: list[DismissedPublic]
     completion: int  # the profile's completion, percent
     refresh_costs_credits: bool  # refreshing asks the AI model, priced by usage
 
@@ -640,10 +656,6 @@ class StoredMatch:
     scholarship: Scholarship
 
 
-# What `_card` reads of a programme.
-_CARD_COLUMNS = ("id", "name", "provider", "amount_min", "amount_max", "essay_required")
-
-
 def _theirs(user_id: int) -> list[Any]:
     """A student's matches of programmes still offered."""
     return [Match.user_id == user_id, col(Scholarship.is_active)]
@@ -689,20 +701,11 @@ def list_matches(
     bucket: str | None = "match",
     no_essay_first: bool = False,
     limit: int | None = None,
-    cards: bool = False,
-    ids: Sequence[int] | None = None,
 ) -> list[StoredMatch]:
     """A student's stored matches with their programmes, within the caller's transaction, best
-    first (no-essay awards first when asked), at most `limit`; only those of `ids` when given.
-    The programme's catalogue entry (a large JSON document no list shows) is not read: it loads
-    on access, within the session. `cards`: of the programme only what a match card shows is
-    read (its lists of levels, states... are JSON documents to decode; on a page of cards they
-    were most of the work)."""
-    programme = (
-        load_only(*(getattr(Scholarship, name) for name in _CARD_COLUMNS))
-        if cards
-        else defer(Scholarship.entry)  # type: ignore[arg-type]
-    )
+    first (no-essay awards first when asked), at most `limit`. The programme's catalogue entry
+    (a large JSON document no list shows) is not read: it loads on access, within the session.
+    Pages of cards read `_cards` instead."""
     where, order = _listing(
         user_id=user_id,
         include_dismissed=include_dismissed,
@@ -710,12 +713,10 @@ def list_matches(
         bucket=bucket,
         no_essay_first=no_essay_first,
     )
-    if ids is not None:
-        where.append(col(Match.id).in_(list(ids)))
     query = (
         select(Match, Scholarship)
         .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
-        .options(programme)
+        .options(defer(Scholarship.entry))  # type: ignore[arg-type]
         .where(*where)
         .order_by(*order)
     )
@@ -724,51 +725,150 @@ def list_matches(
     return [StoredMatch(m, s) for m, s in session.exec(query).all()]
 
 
+# What a match card reads, in this order: of the match and of its programme only the columns the
+# card shows (a programme's lists of levels, states... are JSON documents to decode, and a page
+# of ORM objects was most of a page's work), read on Core as plain rows.
+_CARD_COLUMNS = (
+    col(Match.id),
+    col(Match.scholarship_id),
+    col(Scholarship.name),
+    col(Scholarship.provider),
+    col(Scholarship.amount_min),
+    col(Scholarship.amount_max),
+    col(Scholarship.essay_required),
+    col(Match.score),
+    col(Match.chance),
+    col(Match.reasons),
+    col(Match.eligibility),
+    col(Match.questions),
+    col(Match.deadline),
+    col(Match.cycle),
+    col(Match.bucket),
+    col(Match.bookmarked),
+    col(Match.dismiss_reason),
+    col(Match.provider),
+)
+_MET = frozenset({"met", "confirmed"})
+
+
+def _cards(
+    session: Session,
+    *,
+    user_id: int,
+    limit: int | None = None,
+    ids: Sequence[int] | None = None,
+    **listing: Any,
+) -> list[MatchCardPublic]:
+    """The cards of a list (`_listing`'s arguments), in its order: at most `limit`, only those
+    of `ids` when given."""
+    where, order = _listing(user_id=user_id, **listing)
+    if ids is not None:
+        where.append(col(Match.id).in_(list(ids)))
+    query = (
+        sa.select(*_CARD_COLUMNS)
+        .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
+        .where(*where)
+        .order_by(*order)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [_card(row) for row in session.connection().execute(query)]
+
+
+def _card(row: Sequence[Any]) -> MatchCardPublic:
+    (
+        match_id,
+        scholarship_id,
+        name,
+        provider,
+        amount_min,
+        amount_max,
+        essay_required,
+        score,
+        chance,
+        reasons,
+        verdicts,
+        questions,
+        deadline,
+        cycle,
+        bucket,
+        bookmarked,
+        dismiss_reason,
+        ranked_by,
+    ) = row
+    statuses = [v["status"] for v in verdicts]
+    return MatchCardPublic(
+        id=match_id,
+        scholarship_id=scholarship_id,
+        name=name,
+        organisation=provider,
+        amount_min=amount_min,
+        amount_max=amount_max,
+        essay_required=bool(essay_required),
+        score=score,
+        chance=chance,
+        reasons=list(reasons),
+        met=sum(1 for status in statuses if status in _MET),
+        to_answer=statuses.count("unknown"),
+        questions=[QuestionPublic.model_validate(q) for q in questions],
+        deadline=deadline,
+        cycle=CyclePublic.model_validate(cycle or {}),
+        bucket=bucket,
+        bookmarked=bookmarked,
+        dismiss_reason=dismiss_reason,
+        ranked_by=ranked_by,
+    )
+
+
+def _dismissed(
+    session: Session, *, user_id: int, ids: Sequence[int] | None = None
+) -> list[DismissedPublic]:
+    """A student's dismissed matches (only those of `ids` when given), best first."""
+    where, order = _listing(user_id=user_id, include_dismissed=True)
+    if ids is not None:
+        where.append(col(Match.id).in_(list(ids)))
+    query = (
+        sa.select(
+            col(Match.id),
+            col(Match.scholarship_id),
+            col(Scholarship.name),
+            col(Match.score),
+            col(Match.dismiss_reason),
+        )
+        .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
+        .where(*where)
+        .order_by(*order)
+    )
+    return [
+        DismissedPublic(id=i, scholarship_id=sid, name=name, score=score, dismiss_reason=reason)
+        for i, sid, name, score, reason in session.connection().execute(query)
+    ]
+
+
 def _counts(session: Session, *, user_id: int) -> dict[str, int]:
-    found = dict(
-        session.exec(
-            select(Match.bucket, func.count())
+    found: dict[str, int] = dict(
+        session.connection()
+        .execute(
+            sa.select(col(Match.bucket), func.count())
             .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
             .where(*_current(user_id))
             .group_by(Match.bucket)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     return {b: int(found.get(b, 0)) for b in GROUPS}
-
-
-def _card(m: StoredMatch) -> MatchCardPublic:
-    s, row = m.scholarship, m.match
-    return MatchCardPublic(
-        id=row.id or 0,
-        scholarship_id=s.id or 0,
-        name=s.name,
-        organisation=s.provider,
-        amount_min=s.amount_min,
-        amount_max=s.amount_max,
-        essay_required=bool(s.essay_required),
-        score=row.score,
-        chance=row.chance,
-        reasons=list(row.reasons),
-        eligibility=[VerdictPublic.model_validate(e) for e in row.eligibility],
-        questions=[QuestionPublic.model_validate(q) for q in row.questions],
-        deadline=row.deadline,
-        cycle=CyclePublic.model_validate(row.cycle or {}),
-        bucket=row.bucket,
-        bookmarked=row.bookmarked,
-        dismiss_reason=row.dismiss_reason,
-        ranked_by=row.provider,
-    )
 
 
 def _top_questions(session: Session, *, user_id: int, limit: int = 5) -> list[TopQuestionPublic]:
     """The open questions that decide the most money among possible and opens-later cards (a
     programme that publishes no amount counts as $1,000, as in the ranking). Reads only the
     questions and amounts, not the cards."""
-    rows = session.exec(
-        select(Match.questions, Scholarship.amount_max)
+    rows = session.connection().execute(
+        sa.select(col(Match.questions), col(Scholarship.amount_max))
         .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
-        .where(*_current(user_id), Match.bucket != "match")
-    ).all()
+        .where(*_current(user_id), col(Match.bucket) != "match")
+    )
     money_at: dict[tuple[str, str], int] = {}
     count: dict[tuple[str, str], int] = {}
     for questions, amount_max in rows:
@@ -809,7 +909,7 @@ class MatchChangePublic(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    dismissed: MatchCardPublic | None  # the match just dismissed (None after an undo)
+    dismissed: DismissedPublic | None  # the match just dismissed (None after an undo)
     order: list[int]  # the ids of the cards the view now shows, in order
     fill: list[MatchCardPublic]  # those of them the page did not hold
     more: int  # cards of the view beyond those shown
@@ -841,23 +941,19 @@ def overview(
     showing.check()
     counts = _counts(session, user_id=user_id)
     # One card more than is shown says whether there are more (the saved view has no count).
-    rows = list_matches(
+    cards = _cards(
         session,
         user_id=user_id,
         limit=shown if view != "saved" else None,
-        cards=True,
         **_view_listing(showing),
     )
-    total = len(rows) if view == "saved" else counts[view]
+    total = len(cards) if view == "saved" else counts[view]
     return MatchesOverviewPublic(
-        items=[_card(m) for m in rows[:shown]],
+        items=cards[:shown],
         more=max(0, total - shown),
         counts=counts,
         top_questions=_top_questions(session, user_id=user_id),
-        dismissed=[
-            _card(m)
-            for m in list_matches(session, user_id=user_id, include_dismissed=True, cards=True)
-        ],
+        dismissed=_dismissed(session, user_id=user_id),
         completion=profile_completion(get_profile(session, user_id)).percent,
         refresh_costs_credits=model_provider() is not None,
     )
@@ -883,24 +979,11 @@ def _change(session: Session, *, user_id: int, row: Match, showing: Showing) -> 
     shown = ids[: showing.shown]
     held = set(showing.holding) - {row.id}  # the changed match is sent again where shown
     missing = [i for i in shown if i not in held]
-    fill = (
-        [
-            _card(m)
-            for m in list_matches(session, user_id=user_id, cards=True, ids=missing, **listing)
-        ]
-        if missing
-        else []
-    )
-    dismissed = (
-        list_matches(
-            session, user_id=user_id, include_dismissed=True, cards=True, ids=[row.id or 0]
-        )
-        if row.dismissed
-        else []
-    )
+    fill = _cards(session, user_id=user_id, ids=missing, **listing) if missing else []
+    dismissed = _dismissed(session, user_id=user_id, ids=[row.id or 0]) if row.dismissed else []
     asks = row.bucket != "match" and bool(row.questions)
     return MatchChangePublic(
-        dismissed=_card(dismissed[0]) if dismissed else None,
+        dismissed=dismissed[0] if dismissed else None,
         order=shown,
         fill=fill,
         more=max(0, total - showing.shown),
