@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import reflex as rx
 from reflex_base.event import EventSpec
@@ -183,34 +184,33 @@ class MatchesState(SessionState):
     # open: every card's table in the state was a third of the tab's state, sent on each change.
     verdicts: dict[str, list[Criterion]] = {}
 
-    def _overview(self, user_id: int) -> matches.MatchesOverviewPublic:
-        return matches.overview(
-            user_id=user_id,
-            view=self.view,  # type: ignore[arg-type]  # set only from matches.VIEWS
-            shown=self.shown,
-            no_essay_first=self.no_essay_first,
-        )
+    def _asked(self) -> dict[str, Any]:
+        """What the page shows: a view (one of matches.VIEWS), how many of its cards, and
+        whether no-essay awards come first."""
+        return {"view": self.view, "shown": self.shown, "no_essay_first": self.no_essay_first}
+
+    def _show_view(self, v: matches.MatchViewPublic) -> None:
+        self.items = [_card(m) for m in v.items]
+        self.more = v.more
+        self.counts = dict(v.counts)
+        self.verdicts = {}  # the cards are read again: their tables close
 
     def _show(self, o: matches.MatchesOverviewPublic) -> None:
-        self.items = [_card(m) for m in o.items]
-        self.more = o.more
-        self.counts = dict(o.counts)
+        self._show_view(o)
         self.top_questions = _top(o.top_questions)
         self.dismissed = [_dismissed(m) for m in o.dismissed]
-        self.verdicts = {}  # the cards are read again: their tables close
         self.completion = o.completion
         self.priced = o.refresh_costs_credits
 
     def _reload(self, user_id: int) -> None:
-        self._show(self._overview(user_id))
+        self._show(matches.overview(user_id=user_id, **self._asked()))
+
+    def _reload_view(self, user_id: int) -> None:
+        """Another view, or more of it: only the cards and the counts are read again."""
+        self._show_view(matches.view_cards(user_id=user_id, **self._asked()))
 
     def _showing(self) -> matches.Showing:
-        return matches.Showing(
-            view=self.view,  # type: ignore[arg-type]  # set only from matches.VIEWS
-            shown=self.shown,
-            no_essay_first=self.no_essay_first,
-            holding=tuple(m.id for m in self.items),
-        )
+        return matches.Showing(**self._asked(), holding=tuple(m.id for m in self.items))
 
     def _apply(self, change: matches.MatchChangePublic) -> None:
         """A dismissal or its undo, applied in place: the cards the page holds stay as they
@@ -242,21 +242,21 @@ class MatchesState(SessionState):
         user_id = self._user_id()
         if user_id is not None and isinstance(value, str) and value in matches.VIEWS:
             self.view, self.shown = value, PAGE
-            self._reload(user_id)
+            self._reload_view(user_id)
 
     @rx.event
     def show_more(self) -> None:
         user_id = self._user_id()
         if user_id is not None:
             self.shown += PAGE
-            self._reload(user_id)
+            self._reload_view(user_id)
 
     @rx.event
     def set_no_essay_first(self, value: bool) -> None:
         user_id = self._user_id()
         if user_id is not None:
             self.no_essay_first = bool(value)
-            self._reload(user_id)
+            self._reload_view(user_id)
 
     @rx.event
     def answer(self, field: str, question: str, value: bool) -> EventSpec | None:
@@ -288,19 +288,13 @@ class MatchesState(SessionState):
             message, failure = "", exc.message
         while True:
             async with self:
-                asked = (self.view, self.shown, self.no_essay_first)
+                asked = self._asked()
             try:
-                shown = await asyncio.to_thread(
-                    matches.overview,
-                    user_id=user_id,
-                    view=asked[0],  # type: ignore[arg-type]  # set only from matches.VIEWS
-                    shown=asked[1],
-                    no_essay_first=asked[2],
-                )
+                shown = await asyncio.to_thread(matches.overview, user_id=user_id, **asked)
             except ServiceError as exc:
                 shown, failure = None, failure or exc.message
             async with self:
-                if shown is not None and asked != (self.view, self.shown, self.no_essay_first):
+                if shown is not None and asked != self._asked():
                     continue  # the student switched views meanwhile: read what they now see
                 self.refreshing = False
                 self.notice, self.error = message, failure

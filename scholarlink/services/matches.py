@@ -195,15 +195,20 @@ class TopQuestionPublic(BaseModel):
 View = Literal["match", "possible", "opens_later", "saved"]
 
 
-class MatchesOverviewPublic(BaseModel):
-    """What the matches page shows: one view's first cards, the counts, the questions that
-    unlock the most money and the dismissed matches."""
+class MatchViewPublic(BaseModel):
+    """One view of the matches page: its first cards, how many more it has, each group's count."""
 
     model_config = ConfigDict(frozen=True)
 
     items: list[MatchCardPublic]
     more: int  # cards of the view beyond those returned
     counts: dict[str, int]
+
+
+class MatchesOverviewPublic(MatchViewPublic):
+    """What the matches page shows: one view (its cards and the counts), the questions that
+    unlock the most money and the dismissed matches."""
+
     top_questions: list[TopQuestionPublic]
     dismissed: list[DismissedPublic]
     completion: int  # the profile's completion, percent
@@ -926,6 +931,38 @@ def _view_listing(showing: Showing) -> dict[str, Any]:
     }
 
 
+def _one_view(session: Session, *, user_id: int, showing: Showing) -> MatchViewPublic:
+    showing.check()
+    counts = _counts(session, user_id=user_id)
+    saved = showing.view == "saved"  # the saved view has no count of its own
+    cards = _cards(
+        session,
+        user_id=user_id,
+        limit=None if saved else showing.shown,
+        **_view_listing(showing),
+    )
+    total = len(cards) if saved else counts[showing.view]
+    return MatchViewPublic(
+        items=cards[: showing.shown], more=max(0, total - showing.shown), counts=counts
+    )
+
+
+@read_use_case
+def view_cards(
+    session: Session,
+    *,
+    user_id: int,
+    view: View = "match",
+    shown: int = 24,
+    no_essay_first: bool = False,
+) -> MatchViewPublic:
+    """The first `shown` cards of `view` (no-essay awards first when asked) and the counts: what
+    changes on the matches page when the student switches views or asks for more. The
+    questions, the dismissed list and the profile's completion do not change with the view."""
+    showing = Showing(view=view, shown=shown, no_essay_first=no_essay_first)
+    return _one_view(session, user_id=user_id, showing=showing)
+
+
 @read_use_case
 def overview(
     session: Session,
@@ -938,20 +975,9 @@ def overview(
     """The matches page: the first `shown` cards of `view` (no-essay awards first when asked),
     each group's count, the questions that unlock the most money, the dismissed matches."""
     showing = Showing(view=view, shown=shown, no_essay_first=no_essay_first)
-    showing.check()
-    counts = _counts(session, user_id=user_id)
-    # One card more than is shown says whether there are more (the saved view has no count).
-    cards = _cards(
-        session,
-        user_id=user_id,
-        limit=shown if view != "saved" else None,
-        **_view_listing(showing),
-    )
-    total = len(cards) if view == "saved" else counts[view]
+    shown_view = _one_view(session, user_id=user_id, showing=showing)
     return MatchesOverviewPublic(
-        items=cards[:shown],
-        more=max(0, total - shown),
-        counts=counts,
+        **dict(shown_view),
         top_questions=_top_questions(session, user_id=user_id),
         dismissed=_dismissed(session, user_id=user_id),
         completion=profile_completion(get_profile(session, user_id)).percent,

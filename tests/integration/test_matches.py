@@ -483,6 +483,30 @@ def test_a_dismissal_applied_in_place_is_what_a_reload_shows(catalogue: None, vi
     assert asked, "no pick asked a question: the questions were never replaced"
 
 
+def test_switching_views_reads_what_the_page_would_show(catalogue: None) -> None:
+    """Switching views, asking for more or for no-essay awards first reads only the cards and
+    the counts: the same cards, more and counts the whole page gives, in every view; someone
+    else's cards are never among them, and a view that does not exist is refused."""
+    uid, other = _student(PROFILE), _student(PROFILE, email="w@example.org")
+    confirm_everything(uid, rounds=1)
+    svc.refresh_matches(user_id=uid)
+    svc.refresh_matches(user_id=other)
+    with session_scope() as s:
+        for m in svc.list_matches(s, user_id=uid, bucket=None)[::3]:
+            svc.set_bookmark(s, user_id=uid, match_id=m.match.id or 0, bookmarked=True)
+        theirs = {m.match.id for m in svc.list_matches(s, user_id=other, bucket=None)}
+    for view in svc.VIEWS:
+        for shown, no_essay_first in ((2, False), (2, True), (48, False)):
+            asked = {"view": view, "shown": shown, "no_essay_first": no_essay_first}
+            page = svc.overview(user_id=uid, **asked)  # type: ignore[arg-type]
+            cards = svc.view_cards(user_id=uid, **asked)  # type: ignore[arg-type]
+            assert (cards.items, cards.more, cards.counts) == (page.items, page.more, page.counts)
+            assert not {c.id for c in cards.items} & theirs
+    assert any(svc.view_cards(user_id=uid, view=v).items for v in svc.VIEWS)
+    with pytest.raises(ValidationFailed):
+        svc.view_cards(user_id=uid, view="all")  # type: ignore[arg-type]
+
+
 def test_a_dismissal_of_someone_elses_match_changes_nothing(catalogue: None) -> None:
     uid, other = _student(PROFILE), _student(PROFILE, email="o@example.org")
     svc.refresh_matches(user_id=uid)
