@@ -27,7 +27,7 @@ from scholarlink.ai.types import ESSAY_TYPES as ESSAY_TYPES
 from scholarlink.ai.types import StudentFacts, Usage, WireModel
 from scholarlink.core.breakers import CircuitOpen
 from scholarlink.core.clock import utcnow
-from scholarlink.core.db import owned, read_use_case, use_case
+from scholarlink.core.db import owned, read_use_case, update_owned, use_case
 from scholarlink.core.errors import NotFound, Unavailable, ValidationFailed
 from scholarlink.core.settings import get_settings
 from scholarlink.models import Essay, EssayVersion, SpellingIgnore, StudentProfile
@@ -75,6 +75,9 @@ class EssayPublic(BaseModel):
     @property
     def type_label(self) -> str:
         return ESSAY_TYPES.get(self.essay_type, self.essay_type)
+
+
+_PUBLIC_COLUMNS = tuple(EssayPublic.model_fields)
 
 
 class EssayVersionPublic(BaseModel):
@@ -172,8 +175,21 @@ def save_essay(
     note: str = "",
 ) -> EssayPublic:
     """Autosave (content only) or, with `new_version`, also snapshot a numbered version."""
-    essay = _owned(session, user_id, essay_id)
     _check_text(content, allow_empty=True)
+    if title is None and prompt is None and not new_version:
+        # An autosave, the editor's most frequent write: one ownership-checked UPDATE that
+        # returns the essay.
+        saved = update_owned(
+            session,
+            Essay,
+            essay_id,
+            owner_id=user_id,
+            what="essay",
+            values={"content": content, "updated_at": utcnow()},
+            returning=_PUBLIC_COLUMNS,
+        )
+        return EssayPublic.model_validate(saved._mapping)
+    essay = _owned(session, user_id, essay_id)
     if title is not None:
         if not title.strip() or len(title) > 200:
             raise ValidationFailed(

@@ -36,7 +36,7 @@ from scholarlink.ai.types import Usage
 from scholarlink.core import clock
 from scholarlink.core.breakers import CircuitOpen
 from scholarlink.core.clock import utcnow
-from scholarlink.core.db import owned, read_use_case, use_case
+from scholarlink.core.db import owned, read_use_case, update_owned, use_case
 from scholarlink.core.errors import InsufficientCredits, ValidationFailed
 from scholarlink.core.settings import get_settings
 from scholarlink.domain.cycles import student_cycle
@@ -985,11 +985,12 @@ def overview(
     )
 
 
-def _change(session: Session, *, user_id: int, row: Match, showing: Showing) -> MatchChangePublic:
-    """After `row` was dismissed or restored: what the page showing `showing` now shows. Only
-    the ids of the view are read in full; cards only for those the page does not hold, the
-    questions that unlock the most money only when this match asks any."""
-    session.flush()
+def _change(
+    session: Session, *, user_id: int, match_id: int, dismissed: bool, asks: bool, showing: Showing
+) -> MatchChangePublic:
+    """After match `match_id` was dismissed or restored: what the page showing `showing` now
+    shows. Only the ids of the view are read in full; cards only for those the page does not
+    hold, the questions that unlock the most money only when this match asks any (`asks`)."""
     counts = _counts(session, user_id=user_id)
     listing = _view_listing(showing)
     where, order = _listing(user_id=user_id, **listing)
@@ -1003,13 +1004,12 @@ def _change(session: Session, *, user_id: int, row: Match, showing: Showing) -> 
     ids = [i for i in session.exec(query if saved else query.limit(showing.shown)).all() if i]
     total = len(ids) if saved else counts[showing.view]
     shown = ids[: showing.shown]
-    held = set(showing.holding) - {row.id}  # the changed match is sent again where shown
+    held = set(showing.holding) - {match_id}  # the changed match is sent again where shown
     missing = [i for i in shown if i not in held]
     fill = _cards(session, user_id=user_id, ids=missing, **listing) if missing else []
-    dismissed = _dismissed(session, user_id=user_id, ids=[row.id or 0]) if row.dismissed else []
-    asks = row.bucket != "match" and bool(row.questions)
+    line = _dismissed(session, user_id=user_id, ids=[match_id]) if dismissed else []
     return MatchChangePublic(
-        dismissed=dismissed[0] if dismissed else None,
+        dismissed=line[0] if line else None,
         order=shown,
         fill=fill,
         more=max(0, total - showing.shown),
@@ -1029,11 +1029,16 @@ def match_verdicts(session: Session, *, user_id: int, match_id: int) -> list[Ver
 @use_case
 def set_bookmark(session: Session, *, user_id: int, match_id: int, bookmarked: bool) -> bool:
     """Bookmark a match or take the bookmark off; returns what is now stored."""
-    row = owned(session, Match, match_id, owner_id=user_id, what="match")
-    row.bookmarked = bookmarked
-    session.add(row)
-    session.flush()
-    return row.bookmarked
+    (stored,) = update_owned(
+        session,
+        Match,
+        match_id,
+        owner_id=user_id,
+        what="match",
+        values={"bookmarked": bookmarked},
+        returning=("bookmarked",),
+    )
+    return bool(stored)
 
 
 DISMISS_REASONS = (
@@ -1063,10 +1068,9 @@ def dismiss(
             "Tell us why (up to 300 characters)",
             details=[{"field": "reason", "message": "Required"}],
         )
-    row = owned(session, Match, match_id, owner_id=user_id, what="match")
-    row.dismissed, row.dismiss_reason = True, reason
-    session.add(row)
-    return _change(session, user_id=user_id, row=row, showing=showing)
+    return _set_dismissed(
+        session, user_id=user_id, match_id=match_id, reason=reason, showing=showing
+    )
 
 
 @use_case
@@ -1075,10 +1079,30 @@ def undismiss(
 ) -> MatchChangePublic:
     """Undo a dismissal; returns what the page showing `showing` now shows."""
     showing.check()
-    row = owned(session, Match, match_id, owner_id=user_id, what="match")
-    row.dismissed, row.dismiss_reason = False, None
-    session.add(row)
-    return _change(session, user_id=user_id, row=row, showing=showing)
+    return _set_dismissed(session, user_id=user_id, match_id=match_id, reason=None, showing=showing)
+
+
+def _set_dismissed(
+    session: Session, *, user_id: int, match_id: int, reason: str | None, showing: Showing
+) -> MatchChangePublic:
+    """Dismiss (with `reason`) or restore (None) one of the student's matches."""
+    bucket, questions = update_owned(
+        session,
+        Match,
+        match_id,
+        owner_id=user_id,
+        what="match",
+        values={"dismissed": reason is not None, "dismiss_reason": reason},
+        returning=("bucket", "questions"),
+    )
+    return _change(
+        session,
+        user_id=user_id,
+        match_id=match_id,
+        dismissed=reason is not None,
+        asks=bucket != "match" and bool(questions),
+        showing=showing,
+    )
 
 
 def _item_fields(v: MatchView, s: Scholarship) -> dict[str, Any]:
