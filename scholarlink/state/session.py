@@ -55,10 +55,14 @@ class SessionState(rx.State):
 
     def _user_id(self) -> int | None:
         me = auth.whoami(key=self._session_key())
-        self.signed_in = me is not None
+        # Set only what changed: a var set is sent and stored again even when equal, and this
+        # runs on every event.
+        if self.signed_in != (me is not None):
+            self.signed_in = me is not None
         if me is None:
             return None
-        self.user_name, self.unread = me.display_name, me.unread
+        if (self.user_name, self.unread) != (me.display_name, me.unread):
+            self.user_name, self.unread = me.display_name, me.unread
         return me.user_id
 
     def _client(self) -> str:
