@@ -29,6 +29,7 @@ Environment: BENCH_WS_STEPS (25,50,100,200), BENCH_WS_SECONDS (60 per step), BEN
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import queue
 import random
@@ -43,6 +44,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,11 @@ MODES = os.environ.get("BENCH_WS_MODES", "scaled,embedded").split(",")
 # worker per pod, half a core each); Reflex's own default with Redis would be 2 x cores + 1.
 WORKERS = int(os.environ.get("BENCH_WS_WORKERS", "4"))
 PROBE_RATE = float(os.environ.get("BENCH_WS_PROBE_RATE", "4"))
+# The virtual students run in this many client processes (threads within each), and each agent
+# probe in a process of its own: browser tabs share no interpreter, and in one client process
+# the replies to hundreds of sockets (and the probe's) queued for its one GIL, a wait that was
+# counted in every round trip.
+CLIENTS = int(os.environ.get("BENCH_WS_CLIENTS", "4"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 EVENT_TIMEOUT = 30.0
 GOAL_P95_MS, GOAL_RATIO, GOAL_RSS_MB, GOAL_STATE_KB, GOAL_AGENT_P99_MS = 150, 3.0, 300, 50, 25
@@ -428,6 +435,19 @@ class Stats:
             self.ms[kind].append(ms)
         return True
 
+    def parts(self) -> tuple[dict[str, list[float]], dict[str, int], dict[str, str]]:
+        """What a client process sends back (the lock stays behind)."""
+        return dict(self.ms), dict(self.errors), dict(self.samples)
+
+    def merge(self, parts: tuple[dict[str, list[float]], dict[str, int], dict[str, str]]) -> None:
+        ms, errors, samples = parts
+        for kind, values in ms.items():
+            self.ms[kind].extend(values)
+        for kind, count in errors.items():
+            self.errors[kind] += count
+        for kind, sample in samples.items():
+            self.samples.setdefault(kind, sample)
+
     def all_ms(self, exclude: tuple[str, ...] = ()) -> list[float]:
         return [v for k, values in self.ms.items() if k not in exclude for v in values]
 
@@ -598,13 +618,20 @@ class Probe:
 
 
 def _probe(
-    server: Server, students: list[Student], stop: float, reply_to: str, rate: float = PROBE_RATE
+    url: str,
+    students: list[Student],
+    stop: float,
+    reply_to: str,
+    rate: float = PROBE_RATE,
+    start_at: float = 0.0,
 ) -> Probe:
-    """POST /agent/task at a steady rate, each followed by Reflex's bare /ping, sequentially."""
+    """POST /agent/task at a steady rate, each followed by Reflex's bare /ping, sequentially
+    (from `start_at` until `stop`, monotonic clock)."""
     out = Probe()
     rng = random.Random(4)
     interval = 1 / rate
-    with httpx.Client(base_url=server.url, timeout=30) as client:
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    with httpx.Client(base_url=url, timeout=30) as client:
         next_at = time.monotonic()
         while next_at < stop:
             time.sleep(max(0.0, next_at - time.monotonic()))
@@ -667,8 +694,11 @@ def _cpu_now(server: Server, agent: list[Server] | None = None) -> dict[str, flo
         for kind in ("postgres", "redis"):
             if name.startswith(kind):
                 out[kind] += times.user + times.system
-    me = psutil.Process().cpu_times()
-    out["client"] = me.user + me.system
+    out["client"] = 0.0
+    for pid in (os.getpid(), *CLIENT_PIDS):
+        with contextlib.suppress(psutil.Error):
+            t = psutil.Process(pid).cpu_times()
+            out["client"] += t.user + t.system
     return out
 
 
@@ -687,6 +717,62 @@ def _run_threads(targets: list[Callable[[], None]]) -> None:
         t.join(SECONDS + EVENT_TIMEOUT * 4)
 
 
+def _student_group(
+    url: str,
+    group: list[tuple[int, Student]],
+    names: Names,
+    ids: list[int],
+    start_at: float,
+    stop: float,
+) -> tuple[dict[str, list[float]], dict[str, int], dict[str, str]]:
+    """In a client process: these students' journeys, one thread each."""
+    stats = Stats()
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    _run_threads(
+        [
+            lambda i=i, st=st: _student_journey(url, st, names, ids, stats, 1000 + i, stop)
+            for i, st in group
+        ]
+    )
+    return stats.parts()
+
+
+def _counter_group(
+    url: str, counter: str, seeds: list[int], start_at: float, stop: float
+) -> tuple[dict[str, list[float]], dict[str, int], dict[str, str]]:
+    """In a client process: these counter journeys, one thread each."""
+    stats = Stats()
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    _run_threads([lambda i=i: _counter_journey(url, counter, stats, i, stop) for i in seeds])
+    return stats.parts()
+
+
+CLIENT_PIDS: list[int] = []  # the client processes, whose CPU is the client's
+
+
+def _warm(_: int) -> int:
+    time.sleep(1)
+    return os.getpid()
+
+
+def _client_pool() -> ProcessPoolExecutor:
+    """The client processes (and two for the agent probes), started before any step."""
+    pool = ProcessPoolExecutor(
+        max_workers=CLIENTS + 2, mp_context=multiprocessing.get_context("spawn")
+    )
+    CLIENT_PIDS[:] = sorted(set(pool.map(_warm, range(CLIENTS + 2))))
+    return pool
+
+
+def _split(items: list[Any]) -> list[list[Any]]:
+    return [g for g in (items[k::CLIENTS] for k in range(CLIENTS)) if g]
+
+
+def _collect(stats: Stats, futures: list[Future[Any]]) -> None:
+    for f in futures:
+        stats.merge(f.result(timeout=SECONDS + EVENT_TIMEOUT * 6))
+
+
 def _sample_rss(server: Server, stop: float, out: list[list[float]]) -> None:
     while time.monotonic() < stop:
         out.append(server.rss_mb())
@@ -700,23 +786,27 @@ def _peak(samples: list[list[float]]) -> list[float]:
     return [max(s[i] for s in samples if len(s) > i) for i in range(width)]
 
 
-def _counter_step(server: Server, counter: str, n: int) -> Step:
+def _counter_step(pool: ProcessPoolExecutor, server: Server, counter: str, n: int) -> Step:
     stats = Stats()
-    started = time.monotonic()
+    started = time.monotonic() + 2  # the client processes get their work first
     stop = started + SECONDS
+    futures = [
+        pool.submit(_counter_group, server.url, counter, seeds, started, stop)
+        for seeds in _split(list(range(n)))
+    ]
+    time.sleep(max(0.0, started - time.monotonic()))
     rss: list[list[float]] = []
     sampler = threading.Thread(target=_sample_rss, args=(server, stop, rss), daemon=True)
     sampler.start()
     cpu = _cpu_now(server)
-    _run_threads(
-        [lambda i=i: _counter_journey(server.url, counter, stats, i, stop) for i in range(n)]
-    )
+    _collect(stats, futures)
     step = Step(n, stats, time.monotonic() - started, _peak(rss), cpu=_cpu_used(cpu, server))
     step.state_bytes, step.tokens = _state_bytes(server)
     return step
 
 
 def _app_step(
+    pool: ProcessPoolExecutor,
     server: Server,
     names: Names,
     students: list[Student],
@@ -730,45 +820,31 @@ def _app_step(
     """`agent`: the agent's own processes (intake first, then the task worker); when there is
     an intake apart, the probe's tasks are split between it and the web workers' own intake."""
     stats = Stats()
-    started = time.monotonic()
+    started = time.monotonic() + 2  # the client processes get their work first
     stop = started + SECONDS
-    rss: list[list[float]] = []
-    before = _queries(server)
-    probe_out: list[Probe] = []
-    web_out: list[Probe] = []
     intake = next((a for a in agent if a.name == "agent intake"), None)
     rate = PROBE_RATE / 2 if intake else PROBE_RATE
-    helpers = [
-        threading.Thread(target=_sample_rss, args=(server, stop, rss), daemon=True),
-        threading.Thread(
-            target=lambda: probe_out.append(
-                _probe(intake or server, students, stop, reply_to, rate)
-            ),
-            daemon=True,
-        ),
-    ]
-    if intake:
-        helpers.append(
-            threading.Thread(
-                target=lambda: web_out.append(_probe(server, students, stop, reply_to, rate)),
-                daemon=True,
-            )
-        )
-    for t in helpers:
-        t.start()
-    cpu = _cpu_now(server, agent)
-    _run_threads(
-        [
-            lambda i=i: _student_journey(server.url, students[i], names, ids, stats, 1000 + i, stop)
-            for i in range(n)
-        ]
+    probe = pool.submit(_probe, (intake or server).url, students, stop, reply_to, rate, started)
+    web_probe = (
+        pool.submit(_probe, server.url, students, stop, reply_to, rate, started) if intake else None
     )
+    futures = [
+        pool.submit(_student_group, server.url, group, names, ids, started, stop)
+        for group in _split(list(enumerate(students[:n])))
+    ]
+    time.sleep(max(0.0, started - time.monotonic()))
+    before = _queries(server)
+    rss: list[list[float]] = []
+    sampler = threading.Thread(target=_sample_rss, args=(server, stop, rss), daemon=True)
+    sampler.start()
+    cpu = _cpu_now(server, agent)
+    _collect(stats, futures)
     used = _cpu_used(cpu, server, agent)
-    for t in helpers:
-        t.join(EVENT_TIMEOUT)
+    probe_out = [probe.result(timeout=EVENT_TIMEOUT * 2)]
+    web_out = [web_probe.result(timeout=EVENT_TIMEOUT * 2)] if web_probe else []
     step = Step(n, stats, time.monotonic() - started, _peak(rss), cpu=used)
     step.state_bytes, step.tokens = _state_bytes(server)
-    step.probe = probe_out[0] if probe_out else None
+    step.probe = probe_out[0]
     step.web_probe = web_out[0] if web_out else None
     tasks = sum(len(p.task) for p in (*probe_out, *web_out))
     events = stats.events() + stats.error_count()
@@ -940,7 +1016,9 @@ def _run_mode(mode: str, tmp: Path, cc_url: str) -> None:
             time.sleep(5)
             idle_rate = (_queries(app) - before) / (time.monotonic() - idle_started)
             before, quiet_started = _queries(app), time.monotonic()
-            quiet = _probe(agent[0] if agent else app, students, time.monotonic() + 5, reply_to)
+            quiet = _probe(
+                (agent[0] if agent else app).url, students, time.monotonic() + 5, reply_to
+            )
             time.sleep(1)
             per_task = (
                 _queries(app) - before - idle_rate * (time.monotonic() - quiet_started)
@@ -949,10 +1027,13 @@ def _run_mode(mode: str, tmp: Path, cc_url: str) -> None:
                 f"quiet: POST /agent/task {_fig(quiet.task)}   bare /ping {_fig(quiet.bare)}   "
                 f"(DB queries: {idle_rate:.1f}/s idle, {per_task:.1f} a task; subtracted below)"
             )
-            for n in STEPS:
-                c = _counter_step(counter, counter_name, n)
-                a = _app_step(app, names, students, ids, n, reply_to, per_task, idle_rate, agent)
-                _report(mode, a, c)
+            with _client_pool() as pool:
+                for n in STEPS:
+                    c = _counter_step(pool, counter, counter_name, n)
+                    a = _app_step(
+                        pool, app, names, students, ids, n, reply_to, per_task, idle_rate, agent
+                    )
+                    _report(mode, a, c)
         finally:
             for server in servers:
                 _stop(server)
