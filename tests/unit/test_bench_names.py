@@ -32,3 +32,25 @@ def test_the_pages_it_opens_exist(path: str) -> None:
     }
     templated = {p.split("[")[0].rstrip("/") for p in known if "[" in p}
     assert path in known or path.rsplit("/", 1)[0] in templated, path
+
+
+def test_the_client_processes_share_the_students_out_and_their_figures_back() -> None:
+    import pickle
+
+    from bench.ws import CLIENTS, Stats, _split
+
+    students = list(range(7))
+    groups = _split(students)
+    assert len(groups) == min(CLIENTS, len(students))
+    assert sorted(s for g in groups for s in g) == students  # each exactly once
+    total = Stats()
+    for k, group in enumerate(groups):
+        one = Stats()
+        for s in group:
+            one.ms["bookmark"].append(float(s))
+        one.errors["dismiss"] += k
+        one.samples.setdefault("dismiss", f"timeout in {k}")
+        total.merge(pickle.loads(pickle.dumps(one.parts())))  # noqa: S301 - as between processes
+    assert sorted(total.ms["bookmark"]) == [float(s) for s in students]
+    assert total.errors["dismiss"] == sum(range(len(groups)))
+    assert total.samples["dismiss"] == "timeout in 0"
