@@ -138,36 +138,38 @@ def build(session: Session, *, user_id: int, today: date) -> Dashboard:
     completion = profiles.profile_completion(profiles.get_profile(session, user_id))
 
     # Deadlines of tracked (not finished) applications and bookmarked matches, soonest first.
+    # Of each programme only its id and name (a whole row carries its catalogue entry, a large
+    # JSON document, and its JSON lists).
     tracked = session.exec(
-        select(Scholarship, Application.status)
+        select(Scholarship.id, Scholarship.name, Application.status)
         .join(Application, col(Application.scholarship_id) == Scholarship.id)
         .where(
             Application.user_id == user_id, col(Application.status).in_(["draft", "in_progress"])
         )
     ).all()
     saved = session.exec(
-        select(Scholarship)
+        select(Scholarship.id, Scholarship.name)
         .join(Match, col(Match.scholarship_id) == Scholarship.id)
         .where(Match.user_id == user_id, Match.bookmarked)
     ).all()
     seen: set[int] = set()
     upcoming: list[UpcomingPublic] = []
-    pairs = [*tracked, *((s, "bookmarked") for s in saved)]
+    rows = [*tracked, *((sid, name, "bookmarked") for sid, name in saved)]
     # The deadline of the student's own cycle for each (not simply the programme's next one).
     theirs = student_deadlines(
-        session, user_id=user_id, scholarship_ids=[s.id or 0 for s, _ in pairs], day=today
+        session, user_id=user_id, scholarship_ids=[sid or 0 for sid, _, _ in rows], day=today
     )
-    for s, status in pairs:
-        if s.id in seen:
+    for sid, name, status in rows:
+        if sid in seen:
             continue
-        seen.add(s.id or 0)
-        when, _ = theirs.get(s.id or 0, (None, "varies"))
+        seen.add(sid or 0)
+        when, _ = theirs.get(sid or 0, (None, "varies"))
         if when is None:
             continue  # rolling or varying dates: no countdown to show
         upcoming.append(
             UpcomingPublic(
-                id=s.id or 0,
-                name=s.name,
+                id=sid or 0,
+                name=name,
                 due=when,
                 days=(when - today).days,
                 why=STATUSES.get(status, "Bookmarked"),

@@ -6,7 +6,10 @@ rolling or varying dates has no single deadline, and says so instead of showing 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+
+from sqlmodel import Session, col, select
 
 from scholarlink.domain.cycles import next_deadline as _next
 from scholarlink.domain.rules import CatalogueEntry
@@ -29,11 +32,42 @@ def entry_of(row: Scholarship) -> CatalogueEntry | None:
     return found
 
 
+def entries_of(session: Session, ids: Sequence[int]) -> dict[int, CatalogueEntry | None]:
+    """The verified catalogue entries of these programmes, by id (None for one without an
+    entry). A programme's entry is a large JSON document: it is read only when its version has
+    not been parsed yet; otherwise one small read of the programmes' versions is all."""
+    if not ids:
+        return {}
+    versions = session.exec(
+        select(
+            Scholarship.id, Scholarship.slug, Scholarship.catalogue_version, Scholarship.updated_at
+        ).where(col(Scholarship.id).in_(list(ids)))
+    ).all()
+    out: dict[int, CatalogueEntry | None] = {}
+    unparsed: list[int] = []
+    for sid, slug, version, updated_at in versions:
+        found = _PARSED.get((slug, f"{version}:{updated_at}"))
+        if found is None:
+            unparsed.append(sid or 0)
+        else:
+            out[sid or 0] = found
+    if unparsed:
+        for row in session.exec(select(Scholarship).where(col(Scholarship.id).in_(unparsed))):
+            out[row.id or 0] = entry_of(row)
+    return out
+
+
 def next_deadline(row: Scholarship, today: date) -> date | None:
     """The programme's next fixed deadline (today included), for anyone; None when its dates
     are rolling or vary."""
     entry = entry_of(row)
-    return _next(entry.cycles, today) if entry else None
+    return next_deadline_of(entry, today) if entry else None
+
+
+def next_deadline_of(entry: CatalogueEntry, today: date) -> date | None:
+    """An entry's next fixed deadline (today included); None when its dates are rolling or
+    vary."""
+    return _next(entry.cycles, today)
 
 
 def deadline_kind(row: Scholarship) -> str:

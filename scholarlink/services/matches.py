@@ -48,7 +48,7 @@ from scholarlink.models import Match, Scholarship, StudentAnswer
 from scholarlink.services import local
 from scholarlink.services.announcements import record_matches
 from scholarlink.services.credits import run_charged_operation, token_price
-from scholarlink.services.deadlines import entry_of, next_deadline
+from scholarlink.services.deadlines import entries_of, entry_of, next_deadline_of
 from scholarlink.services.profiles import (
     ProfileInput,
     engine_profile,
@@ -435,16 +435,16 @@ def student_deadlines(
         return {}
     day = day or clock.today()
     profile = student_profile(session, user_id)
+    entries = entries_of(session, scholarship_ids)
     out: dict[int, tuple[date | None, str]] = {}
     for sid in scholarship_ids:
-        row = session.get(Scholarship, sid)
-        entry = entry_of(row) if row is not None else None
+        entry = entries.get(sid)
         if entry is None:
             out[sid] = (None, "varies")
             continue
         cycle = student_cycle(entry.cycles, list(entry.rules), profile, day)
         if cycle.state == "closed":
-            when = next_deadline(row, day) if row is not None else None
+            when = next_deadline_of(entry, day)
             out[sid] = (when, "fixed" if when else cycle.kind)
         else:
             out[sid] = (cycle.deadline, cycle.kind)
