@@ -23,7 +23,8 @@ server, probed while the websocket load runs.
 
 Environment: BENCH_WS_STEPS (25,50,100,200), BENCH_WS_SECONDS (60 per step), BENCH_WS_THINK
 (3,8 seconds), BENCH_WS_MODES (scaled,embedded), BENCH_WS_WORKERS (4), BENCH_WS_PROBE_RATE
-(agent tasks per second, 4), BENCH_POSTGRES_URL, BENCH_REDIS_URL (two databases from its number).
+(agent tasks per second, 4), BENCH_WS_CLIENTS (client processes the students are shared out
+to, 4), BENCH_POSTGRES_URL, BENCH_REDIS_URL (two databases from its number).
 """
 
 from __future__ import annotations
