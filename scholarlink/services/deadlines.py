@@ -18,11 +18,16 @@ from scholarlink.models import Scholarship
 _PARSED: dict[tuple[str, str], CatalogueEntry] = {}
 
 
+def _version(slug: str, catalogue_version: object, updated_at: object) -> tuple[str, str]:
+    """What a parsed entry is kept under: the programme and the version of its row."""
+    return slug, f"{catalogue_version}:{updated_at}"
+
+
 def entry_of(row: Scholarship) -> CatalogueEntry | None:
     """The verified catalogue entry of a row (parsed once per catalogue version)."""
     if not row.entry:
         return None
-    key = (row.slug, f"{row.catalogue_version}:{row.updated_at}")
+    key = _version(row.slug, row.catalogue_version, row.updated_at)
     found = _PARSED.get(key)
     if found is None:
         found = CatalogueEntry.model_validate(row.entry)
@@ -46,7 +51,7 @@ def entries_of(session: Session, ids: Sequence[int]) -> dict[int, CatalogueEntry
     out: dict[int, CatalogueEntry | None] = {}
     unparsed: list[int] = []
     for sid, slug, version, updated_at in versions:
-        found = _PARSED.get((slug, f"{version}:{updated_at}"))
+        found = _PARSED.get(_version(slug, version, updated_at))
         if found is None:
             unparsed.append(sid or 0)
         else:
