@@ -20,7 +20,7 @@ def page_header(
             align="start",
         ),
         rx.spacer(),
-        rx.hstack(*actions, spacing="2", wrap="wrap"),
+        rx.hstack(*actions, spacing="2", wrap="wrap", max_width="100%"),
         width="100%",
         align="center",
         wrap="wrap",

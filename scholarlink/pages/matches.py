@@ -555,20 +555,27 @@ def matches_page() -> rx.Component:
             "Your matches",
             "Programmes whose every rule you meet for the cycle you apply in, ranked by what "
             "they are likely worth to you.",
-            rx.segmented_control.root(
-                rx.segmented_control.item(
-                    rx.text("Matches (", MatchesState.counts["match"], ")"), value="match"
+            # On a phone the four views are wider than the screen: they scroll in their own
+            # box instead of widening the page.
+            rx.box(
+                rx.segmented_control.root(
+                    rx.segmented_control.item(
+                        rx.text("Matches (", MatchesState.counts["match"], ")"), value="match"
+                    ),
+                    rx.segmented_control.item(
+                        rx.text("Possible (", MatchesState.counts["possible"], ")"),
+                        value="possible",
+                    ),
+                    rx.segmented_control.item(
+                        rx.text("Opens later (", MatchesState.counts["opens_later"], ")"),
+                        value="opens_later",
+                    ),
+                    rx.segmented_control.item("Saved", value="saved"),
+                    value=MatchesState.view,
+                    on_change=MatchesState.set_view,
                 ),
-                rx.segmented_control.item(
-                    rx.text("Possible (", MatchesState.counts["possible"], ")"), value="possible"
-                ),
-                rx.segmented_control.item(
-                    rx.text("Opens later (", MatchesState.counts["opens_later"], ")"),
-                    value="opens_later",
-                ),
-                rx.segmented_control.item("Saved", value="saved"),
-                value=MatchesState.view,
-                on_change=MatchesState.set_view,
+                max_width="100%",
+                overflow_x="auto",
             ),
             rx.el.label(
                 rx.hstack(

@@ -191,6 +191,8 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
         page.goto(f"{base}/{name}")
         page.wait_for_timeout(1500)
         screenshot(page, f"{name}-{mode}-dark-phone")
+        # Nothing is wider than the phone: the page never scrolls sideways.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
     page.set_viewport_size({"width": 1280, "height": 900})
     page.emulate_media(color_scheme="light")
 
