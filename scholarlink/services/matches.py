@@ -756,6 +756,27 @@ _CARD_COLUMNS = (
 _MET = frozenset({"met", "confirmed"})
 
 
+def _listed(
+    *columns: Any,
+    user_id: int,
+    ids: Sequence[int] | None = None,
+    limit: int | None = None,
+    **listing: Any,
+) -> sa.Select[Any]:
+    """`columns` of the matches of a list (`_listing`'s arguments) with their programmes, in
+    its order: only those of `ids` when given, at most `limit`."""
+    where, order = _listing(user_id=user_id, **listing)
+    if ids is not None:
+        where.append(col(Match.id).in_(list(ids)))
+    query = (
+        sa.select(*columns)
+        .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
+        .where(*where)
+        .order_by(*order)
+    )
+    return query if limit is None else query.limit(limit)
+
+
 def _cards(
     session: Session,
     *,
@@ -766,17 +787,7 @@ def _cards(
 ) -> list[MatchCardPublic]:
     """The cards of a list (`_listing`'s arguments), in its order: at most `limit`, only those
     of `ids` when given."""
-    where, order = _listing(user_id=user_id, **listing)
-    if ids is not None:
-        where.append(col(Match.id).in_(list(ids)))
-    query = (
-        sa.select(*_CARD_COLUMNS)
-        .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
-        .where(*where)
-        .order_by(*order)
-    )
-    if limit is not None:
-        query = query.limit(limit)
+    query = _listed(*_CARD_COLUMNS, user_id=user_id, ids=ids, limit=limit, **listing)
     return [_card(row) for row in session.connection().execute(query)]
 
 
@@ -829,20 +840,15 @@ def _dismissed(
     session: Session, *, user_id: int, ids: Sequence[int] | None = None
 ) -> list[DismissedPublic]:
     """A student's dismissed matches (only those of `ids` when given), best first."""
-    where, order = _listing(user_id=user_id, include_dismissed=True)
-    if ids is not None:
-        where.append(col(Match.id).in_(list(ids)))
-    query = (
-        sa.select(
-            col(Match.id),
-            col(Match.scholarship_id),
-            col(Scholarship.name),
-            col(Match.score),
-            col(Match.dismiss_reason),
-        )
-        .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
-        .where(*where)
-        .order_by(*order)
+    query = _listed(
+        col(Match.id),
+        col(Match.scholarship_id),
+        col(Scholarship.name),
+        col(Match.score),
+        col(Match.dismiss_reason),
+        user_id=user_id,
+        ids=ids,
+        include_dismissed=True,
     )
     return [
         DismissedPublic(id=i, scholarship_id=sid, name=name, score=score, dismiss_reason=reason)
@@ -993,15 +999,11 @@ def _change(
     hold, the questions that unlock the most money only when this match asks any (`asks`)."""
     counts = _counts(session, user_id=user_id)
     listing = _view_listing(showing)
-    where, order = _listing(user_id=user_id, **listing)
-    query = (
-        select(Match.id)
-        .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
-        .where(*where)
-        .order_by(*order)
-    )
     saved = showing.view == "saved"
-    ids = [i for i in session.exec(query if saved else query.limit(showing.shown)).all() if i]
+    query = _listed(
+        col(Match.id), user_id=user_id, limit=None if saved else showing.shown, **listing
+    )
+    ids = [i for (i,) in session.connection().execute(query) if i]
     total = len(ids) if saved else counts[showing.view]
     shown = ids[: showing.shown]
     held = set(showing.holding) - {match_id}  # the changed match is sent again where shown
