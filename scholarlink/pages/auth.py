@@ -58,9 +58,12 @@ class AuthState(SessionState):
 
     @rx.event
     def reset_form(self) -> None:
-        self.error = self.email_error = self.sent_to = ""
-        self.confirming = False
-        self.rules = _checks("", "")
+        # A reconnect or a reload keeps the form's outcome ("Check your inbox", an error);
+        # coming to the page from another one starts afresh.
+        if self._page_opened():
+            self.error = self.email_error = self.sent_to = ""
+            self.confirming = False
+            self.rules = _checks("", "")
         if self.router.url.query_parameters.get("expired"):
             self.error = "That sign-in link has expired. Please sign in again."
         self.oidc_enabled = oidc.enabled()

@@ -116,10 +116,12 @@ class DocumentsState(SessionState):
 
     @rx.event
     def load(self) -> EventSpec | None:
+        opened = self._page_opened()
         user_id = self._user_id()
         if user_id is None:
             return self._sign_in_redirect()
-        self.error, self.notice, self.renaming, self.delete_for = "", "", -1, -1
+        if opened:  # a reconnect or a reload keeps the upload's notice
+            self.error, self.notice, self.renaming, self.delete_for = "", "", -1, -1
         self._reload(user_id)
         return None
 

@@ -210,11 +210,13 @@ class EssayEditorState(SessionState):
 
     @rx.event
     def load(self) -> EventSpec | None:
+        opened = self._page_opened()
         user_id = self._user_id()
         if user_id is None:
             return self._sign_in_redirect()
         self.error, self.running = "", False
-        self._clear_result()
+        if opened:
+            self._clear_result()  # a reconnect or a reload keeps the tool's result on screen
         eid = self._eid()
         try:
             essay = svc.get_essay(user_id=user_id, essay_id=eid or 0)

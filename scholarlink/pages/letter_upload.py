@@ -40,7 +40,8 @@ class LetterUploadState(SessionState):
 
     @rx.event
     def load(self) -> None:
-        self.error = self.notice = ""
+        if self._page_opened():  # a reconnect or a reload keeps "received"
+            self.error = self.notice = ""
         letter_id, token = self._link()
         try:
             info = letters.open_link(letter_id=letter_id, token=token)

@@ -29,10 +29,12 @@ class NotificationsState(SessionState):
 
     @rx.event
     def load(self) -> EventSpec | None:
+        opened = self._page_opened()
         user_id = self._user_id()
         if user_id is None:
             return self._sign_in_redirect()
-        self.error = self.saved = ""
+        if opened:  # a reconnect or a reload keeps the notice
+            self.error = self.saved = ""
         self._fill(user_id)
         return None
 

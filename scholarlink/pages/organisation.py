@@ -49,11 +49,13 @@ class CounsellorState(SessionState):
 
     @rx.event
     def load(self) -> EventSpec | None:
+        opened = self._page_opened()
         user_id = self._user_id()
         if user_id is None:
             return self._sign_in_redirect()
-        self.error = self.notice = self.new_code = ""
-        self.report, self.report_title = [], ""
+        if opened:  # a reconnect or a reload keeps a new code and a report on screen
+            self.error = self.notice = self.new_code = ""
+            self.report, self.report_title = [], ""
         self._reload(user_id)
         return None
 

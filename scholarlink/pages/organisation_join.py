@@ -25,10 +25,12 @@ class JoinState(SessionState):
 
     @rx.event
     def load(self) -> EventSpec | None:
+        opened = self._page_opened()
         user_id = self._user_id()
         if user_id is None:
             return self._sign_in_redirect()
-        self.error = self.notice = ""
+        if opened:  # a reconnect or a reload keeps the notice
+            self.error = self.notice = ""
         self._reload(user_id)
         return None
 

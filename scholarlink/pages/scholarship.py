@@ -123,8 +123,10 @@ class DetailState(SessionState):
 
     @rx.event
     def load(self) -> None:
+        opened = self._page_opened()
         user_id = self._user_id()
-        self.error, self.notice = "", ""
+        if opened:  # a reconnect or a reload keeps the notice
+            self.error, self.notice = "", ""
         sid = self._sid()
         day = today()
         try:

@@ -43,6 +43,9 @@ class SessionState(rx.State):
     signed_in: bool = False
     user_name: str = ""
     unread: int = 0  # unread notifications (the bell in the navigation bar)
+    # The page (its URL) this tab's last event came from, recorded by the session check. Reflex
+    # runs a page's on_load again when the websocket reconnects, and a reload runs it too.
+    _page: str = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # Before Reflex turns the functions into event handlers: check every call's arguments.
@@ -53,7 +56,22 @@ class SessionState(rx.State):
         value = self.router.headers.raw_headers.get(SESSION_KEY_HEADER)
         return str(value) if value else None
 
+    def _page_opened(self) -> bool:
+        """For an on_load, asked before the session check (which records the page): whether the
+        student opened this page, from another page or anew, rather than the same page being
+        loaded again by a reconnect (a phone's patchy network, say) or a reload. A load that is
+        not an opening keeps what the student just did there — a notice, a tool's result, a new
+        code — instead of wiping it."""
+        page = str(self.router.url)
+        if self._page == page:
+            return False
+        self._page = page
+        return True
+
     def _user_id(self) -> int | None:
+        page = str(self.router.url)
+        if self._page != page:
+            self._page = page
         me = auth.whoami(key=self._session_key())
         # Set only what changed: a var set is sent and stored again even when equal, and this
         # runs on every event.
