@@ -16,6 +16,7 @@ behind writers (WAL lets them read beside one). A write slipped into one commits
 from __future__ import annotations
 
 import functools
+import select
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -65,10 +66,24 @@ def build_engine(url: str, *, pool_size: int = 5) -> Engine:
         sa.event.listen(engine, "begin", _begin_immediate)
         _disable_pysqlite_autobegin(engine)
     else:
-        engine = create_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
-        )
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+        sa.event.listen(engine, "checkout", _discard_if_closed_by_server)
     return engine
+
+
+def _discard_if_closed_by_server(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """At checkout, a pooled PostgreSQL connection the server has ended (a restart, an idle
+    timeout, pg_terminate_backend) is swapped for a new one (the pool retries on
+    DisconnectionError), as `pool_pre_ping` would do — without its round trip on every
+    checkout (one per use case, several per websocket event): an idle connection has nothing
+    to read unless the server sent its goodbye or closed the socket, which `poll` sees
+    locally."""
+    if dbapi_conn.closed:
+        raise sa.exc.DisconnectionError("connection closed")
+    poller = select.poll()
+    poller.register(dbapi_conn.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+    if poller.poll(0):
+        raise sa.exc.DisconnectionError("the server ended the connection")
 
 
 def _disable_pysqlite_autobegin(engine: Engine) -> None:
