@@ -100,10 +100,17 @@ def check_issued_at(claims: dict[str, Any]) -> None:
         raise AuthError("token lifetime over 5 minutes")
 
 
-def consume_jti(session: Session, claims: dict[str, Any]) -> None:
-    """Record the token id; a second use raises AuthError. Expired ids are pruned as we go."""
+def consume_jti(session: Session, claims: dict[str, Any], *, lock: str | None = None) -> None:
+    """Record the token id; a second use raises AuthError. Expired ids are pruned as we go.
+
+    `lock`: on PostgreSQL, a transaction-scoped advisory lock on that key is taken by the same
+    statement (one round trip, not two); SQLite's write lock, taken at BEGIN, already
+    serialises the transaction."""
+    postgres = session.get_bind().dialect.name == "postgresql"
     jti = claims.get("jti")
     if jti is None:
+        if lock is not None and postgres:
+            session.connection().execute(_LOCK, {"lock": lock})
         return
     if not isinstance(jti, str) or not 0 < len(jti) <= 200:
         raise AuthError("bad jti")
@@ -114,15 +121,27 @@ def consume_jti(session: Session, claims: dict[str, Any]) -> None:
     # One statement (no savepoint around an insert that may fail): a row that is there already
     # is a replay. An expired id left unpruned a little longer changes nothing: its token no
     # longer verifies.
-    added = session.connection().execute(
-        insert_unless_present(_USED, "jti", session.get_bind().dialect.name),
-        {"jti": jti, "expires_at": expires},
-    )
-    if added.first() is None:
+    values = {"jti": jti, "expires_at": expires}
+    if lock is not None and postgres:
+        added = session.connection().execute(_SPEND_AND_LOCK, {**values, "lock": lock}).scalar()
+    else:
+        dialect = session.get_bind().dialect.name
+        added = session.connection().execute(insert_unless_present(_USED, "jti", dialect), values)
+        added = added.scalar()
+    if added is None:
         raise AuthError("jti replayed")
 
 
 _USED: sa.Table = UsedJti.__table__  # type: ignore[attr-defined]
+_LOCK = sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(sa.bindparam("lock"))))
+# The id inserted unless present (a data-modifying CTE runs once, whatever reads it) and the
+# lock taken, in one statement: the spent id comes back, or NULL when it was there already.
+_spent = (
+    insert_unless_present(_USED, "jti", "postgresql")
+    .values(jti=sa.bindparam("jti"), expires_at=sa.bindparam("expires_at"))
+    .cte("spent")
+)
+_SPEND_AND_LOCK = sa.select(sa.select(_spent.c.jti).scalar_subquery(), _LOCK.selected_columns[0])
 
 
 # Expired token ids are deleted every 30 s per process, not on every request.

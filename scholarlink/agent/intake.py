@@ -13,7 +13,6 @@ import math
 from datetime import timedelta
 from typing import Any, Literal
 
-import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
@@ -98,16 +97,15 @@ def accept_task(
     """In one transaction: the token's id spent (`auth.AuthError` when it was spent already,
     and nothing is stored), idempotency, rate limit, insert. Repeats of an accepted task are
     never limited and answer with its current status."""
-    consume_jti(session, token.claims)
     caller = token.caller
-    _serialise_caller(session, caller)
-    existing = tasks.known(session, task.task_id)
-    if existing is None:
-        since = utcnow() - timedelta(minutes=1)
-        count, oldest = tasks.accepted_in_window(session, caller, since)
-        if count >= rate_limit_per_minute:
-            wait = 1 if oldest is None else max(1, math.ceil((oldest - since).total_seconds()))
-            return IntakePublic(outcome="rate_limited", retry_after=wait)
+    # With the id spent, one intake at a time per caller on PostgreSQL (so the rate limit is
+    # exact), in the same statement; SQLite's write lock already serialises.
+    consume_jti(session, token.claims, lock=f"agent-intake:{caller}")
+    since = utcnow() - timedelta(minutes=1)
+    existing, count, oldest = tasks.look_up(session, task.task_id, caller, since)
+    if existing is None and count >= rate_limit_per_minute:
+        wait = 1 if oldest is None else max(1, math.ceil((oldest - since).total_seconds()))
+        return IntakePublic(outcome="rate_limited", retry_after=wait)
     acceptance = tasks.accept(session, task, caller=caller, existing=existing)
     if acceptance.conflict:
         return IntakePublic(outcome="conflict")
@@ -117,15 +115,6 @@ def accept_task(
             task_id=acceptance.task_id, status=acceptance.status, trace_id=acceptance.trace_id
         ),
     )
-
-
-def _serialise_caller(session: Session, caller: str) -> None:
-    """On PostgreSQL, one intake at a time per caller (so the rate limit is exact); SQLite's
-    write lock already serialises."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"agent-intake:{caller}"}
-        )
 
 
 @use_case

@@ -58,6 +58,12 @@ _KNOWN = sa.select(_TASKS.c.body_hash, _TASKS.c.status, _TASKS.c.trace_id).where
 _IN_WINDOW = sa.select(sa.func.count(), sa.func.min(_TASKS.c.created_at)).where(
     _TASKS.c.caller == sa.bindparam("caller"), _TASKS.c.created_at >= sa.bindparam("since")
 )
+# Both in one round trip: the caller's window (always one row), and the task under the id
+# joined to it when there is one.
+_window = _IN_WINDOW.subquery("w")
+_KNOWN_AND_WINDOW = sa.select(
+    _window.c[0], _window.c[1], _TASKS.c.body_hash, _TASKS.c.status, _TASKS.c.trace_id
+).select_from(_window.outerjoin(_TASKS, _TASKS.c.task_id == sa.bindparam("task_id")))
 
 
 def known(session: Session, task_id: str) -> Known | None:
@@ -115,6 +121,20 @@ def accept(session: Session, task: TaskIn, *, caller: str, existing: Known | Non
         existing.trace_id,
         conflict=existing.body_hash != digest,
     )
+
+
+def look_up(
+    session: Session, task_id: str, caller: str, since: datetime
+) -> tuple[Known | None, int, datetime | None]:
+    """What the intake asks before accepting, in one statement: the task already accepted
+    under `task_id` (as `known`), and how many tasks `caller` had accepted since `since` with
+    the oldest of them (as `accepted_in_window`)."""
+    count, oldest, *task = (
+        session.connection()
+        .execute(_KNOWN_AND_WINDOW, {"task_id": task_id, "caller": caller, "since": since})
+        .one()
+    )
+    return (None if task[0] is None else Known(*task)), int(count), oldest
 
 
 def accepted_in_window(

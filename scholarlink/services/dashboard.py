@@ -135,7 +135,8 @@ def build(session: Session, *, user_id: int, today: date) -> Dashboard:
         (75, 89, "75–89"),
         (90, 100, "90–100"),
     ]
-    completion = profiles.profile_completion(profiles.get_profile(session, user_id))
+    stored_profile = profiles.get_profile(session, user_id)
+    completion = profiles.profile_completion(stored_profile)
 
     # Deadlines of tracked (not finished) applications and bookmarked matches, soonest first.
     # Of each programme only its id and name (a whole row carries its catalogue entry, a large
@@ -157,7 +158,11 @@ def build(session: Session, *, user_id: int, today: date) -> Dashboard:
     rows = [*tracked, *((sid, name, "bookmarked") for sid, name in saved)]
     # The deadline of the student's own cycle for each (not simply the programme's next one).
     theirs = student_deadlines(
-        session, user_id=user_id, scholarship_ids=[sid or 0 for sid, _, _ in rows], day=today
+        session,
+        user_id=user_id,
+        scholarship_ids=[sid or 0 for sid, _, _ in rows],
+        day=today,
+        stored=stored_profile,
     )
     for sid, name, status in rows:
         if sid in seen:

@@ -44,7 +44,7 @@ from scholarlink.domain.eligibility import Profile, question_key
 from scholarlink.domain.engine import Judged, match_all
 from scholarlink.domain.prefilter import CompiledCatalogue, compile_catalogue
 from scholarlink.domain.rules import CatalogueEntry
-from scholarlink.models import Match, Scholarship, StudentAnswer
+from scholarlink.models import Match, Scholarship, StudentAnswer, StudentProfile
 from scholarlink.services import local
 from scholarlink.services.announcements import record_matches
 from scholarlink.services.credits import run_charged_operation, token_price
@@ -428,13 +428,22 @@ def answer_question(
 
 
 def student_deadlines(
-    session: Session, *, user_id: int, scholarship_ids: list[int], day: date | None = None
+    session: Session,
+    *,
+    user_id: int,
+    scholarship_ids: list[int],
+    day: date | None = None,
+    stored: StudentProfile | None = None,
 ) -> dict[int, tuple[date | None, str]]:
-    """The deadline of the student's own cycle for each programme (kind when undated)."""
+    """The deadline of the student's own cycle for each programme (kind when undated).
+    `stored`: the student's profile row when the caller has read it already."""
     if not scholarship_ids:
         return {}
     day = day or clock.today()
-    profile = student_profile(session, user_id)
+    if stored is None:
+        profile = student_profile(session, user_id)
+    else:
+        profile = engine_profile(stored, answers_of(session, user_id))
     entries = entries_of(session, scholarship_ids)
     out: dict[int, tuple[date | None, str]] = {}
     for sid in scholarship_ids:

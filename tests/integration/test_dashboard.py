@@ -7,9 +7,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
-from scholarlink.core.db import session_scope
+from scholarlink.core.db import get_engine, session_scope
 from scholarlink.models import Application, Match, User
 from scholarlink.services import applications, dashboard
 from scholarlink.services import matches as svc
@@ -100,6 +101,22 @@ def test_the_figures_are_what_is_stored(student: int) -> None:
     assert len({u.id for u in d.upcoming}) == len(d.upcoming)
     assert all(u.due >= today and u.due <= today + timedelta(days=800) for u in d.upcoming)
     assert "first_application" not in {a.kind for a in d.next_actions}
+
+    # With tracked and bookmarked programmes (their deadlines follow the student's own cycle),
+    # the profile is read once for the whole page.
+    sent: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        sent.append(statement)
+
+    engine = get_engine()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        again = dashboard.build(user_id=uid, today=today)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert again == d
+    assert sum("FROM student_profiles" in q for q in sent) == 1, sent
 
 
 def test_with_only_possible_matches_the_next_step_is_to_answer_their_questions(
