@@ -106,7 +106,8 @@ def consume_jti(session: Session, claims: dict[str, Any], *, lock: str | None = 
     `lock`: on PostgreSQL, a transaction-scoped advisory lock on that key is taken by the same
     statement (one round trip, not two); SQLite's write lock, taken at BEGIN, already
     serialises the transaction."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    dialect = session.get_bind().dialect.name
+    postgres = dialect == "postgresql"
     jti = claims.get("jti")
     if jti is None:
         if lock is not None and postgres:
@@ -125,9 +126,8 @@ def consume_jti(session: Session, claims: dict[str, Any], *, lock: str | None = 
     if lock is not None and postgres:
         added = session.connection().execute(_SPEND_AND_LOCK, {**values, "lock": lock}).scalar()
     else:
-        dialect = session.get_bind().dialect.name
-        added = session.connection().execute(insert_unless_present(_USED, "jti", dialect), values)
-        added = added.scalar()
+        insert = insert_unless_present(_USED, "jti", dialect)
+        added = session.connection().execute(insert, values).scalar()
     if added is None:
         raise AuthError("jti replayed")
 
