@@ -62,8 +62,10 @@ class AuthState(SessionState):
         # coming to the page from another one starts afresh.
         if self._page_opened():
             self.error = self.email_error = self.sent_to = ""
-            self.confirming = False
             self.rules = _checks("", "")
+        # Whatever the load: a confirmation whose hand-over never arrived (the page reloaded
+        # instead) must not leave the button spinning.
+        self.confirming = False
         if self.router.url.query_parameters.get("expired"):
             self.error = "That sign-in link has expired. Please sign in again."
         self.oidc_enabled = oidc.enabled()
