@@ -6,14 +6,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session, and_, col, func, select
+from sqlmodel import Session, and_, col
 
 from scholarlink.core.db import read_use_case, use_case
-from scholarlink.models import Application, Match, Scholarship
-from scholarlink.services import credits, profiles, reminders
+from scholarlink.models import Application, CreditAccount, Match, Notification, Scholarship, User
+from scholarlink.services import profiles, reminders
 from scholarlink.services.applications import STATUSES
 from scholarlink.services.matches import student_deadlines
+
+# Applications still being worked on: their deadlines count down on the dashboard.
+IN_WORK = ("draft", "in_progress")
 
 
 class _Frozen(BaseModel):
@@ -74,9 +78,21 @@ class Dashboard(_Frozen):
 
 
 def _unread(session: Session, user_id: int) -> list[ReminderPublic]:
+    """The latest five unread reminders, four columns each."""
+    rows = session.connection().execute(
+        sa.select(
+            col(Notification.id),
+            col(Notification.title),
+            col(Notification.body),
+            col(Notification.link),
+        )
+        .where(col(Notification.user_id) == user_id, col(Notification.read_at).is_(None))
+        .order_by(col(Notification.id).desc())
+        .limit(5)
+    )
     return [
-        ReminderPublic(id=n.id or 0, title=n.title, body=n.body, link=n.link or "")
-        for n in reminders.notifications(session, user_id=user_id, unread_only=True, limit=5)
+        ReminderPublic(id=i or 0, title=title, body=body, link=link or "")
+        for i, title, body, link in rows
     ]
 
 
@@ -96,84 +112,106 @@ def reset_calendar_link(session: Session, *, user_id: int) -> str:
     return reminders.calendar_token(session, user_id=user_id, reset=True)
 
 
+_BANDS = (
+    (0, 39, "0–39"),
+    (40, 59, "40–59"),
+    (60, 74, "60–74"),
+    (75, 89, "75–89"),
+    (90, 100, "90–100"),
+)
+
+
+def _own_figures(session: Session, user_id: int) -> tuple[int, str]:
+    """(the balance in millicredits, the calendar feed's token) in one read; the token is
+    created on the first visit."""
+    row = (
+        session.connection()
+        .execute(
+            sa.select(col(User.calendar_token), col(CreditAccount.balance_millicredits))
+            .outerjoin(CreditAccount, col(CreditAccount.user_id) == User.id)
+            .where(col(User.id) == user_id)
+        )
+        .first()
+    )
+    token, balance = row if row is not None else (None, None)
+    if not token:
+        token = reminders.calendar_token(session, user_id=user_id)
+    return int(balance or 0), str(token)
+
+
 @read_use_case
 def build(session: Session, *, user_id: int, today: date) -> Dashboard:
-    # The student's stored matches in one read: their groups and scores, the bookmarks. What
-    # counts is what the matches page shows: current, not dismissed, of programmes still offered.
-    stored = session.exec(
-        select(
-            Match.score,
-            Match.bucket,
-            Match.bookmarked,
+    """Six reads on Core (plus the two of the student's own deadlines when something is tracked
+    or bookmarked): the matches, the applications, the profile, the balance with the calendar
+    token, the unread reminders."""
+    run = session.connection().execute
+    # The student's stored matches in one read: their groups and scores, the bookmarks (with the
+    # programme's id and name, for their deadlines). What counts is what the matches page shows:
+    # current, not dismissed, of programmes still offered.
+    stored = run(
+        sa.select(
+            col(Match.score),
+            col(Match.bucket),
+            col(Match.bookmarked),
             and_(col(Match.is_current), ~col(Match.dismissed), col(Scholarship.is_active)),
+            col(Scholarship.id),
+            col(Scholarship.name),
         )
         .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
-        .where(Match.user_id == user_id)
+        .where(col(Match.user_id) == user_id)
     ).all()
-    shown = [(score, bucket) for score, bucket, _, on_page in stored if on_page]
+    shown = [(score, bucket) for score, bucket, _, on_page, _, _ in stored if on_page]
     scores = [score for score, _ in shown]
     matches = sum(1 for _, bucket in shown if bucket == "match")
     possible = sum(1 for _, bucket in shown if bucket == "possible")
-    bookmarked = sum(1 for _, _, saved, _ in stored if saved)
-    # Applications by status, with what was won, in one read.
-    by_status = session.exec(
-        select(
-            Application.status,
-            func.count(),
-            func.coalesce(func.sum(Application.amount_won), 0),
+    saved = [(sid or 0, name) for _, _, bookmarked, _, sid, name in stored if bookmarked]
+    bookmarked = len(saved)
+    # The applications in one read: by status, what was won, and the programmes still in work.
+    # Of each programme only its id and name (a whole row carries its catalogue entry, a large
+    # JSON document, and its JSON lists).
+    applied = run(
+        sa.select(
+            col(Application.status),
+            col(Application.amount_won),
+            col(Scholarship.id),
+            col(Scholarship.name),
         )
-        .where(Application.user_id == user_id)
-        .group_by(Application.status)
+        .join(Scholarship, col(Scholarship.id) == Application.scholarship_id)
+        .where(col(Application.user_id) == user_id)
     ).all()
-    counts = {status: int(n) for status, n, _ in by_status}
-    amount_won = sum(int(won or 0) for *_, won in by_status)
-    applications = sum(counts.values())
-    bands = [
-        (0, 39, "0–39"),
-        (40, 59, "40–59"),
-        (60, 74, "60–74"),
-        (75, 89, "75–89"),
-        (90, 100, "90–100"),
-    ]
+    counts: dict[str, int] = {}
+    for status, *_ in applied:
+        counts[status] = counts.get(status, 0) + 1
+    amount_won = sum(int(won or 0) for _, won, _, _ in applied)
+    applications = len(applied)
     stored_profile = profiles.get_profile(session, user_id)
     completion = profiles.profile_completion(stored_profile)
 
     # Deadlines of tracked (not finished) applications and bookmarked matches, soonest first.
-    # Of each programme only its id and name (a whole row carries its catalogue entry, a large
-    # JSON document, and its JSON lists).
-    tracked = session.exec(
-        select(Scholarship.id, Scholarship.name, Application.status)
-        .join(Application, col(Application.scholarship_id) == Scholarship.id)
-        .where(
-            Application.user_id == user_id, col(Application.status).in_(["draft", "in_progress"])
-        )
-    ).all()
-    saved = session.exec(
-        select(Scholarship.id, Scholarship.name)
-        .join(Match, col(Match.scholarship_id) == Scholarship.id)
-        .where(Match.user_id == user_id, Match.bookmarked)
-    ).all()
     seen: set[int] = set()
     upcoming: list[UpcomingPublic] = []
-    rows = [*tracked, *((sid, name, "bookmarked") for sid, name in saved)]
+    rows = [
+        *((sid or 0, name, status) for status, _, sid, name in applied if status in IN_WORK),
+        *((sid, name, "bookmarked") for sid, name in saved),
+    ]
     # The deadline of the student's own cycle for each (not simply the programme's next one).
     theirs = student_deadlines(
         session,
         user_id=user_id,
-        scholarship_ids=[sid or 0 for sid, _, _ in rows],
+        scholarship_ids=[sid for sid, _, _ in rows],
         day=today,
         stored=stored_profile,
     )
     for sid, name, status in rows:
         if sid in seen:
             continue
-        seen.add(sid or 0)
-        when, _ = theirs.get(sid or 0, (None, "varies"))
+        seen.add(sid)
+        when, _ = theirs.get(sid, (None, "varies"))
         if when is None:
             continue  # rolling or varying dates: no countdown to show
         upcoming.append(
             UpcomingPublic(
-                id=sid or 0,
+                id=sid,
                 name=name,
                 due=when,
                 days=(when - today).days,
@@ -181,6 +219,7 @@ def build(session: Session, *, user_id: int, today: date) -> Dashboard:
             )
         )
     upcoming = sorted(upcoming, key=lambda u: (u.days, u.name))[:8]
+    balance, calendar_token = _own_figures(session, user_id)
 
     actions: list[NextActionPublic] = []
     if completion.percent < 100:
@@ -222,7 +261,7 @@ def build(session: Session, *, user_id: int, today: date) -> Dashboard:
         ),
         won=counts.get("accepted", 0),
         amount_won=amount_won,
-        balance_millicredits=credits.balance(session, user_id),
+        balance_millicredits=balance,
         completion=completion.percent,
         missing=[m.label for m in completion.missing],
         by_status=[
@@ -231,10 +270,10 @@ def build(session: Session, *, user_id: int, today: date) -> Dashboard:
         ],
         score_bands=[
             ScoreBandPublic(band=label, matches=sum(1 for s in scores if lo <= s <= hi))
-            for lo, hi, label in bands
+            for lo, hi, label in _BANDS
         ],
         upcoming=upcoming,
         next_actions=actions,
         reminders=_unread(session, user_id),
-        calendar_token=reminders.calendar_token(session, user_id=user_id),
+        calendar_token=calendar_token,
     )

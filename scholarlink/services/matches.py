@@ -7,6 +7,7 @@ local ranking stands whenever the model is slow, failing or its breaker is open.
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
 import time
@@ -333,6 +334,15 @@ def answers_of(session: Session, user_id: int) -> dict[str, bool]:
     }
 
 
+class NotRead(enum.Enum):
+    """A row the caller has not read (apart from None: read, and there is none)."""
+
+    NOT_READ = enum.auto()
+
+
+NOT_READ = NotRead.NOT_READ
+
+
 def student_profile(session: Session, user_id: int) -> Profile:
     """The engine's profile of a stored student: their fields and their answers."""
     return engine_profile(get_profile(session, user_id), answers_of(session, user_id))
@@ -433,14 +443,14 @@ def student_deadlines(
     user_id: int,
     scholarship_ids: list[int],
     day: date | None = None,
-    stored: StudentProfile | None = None,
+    stored: StudentProfile | NotRead | None = NOT_READ,
 ) -> dict[int, tuple[date | None, str]]:
     """The deadline of the student's own cycle for each programme (kind when undated).
-    `stored`: the student's profile row when the caller has read it already."""
+    `stored`: the student's profile row (None: they have none) when the caller has read it."""
     if not scholarship_ids:
         return {}
     day = day or clock.today()
-    if stored is None:
+    if stored is NOT_READ:
         profile = student_profile(session, user_id)
     else:
         profile = engine_profile(stored, answers_of(session, user_id))
@@ -880,24 +890,31 @@ def _counts(session: Session, *, user_id: int) -> dict[str, int]:
     return {b: int(found.get(b, 0)) for b in GROUPS}
 
 
-def _top_questions(session: Session, *, user_id: int, limit: int = 5) -> list[TopQuestionPublic]:
-    """The open questions that decide the most money among possible and opens-later cards (a
-    programme that publishes no amount counts as $1,000, as in the ranking). Reads only the
-    questions and amounts, not the cards."""
+def _counts_and_questions(
+    session: Session, *, user_id: int, limit: int = 5
+) -> tuple[dict[str, int], list[TopQuestionPublic]]:
+    """Each group's count and the open questions that decide the most money among possible and
+    opens-later cards (a programme that publishes no amount counts as $1,000, as in the
+    ranking), in one read of the shown matches' groups, questions and amounts (not the cards)."""
     rows = session.connection().execute(
-        sa.select(col(Match.questions), col(Scholarship.amount_max))
+        sa.select(col(Match.bucket), col(Match.questions), col(Scholarship.amount_max))
         .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
-        .where(*_current(user_id), col(Match.bucket) != "match")
+        .where(*_current(user_id))
     )
+    counts = dict.fromkeys(GROUPS, 0)
     money_at: dict[tuple[str, str], int] = {}
     count: dict[tuple[str, str], int] = {}
-    for questions, amount_max in rows:
+    for bucket, questions, amount_max in rows:
+        if bucket in counts:
+            counts[bucket] += 1
+        if bucket == "match":
+            continue
         for q in questions:
             key = (str(q["field"]), str(q["question"]))
             money_at[key] = money_at.get(key, 0) + (amount_max or 1000)
             count[key] = count.get(key, 0) + 1
     best = sorted(money_at, key=lambda k: (-money_at[k], k[1]))[:limit]
-    return [
+    return counts, [
         TopQuestionPublic(field=f, question=q, count=count[(f, q)], money=money_at[(f, q)])
         for f, q in best
     ]
@@ -946,9 +963,12 @@ def _view_listing(showing: Showing) -> dict[str, Any]:
     }
 
 
-def _one_view(session: Session, *, user_id: int, showing: Showing) -> MatchViewPublic:
+def _one_view(
+    session: Session, *, user_id: int, showing: Showing, counts: dict[str, int] | None = None
+) -> MatchViewPublic:
+    """The view's first cards and the counts (read here unless the caller has them)."""
     showing.check()
-    counts = _counts(session, user_id=user_id)
+    counts = _counts(session, user_id=user_id) if counts is None else counts
     saved = showing.view == "saved"  # the saved view has no count of its own
     cards = _cards(
         session,
@@ -990,10 +1010,12 @@ def overview(
     """The matches page: the first `shown` cards of `view` (no-essay awards first when asked),
     each group's count, the questions that unlock the most money, the dismissed matches."""
     showing = Showing(view=view, shown=shown, no_essay_first=no_essay_first)
-    shown_view = _one_view(session, user_id=user_id, showing=showing)
+    showing.check()
+    counts, top_questions = _counts_and_questions(session, user_id=user_id)
+    shown_view = _one_view(session, user_id=user_id, showing=showing, counts=counts)
     return MatchesOverviewPublic(
         **dict(shown_view),
-        top_questions=_top_questions(session, user_id=user_id),
+        top_questions=top_questions,
         dismissed=_dismissed(session, user_id=user_id),
         completion=profile_completion(get_profile(session, user_id)).percent,
         refresh_costs_credits=model_provider() is not None,
@@ -1006,7 +1028,10 @@ def _change(
     """After match `match_id` was dismissed or restored: what the page showing `showing` now
     shows. Only the ids of the view are read in full; cards only for those the page does not
     hold, the questions that unlock the most money only when this match asks any (`asks`)."""
-    counts = _counts(session, user_id=user_id)
+    if asks:
+        counts, top_questions = _counts_and_questions(session, user_id=user_id)
+    else:
+        counts, top_questions = _counts(session, user_id=user_id), None
     listing = _view_listing(showing)
     saved = showing.view == "saved"
     query = _listed(
@@ -1025,7 +1050,7 @@ def _change(
         fill=fill,
         more=max(0, total - showing.shown),
         counts=counts,
-        top_questions=_top_questions(session, user_id=user_id) if asks else None,
+        top_questions=top_questions,
     )
 
 

@@ -103,7 +103,9 @@ def test_the_figures_are_what_is_stored(student: int) -> None:
     assert "first_application" not in {a.kind for a in d.next_actions}
 
     # With tracked and bookmarked programmes (their deadlines follow the student's own cycle),
-    # the profile is read once for the whole page.
+    # the profile is read once for the whole page, and the page is eight statements: the
+    # matches, the applications, the profile, the answers and the programmes' versions (for
+    # their deadlines), the balance with the calendar token, the unread reminders.
     sent: list[str] = []
 
     def record(conn: object, cursor: object, statement: str, *args: object) -> None:
@@ -116,6 +118,37 @@ def test_the_figures_are_what_is_stored(student: int) -> None:
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
     assert again == d
+    assert sum("FROM student_profiles" in q for q in sent) == 1, sent
+    assert len(sent) == 7, sent
+
+
+def test_a_student_without_a_profile_is_read_once_too(db: str, catalogue_path: Path) -> None:
+    """No profile is an answer: the deadlines of their bookmarks do not read it again."""
+    parsed = parse_catalogue(catalogue_path)
+    with session_scope() as s:
+        load_catalogue(s, parsed.entries, version=parsed.version)
+        u = User(email="noprofile@example.org")
+        s.add(u)
+        s.flush()
+        uid = u.id or 0
+    svc.refresh_matches(user_id=uid)
+    with session_scope() as s:
+        first = svc.list_matches(s, user_id=uid, bucket=None)[0]
+    svc.set_bookmark(user_id=uid, match_id=first.match.id or 0, bookmarked=True)
+    dashboard.build(user_id=uid, today=date.today())  # the calendar token is made on the first
+
+    sent: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        sent.append(statement)
+
+    engine = get_engine()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        d = dashboard.build(user_id=uid, today=date.today())
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert d.bookmarked == 1 and d.calendar_token
     assert sum("FROM student_profiles" in q for q in sent) == 1, sent
 
 
