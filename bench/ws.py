@@ -588,6 +588,22 @@ def _queries(server: Server) -> float:
     )
 
 
+def _full_gc(server: Server) -> tuple[float, float]:
+    """(full garbage collections so far, seconds they stopped a worker), summed over the
+    workers (/metrics, python_gc_pause_seconds of the oldest generation)."""
+    text = httpx.get(f"{server.url}/metrics", timeout=10).text
+    found = {
+        kind: sum(
+            float(v)
+            for v in re.findall(
+                rf'^python_gc_pause_seconds_{kind}\{{generation="2"\}} (\S+)$', text, re.M
+            )
+        )
+        for kind in ("count", "sum")
+    }
+    return found["count"], found["sum"]
+
+
 def _state_bytes(server: Server) -> tuple[float, int]:
     """(bytes of Reflex state per client token in Redis, tokens)."""
     if not server.redis_url:
@@ -675,6 +691,7 @@ class Step:
     state_bytes: float = 0.0
     tokens: int = 0
     queries_per_event: float | None = None
+    full_gc: tuple[float, float] = (0.0, 0.0)  # full collections in the step, seconds paused
     probe: Probe | None = None  # intake where the Command Center is sent (see _run_mode)
     web_probe: Probe | None = None  # intake on the web workers, when the above is elsewhere
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds used during the step
@@ -834,7 +851,7 @@ def _app_step(
         for group in _split(list(enumerate(students[:n])))
     ]
     time.sleep(max(0.0, started - time.monotonic()))
-    before = _queries(server)
+    before, gc_before = _queries(server), _full_gc(server)
     rss: list[list[float]] = []
     sampler = threading.Thread(target=_sample_rss, args=(server, stop, rss), daemon=True)
     sampler.start()
@@ -845,6 +862,8 @@ def _app_step(
     web_out = [web_probe.result(timeout=EVENT_TIMEOUT * 2)] if web_probe else []
     step = Step(n, stats, time.monotonic() - started, _peak(rss), cpu=used)
     step.state_bytes, step.tokens = _state_bytes(server)
+    gc_after = _full_gc(server)
+    step.full_gc = (gc_after[0] - gc_before[0], gc_after[1] - gc_before[1])
     step.probe = probe_out[0]
     step.web_probe = web_out[0] if web_out else None
     tasks = sum(len(p.task) for p in (*probe_out, *web_out))
@@ -885,7 +904,7 @@ def _report(mode: str, app: Step, counter: Step) -> None:
     print(
         f"   {'ScholarLink, all events':<24} {len(a) / app.seconds:6.1f} ev/s  {_fig(a)}  "
         f"errors {app.stats.error_count()}  RSS/worker {rss} MB  state {state}  "
-        f"DB queries/event {qpe}"
+        f"DB queries/event {qpe}  full GC {app.full_gc[0]:.0f} x, {app.full_gc[1] * 1000:.0f} ms in all"
     )
     crss = " / ".join(f"{x:.0f}" for x in counter.rss) or "?"
     cstate = (

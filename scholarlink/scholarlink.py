@@ -13,6 +13,7 @@ from scholarlink.agent.runtime import agent_lifespan
 from scholarlink.ai import spelling
 from scholarlink.ai.local import load_dictionary
 from scholarlink.api import create_api
+from scholarlink.core import heap
 from scholarlink.core.settings import load_settings_or_exit
 from scholarlink.jobs import jobs_lifespan
 from scholarlink.observability.logs import configure_logging
@@ -73,18 +74,23 @@ async def _trusted_websocket_origins() -> AsyncIterator[None]:
     yield
 
 
+def _read_dictionaries_and_settle() -> None:
+    """The essay analyser's dictionaries (pronunciation, spelling: scholarlink.ai.local and
+    scholarlink.ai.spelling), read as the worker starts rather than by the first analysis
+    while students wait; then what start-up built is frozen out of the garbage collector's
+    full collections (scholarlink.core.heap)."""
+    load_dictionary()
+    spelling.load_dictionary()
+    heap.settle()
+
+
 @contextlib.asynccontextmanager
 async def _essay_dictionary() -> AsyncIterator[None]:
-    """The essay analyser's dictionaries (pronunciation, spelling), read in threads as the
-    worker starts rather than by the first analysis while students are waiting
-    (scholarlink.ai.local.load_dictionary, scholarlink.ai.spelling.load_dictionary)."""
-    loop = asyncio.get_running_loop()
-    reading = [
-        loop.run_in_executor(None, load_dictionary),
-        loop.run_in_executor(None, spelling.load_dictionary),
-    ]
+    """Reads the dictionaries in a thread (see `_read_dictionaries_and_settle`) while the worker
+    already serves."""
+    reading = asyncio.get_running_loop().run_in_executor(None, _read_dictionaries_and_settle)
     yield
-    await asyncio.gather(*reading)
+    await reading
 
 
 app.register_lifespan_task(_trusted_websocket_origins)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from typing import Any
@@ -88,6 +89,31 @@ def _breaker_state(name: str, state: str) -> None:
 
 _BREAKER_VALUE = {"closed": 0, "half_open": 1, "open": 2}
 watch_breakers(_breaker_state)
+
+
+# -- the interpreter -------------------------------------------------------------------------------
+GC_PAUSE = Histogram(
+    "python_gc_pause_seconds",
+    "How long a garbage collection of the older generations stopped the process (the GIL is "
+    "held throughout: no event, request or task runs)",
+    ["generation"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+)
+_gc_started: list[float] = []
+
+
+def _gc_timer(phase: str, info: dict[str, int]) -> None:
+    # The youngest generation is collected hundreds of times a second, each in microseconds:
+    # it is not timed (nor is anything done for it beyond this comparison).
+    if info["generation"] == 0:
+        return
+    if phase == "start":
+        _gc_started.append(time.perf_counter())
+    elif _gc_started:
+        GC_PAUSE.labels(str(info["generation"])).observe(time.perf_counter() - _gc_started.pop())
+
+
+gc.callbacks.append(_gc_timer)
 
 
 # -- agent bridge ---------------------------------------------------------------------------------
