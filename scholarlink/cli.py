@@ -125,6 +125,9 @@ def _worker(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         await run_standalone_worker(stop)
 
+    from scholarlink.core import heap
+
+    heap.settle()  # what the imports built stays out of full collections (scholarlink.core.heap)
     asyncio.run(main())
     return 0
 
