@@ -77,6 +77,9 @@ class DashboardState(SessionState):
     completion: int = 0
     by_status: list[StatusCount] = []
     score_bands: list[ScoreBand] = []
+    # Each chart's y axis: whole-number ticks from 0 to just past its tallest bar.
+    status_ticks: list[int] = [0, 1]
+    band_ticks: list[int] = [0, 1]
     upcoming: list[Upcoming] = []
     next_actions: list[NextAction] = []
     reminders: list[Reminder] = []
@@ -95,6 +98,8 @@ class DashboardState(SessionState):
         self.completion = d.completion
         self.by_status = [StatusCount(status=b.status, count=b.count) for b in d.by_status]
         self.score_bands = [ScoreBand(band=b.band, matches=b.matches) for b in d.score_bands]
+        self.status_ticks = axis_ticks(max((b.count for b in d.by_status), default=0))
+        self.band_ticks = axis_ticks(max((b.matches for b in d.score_bands), default=0))
         self.upcoming = [
             Upcoming(
                 id=u.id,
@@ -131,13 +136,31 @@ class DashboardState(SessionState):
         self.calendar_token = dashboard.reset_calendar_link(user_id=user_id)
 
 
-def _bar(data: Any, x: str, y: str, color: str, *, slanted: bool = False) -> rx.Component:
+def axis_ticks(top: int) -> list[int]:
+    """Whole-number ticks from 0 to the first step at or past `top`, at most six, in steps of
+    1, 2, 5, 10, 20, 50 … (left to itself the chart skipped a step on small counts: 0, 1, 2, 4)."""
+    step = 1
+    while top > 5 * step:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2
+    last = max(1, -(-top // step)) * step
+    return list(range(0, last + 1, step))
+
+
+def _bar(
+    data: Any, x: str, y: str, color: str, ticks: Any, *, slanted: bool = False
+) -> rx.Component:
     # Room below a slanted axis for its longest label ("Under review" at -30 degrees).
     axis = {"angle": -30, "text_anchor": "end", "height": 72} if slanted else {}
     return rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
         rx.recharts.x_axis(data_key=x, tick_line=False, font_size=11, interval=0, **axis),
-        rx.recharts.y_axis(allow_decimals=False, width=30, font_size=12),
+        rx.recharts.y_axis(
+            allow_decimals=False,
+            ticks=ticks,
+            domain=[0, ticks[ticks.length() - 1]],
+            width=30,
+            font_size=12,
+        ),
         # Drawn at once: no growing bars (motion nobody asked for; a reader sees the figures).
         rx.recharts.bar(
             data_key=y, fill=rx.color(color, 9), radius=[4, 4, 0, 0], is_animation_active=False
@@ -243,14 +266,27 @@ def dashboard_page() -> rx.Component:
             rx.card(
                 rx.vstack(
                     rx.heading("Applications by status", size="4", as_="h2"),
-                    _bar(DashboardState.by_status, "status", "count", "accent", slanted=True),
+                    _bar(
+                        DashboardState.by_status,
+                        "status",
+                        "count",
+                        "accent",
+                        DashboardState.status_ticks,
+                        slanted=True,
+                    ),
                     width="100%",
                 )
             ),
             rx.card(
                 rx.vstack(
                     rx.heading("Scores of all your cards", size="4", as_="h2"),
-                    _bar(DashboardState.score_bands, "band", "matches", "green"),
+                    _bar(
+                        DashboardState.score_bands,
+                        "band",
+                        "matches",
+                        "green",
+                        DashboardState.band_ticks,
+                    ),
                     width="100%",
                 )
             ),

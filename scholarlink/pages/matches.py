@@ -126,6 +126,18 @@ def _opens_text(m: matches.MatchCardPublic) -> str:
     return f"Opens {opens.strftime('%b %-d, %Y')}" + (f" — for the class of {year}" if year else "")
 
 
+def _summary(m: matches.MatchCardPublic) -> str:
+    """Of a card's rules: how many are met, how many requirements wait on an answer, and how
+    many preferences are unanswered (a preference ranks; it never decides eligibility)."""
+    parts = [f"{m.met} met"]
+    if m.to_answer:
+        parts.append(f"{m.to_answer} to answer")
+    if m.open_preferences:
+        s = "s" if m.open_preferences > 1 else ""
+        parts.append(f"{m.open_preferences} open preference{s}")
+    return ", ".join(parts)
+
+
 def _card(m: matches.MatchCardPublic) -> MatchCard:
     date_label, countdown, days = deadline_text(m.deadline, today(), m.cycle.kind or "fixed")
     read_for = m.cycle.read_for
@@ -143,7 +155,7 @@ def _card(m: matches.MatchCardPublic) -> MatchCard:
         chance=m.chance,
         chance_label=CHANCE.get(m.chance, m.chance),
         reasons=list(m.reasons),
-        summary=f"{m.met} met" + (f", {m.to_answer} to answer" if m.to_answer else ""),
+        summary=_summary(m),
         questions=[
             Question(field=q.field, question=q.question, confirmable=q.confirmable)
             for q in m.questions

@@ -153,10 +153,12 @@ class MatchCardPublic(BaseModel):
     score: int
     chance: str
     reasons: list[str]
-    # Of its verdicts, how many are met (or confirmed) and how many wait on an answer; the
-    # table itself is read when the card opens it (match_verdicts).
+    # Of its verdicts, how many are met (or confirmed), how many requirements wait on an
+    # answer, and how many preferences (soft rules: they rank, never exclude) are unanswered;
+    # the table itself is read when the card opens it (match_verdicts).
     met: int
     to_answer: int
+    open_preferences: int = 0
     questions: list[QuestionPublic]
     deadline: date | None
     cycle: CyclePublic
@@ -832,6 +834,7 @@ def _card(row: Sequence[Any]) -> MatchCardPublic:
         ranked_by,
     ) = row
     statuses = [v["status"] for v in verdicts]
+    unknown_soft = sum(1 for v in verdicts if v["status"] == "unknown" and not v.get("hard", True))
     return MatchCardPublic(
         id=match_id,
         scholarship_id=scholarship_id,
@@ -844,7 +847,8 @@ def _card(row: Sequence[Any]) -> MatchCardPublic:
         chance=chance,
         reasons=list(reasons),
         met=sum(1 for status in statuses if status in _MET),
-        to_answer=statuses.count("unknown"),
+        to_answer=statuses.count("unknown") - unknown_soft,
+        open_preferences=unknown_soft,
         questions=[QuestionPublic.model_validate(q) for q in questions],
         deadline=deadline,
         cycle=CyclePublic.model_validate(cycle or {}),

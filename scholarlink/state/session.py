@@ -69,9 +69,7 @@ class SessionState(rx.State):
         return True
 
     def _user_id(self) -> int | None:
-        page = str(self.router.url)
-        if self._page != page:
-            self._page = page
+        self._page_opened()  # records the page this event came from
         me = auth.whoami(key=self._session_key())
         # Set only what changed: a var set is sent and stored again even when equal, and this
         # runs on every event.

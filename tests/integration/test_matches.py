@@ -558,6 +558,7 @@ def test_a_cards_verdict_table_is_read_on_opening_and_only_by_its_student(
     table = svc.match_verdicts(user_id=uid, match_id=card.id)
     # The card counts what its table holds; a possible card asks.
     assert card.met == sum(1 for v in table if v.status in ("met", "confirmed"))
-    assert card.to_answer == sum(1 for v in table if v.status == "unknown") > 0
+    assert card.to_answer == sum(1 for v in table if v.status == "unknown" and v.hard) > 0
+    assert card.open_preferences == sum(1 for v in table if v.status == "unknown" and not v.hard)
     with pytest.raises(NotFound):
         svc.match_verdicts(user_id=other, match_id=card.id)
