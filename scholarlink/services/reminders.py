@@ -12,12 +12,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+import sqlalchemy as sa
 from icalendar import Calendar, Event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scholarlink.core.clock import utcnow
 from scholarlink.core.db import use_case
+from scholarlink.core.errors import NotFound
 from scholarlink.models import Application, Match, Notification, Scholarship, User
 from scholarlink.services.matches import student_deadlines
 
@@ -170,14 +172,21 @@ def mark_read(session: Session, *, user_id: int, notification_id: int) -> None:
 
 
 def calendar_token(session: Session, *, user_id: int, reset: bool = False) -> str:
-    """The student's secret feed token (created on first use; `reset` revokes the old URL)."""
-    user = session.get(User, user_id)
-    assert user is not None
-    if reset or not user.calendar_token:
-        user.calendar_token = secrets.token_urlsafe(24)
-        session.add(user)
-        session.flush()
-    return str(user.calendar_token)
+    """The student's secret feed token: created on first use, or anew when `reset` (the old URL
+    stops working). Two first visits at once agree on one token: only a student without one
+    gets the new one, and the other reads what the first wrote."""
+    users = User.__table__  # type: ignore[attr-defined]
+    new = secrets.token_urlsafe(24)
+    change = sa.update(users).where(users.c.id == user_id)
+    if not reset:
+        change = change.where(users.c.calendar_token.is_(None))
+    run = session.connection().execute
+    if run(change.values(calendar_token=new).returning(users.c.id)).first() is not None:
+        return new
+    token = run(sa.select(users.c.calendar_token).where(users.c.id == user_id)).scalar()
+    if token is None:
+        raise NotFound("No such student")
+    return str(token)
 
 
 def user_for_calendar(session: Session, token: str) -> int | None:

@@ -13,7 +13,7 @@ from sqlmodel import func, select
 
 from scholarlink.api import create_api
 from scholarlink.api.deps import SESSION_COOKIE
-from scholarlink.core.db import session_scope
+from scholarlink.core.db import read_scope, session_scope
 from scholarlink.core.errors import ValidationFailed
 from scholarlink.core.settings import reset_settings_cache
 from scholarlink.domain.rules import CatalogueEntry
@@ -137,6 +137,21 @@ def test_calendar_feed_is_valid_icalendar_and_revocable(db: str) -> None:
         assert client.get(f"/api/calendar/{token}.ics").status_code == 404
         assert client.get(f"/api/calendar/{fresh}.ics").status_code == 200
         assert client.get("/api/calendar/nope.ics").status_code == 404
+
+
+def test_two_first_visits_at_once_agree_on_one_calendar_token(db: str) -> None:
+    """Both dashboards (read scopes, as they run) look before either writes: the second keeps
+    the first one's token (a tab must not show a feed URL that the other tab's visit replaced)."""
+    grant = _student("twotabs@example.org")
+    with read_scope() as first, read_scope() as second:
+        for s in (first, second):  # each sees no token yet
+            assert s.get(User, grant.user_id).calendar_token is None  # type: ignore[union-attr]
+        made = reminders.calendar_token(first, user_id=grant.user_id)
+        got = reminders.calendar_token(second, user_id=grant.user_id)
+    assert got == made
+    with session_scope() as s:
+        assert reminders.calendar_token(s, user_id=grant.user_id) == made
+        assert s.get(User, grant.user_id).calendar_token == made  # type: ignore[union-attr]
 
 
 def _populate(grant: auth.SessionGrant) -> None:
