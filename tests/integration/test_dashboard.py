@@ -3,6 +3,8 @@ applications by status and the money won, score bands, the student's own deadlin
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,6 +20,22 @@ from scholarlink.services.catalogue import load_catalogue, parse_catalogue
 from scholarlink.services.profiles import parse_profile_input, update_profile
 from tests.integration.conftest import confirm_everything
 from tests.integration.test_matches import PROFILE
+
+
+@contextmanager
+def _statements() -> Iterator[list[str]]:
+    """The SQL statements sent inside the block."""
+    sent: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        sent.append(statement)
+
+    engine = get_engine()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def _catalogue_and_student(catalogue_path: Path, email: str) -> int:
@@ -106,17 +124,8 @@ def test_the_figures_are_what_is_stored(student: int) -> None:
     # the profile is read once for the whole page, and the page is eight statements: the
     # matches, the applications, the profile, the answers and the programmes' versions (for
     # their deadlines), the balance with the calendar token, the unread reminders.
-    sent: list[str] = []
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        sent.append(statement)
-
-    engine = get_engine()
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with _statements() as sent:
         again = dashboard.build(user_id=uid, today=today)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert again == d
     assert sum("FROM student_profiles" in q for q in sent) == 1, sent
     assert len(sent) == 7, sent
@@ -137,17 +146,8 @@ def test_a_student_without_a_profile_is_read_once_too(db: str, catalogue_path: P
     svc.set_bookmark(user_id=uid, match_id=first.match.id or 0, bookmarked=True)
     dashboard.build(user_id=uid, today=date.today())  # the calendar token is made on the first
 
-    sent: list[str] = []
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        sent.append(statement)
-
-    engine = get_engine()
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with _statements() as sent:
         d = dashboard.build(user_id=uid, today=date.today())
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert d.bookmarked == 1 and d.calendar_token
     assert sum("FROM student_profiles" in q for q in sent) == 1, sent
 
