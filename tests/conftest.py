@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,3 +125,19 @@ def catalogue_path() -> Path:
     from scholarlink.services.catalogue import DEFAULT_CATALOGUE
 
     return DEFAULT_CATALOGUE
+
+
+# The modules that define the app's Reflex states.
+UI_STATE_MODULES = ("scholarlink.scholarlink", "scholarlink.pages.", "scholarlink.state.session")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A test module that imports a page or the app at collection defines the app's Reflex states
+    in the runner before any e2e harness starts; the harness's own import of the app then fails
+    for every e2e test ("substate class defined multiple times"). Pages are imported inside the
+    tests that need them, or what they test lives in a module without state."""
+    early = sorted(m for m in sys.modules if m.startswith(UI_STATE_MODULES))
+    if early:
+        raise pytest.UsageError(
+            "imported at collection (import it inside the test instead): " + ", ".join(early)
+        )

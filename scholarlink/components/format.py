@@ -39,3 +39,13 @@ def criterion_label(criterion: str) -> str:
     "Class rank", "Test scores"), which `str.capitalize` would turn into "Gpa"."""
     text = criterion.replace("_", " ")
     return text[:1].upper() + text[1:]
+
+
+def axis_ticks(top: int) -> list[int]:
+    """Whole-number ticks from 0 to the first step at or past `top`, at most six, in steps of
+    1, 2, 5, 10, 20, 50 … (left to itself the chart skipped a step on small counts: 0, 1, 2, 4)."""
+    step = 1
+    while top > 5 * step:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2
+    last = max(1, -(-top // step)) * step
+    return list(range(0, last + 1, step))

@@ -9,6 +9,7 @@ import reflex as rx
 from reflex_base.event import EventSpec
 
 from scholarlink import routes
+from scholarlink.components.format import axis_ticks
 from scholarlink.components.layout import page
 from scholarlink.components.links import API_BASE
 from scholarlink.components.ui import page_header, stat
@@ -134,16 +135,6 @@ class DashboardState(SessionState):
         if user_id is None:
             return
         self.calendar_token = dashboard.reset_calendar_link(user_id=user_id)
-
-
-def axis_ticks(top: int) -> list[int]:
-    """Whole-number ticks from 0 to the first step at or past `top`, at most six, in steps of
-    1, 2, 5, 10, 20, 50 … (left to itself the chart skipped a step on small counts: 0, 1, 2, 4)."""
-    step = 1
-    while top > 5 * step:
-        step = step * 5 // 2 if str(step)[0] == "2" else step * 2
-    last = max(1, -(-top // step)) * step
-    return list(range(0, last + 1, step))
 
 
 def _bar(

@@ -7,7 +7,7 @@ from itertools import pairwise
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scholarlink.pages.dashboard import axis_ticks
+from scholarlink.components.format import axis_ticks
 
 
 def test_small_counts_get_every_whole_number() -> None:
