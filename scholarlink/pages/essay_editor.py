@@ -176,6 +176,8 @@ class EssayEditorState(SessionState):
     result: ToolResultView = ToolResultView()
     # The last revision's wire result, kept on the server only (accepting a change needs it).
     _revision_wire: dict[str, Any] = {}
+    # The title and prompt as last loaded or saved: while they are unchanged a save is the text's.
+    _stored_meta: tuple[str, str] = ("", "")
     # The changes of the last improve/tailor, each pending, accepted or rejected.
     changes: list[ChangeRow] = []
     accepted: list[int] = []
@@ -225,6 +227,7 @@ class EssayEditorState(SessionState):
             return None
         self.found, self.essay_id = True, essay.id
         self.title, self.prompt, self.essay_type = essay.title, essay.prompt, essay.essay_type
+        self._stored_meta = (essay.title, essay.prompt)
         self._show(essay)
         if self.router.url.query_parameters.get("tool") == "tailor":
             # Opened from the reuse map: a copy that carries the match's prompt, to tailor.
@@ -244,23 +247,34 @@ class EssayEditorState(SessionState):
     def over_limit(self) -> bool:
         return svc.word_limit_status(self.content, self.word_limit or None).over > 0
 
-    def _save(self, *, new_version: bool, note: str = "") -> bool:
+    def _save(self, *, new_version: bool = False, note: str = "") -> bool:
+        """Save what the editor holds. Only the text changed (an autosave, every pause in typing):
+        the service's one-statement path; passing the unchanged title and prompt as well sent
+        every autosave down the full one (read the row, validate, write it back)."""
         user_id = self._user_id()
         if user_id is None:
             return False
+        text_only = not new_version and (self.title, self.prompt) == self._stored_meta
         try:
-            essay = svc.save_essay(
-                user_id=user_id,
-                essay_id=self.essay_id,
-                content=self.content,
-                title=self.title,
-                prompt=self.prompt,
-                new_version=new_version,
-                note=note,
-            )
+            if text_only:
+                essay = svc.autosave_essay(
+                    user_id=user_id, essay_id=self.essay_id, content=self.content
+                )
+            else:
+                essay = svc.save_essay(
+                    user_id=user_id,
+                    essay_id=self.essay_id,
+                    content=self.content,
+                    title=self.title,
+                    prompt=self.prompt,
+                    new_version=new_version,
+                    note=note,
+                )
         except ServiceError as exc:
             self.error = exc.message
             return False
+        if not text_only:
+            self._stored_meta = (self.title, self.prompt)
         self.version = essay.version
         self.word_limit = svc.essay_word_limit(essay) or 0
         self.saved_at = _saved_at(essay)
@@ -271,7 +285,7 @@ class EssayEditorState(SessionState):
     def autosave(self, value: str) -> None:
         """Debounced on the page: saves the text, never creates a version."""
         self.content = value
-        self._save(new_version=False)
+        self._save()
 
     @rx.event
     def set_meta(self, name: str, value: str) -> None:

@@ -174,21 +174,11 @@ def save_essay(
     new_version: bool = False,
     note: str = "",
 ) -> EssayPublic:
-    """Autosave (content only) or, with `new_version`, also snapshot a numbered version."""
+    """Save the text and, when given, the title and prompt; with `new_version`, also snapshot a
+    numbered version. Content alone is an autosave (`autosave_essay`)."""
     _check_text(content, allow_empty=True)
     if title is None and prompt is None and not new_version:
-        # An autosave, the editor's most frequent write: one ownership-checked UPDATE that
-        # returns the essay.
-        saved = update_owned(
-            session,
-            Essay,
-            essay_id,
-            owner_id=user_id,
-            what="essay",
-            values={"content": content, "updated_at": utcnow()},
-            returning=_PUBLIC_COLUMNS,
-        )
-        return EssayPublic.model_validate(saved._mapping)
+        return _autosave(session, user_id, essay_id, content)
     essay = _owned(session, user_id, essay_id)
     if title is not None:
         if not title.strip() or len(title) > 200:
@@ -217,6 +207,27 @@ def save_essay(
     session.add(essay)
     session.flush()
     return EssayPublic.model_validate(essay)
+
+
+def _autosave(session: Session, user_id: int, essay_id: int, content: str) -> EssayPublic:
+    saved = update_owned(
+        session,
+        Essay,
+        essay_id,
+        owner_id=user_id,
+        what="essay",
+        values={"content": content, "updated_at": utcnow()},
+        returning=_PUBLIC_COLUMNS,
+    )
+    return EssayPublic.model_validate(saved._mapping)
+
+
+@use_case
+def autosave_essay(session: Session, *, user_id: int, essay_id: int, content: str) -> EssayPublic:
+    """The editor's most frequent write (every pause in typing): the text only, never a new
+    version, in one ownership-checked `UPDATE … RETURNING` (no read of the row first)."""
+    _check_text(content, allow_empty=True)
+    return _autosave(session, user_id, essay_id, content)
 
 
 @read_use_case

@@ -3,16 +3,13 @@ applications by status and the money won, score bands, the student's own deadlin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from sqlmodel import select
 
-from scholarlink.core.db import get_engine, session_scope
+from scholarlink.core.db import session_scope
 from scholarlink.models import Application, Match, User
 from scholarlink.services import applications, dashboard
 from scholarlink.services import matches as svc
@@ -20,22 +17,7 @@ from scholarlink.services.catalogue import load_catalogue, parse_catalogue
 from scholarlink.services.profiles import parse_profile_input, update_profile
 from tests.integration.conftest import confirm_everything
 from tests.integration.test_matches import PROFILE
-
-
-@contextmanager
-def _statements() -> Iterator[list[str]]:
-    """The SQL statements sent inside the block."""
-    sent: list[str] = []
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        sent.append(statement)
-
-    engine = get_engine()
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+from tests.support.sql import statements_sent
 
 
 def _catalogue_and_student(catalogue_path: Path, email: str) -> int:
@@ -124,7 +106,7 @@ def test_the_figures_are_what_is_stored(student: int) -> None:
     # the profile is read once for the whole page, and the page is eight statements: the
     # matches, the applications, the profile, the answers and the programmes' versions (for
     # their deadlines), the balance with the calendar token, the unread reminders.
-    with _statements() as sent:
+    with statements_sent() as sent:
         again = dashboard.build(user_id=uid, today=today)
     assert again == d
     assert sum("FROM student_profiles" in q for q in sent) == 1, sent
@@ -146,7 +128,7 @@ def test_a_student_without_a_profile_is_read_once_too(db: str, catalogue_path: P
     svc.set_bookmark(user_id=uid, match_id=first.match.id or 0, bookmarked=True)
     dashboard.build(user_id=uid, today=date.today())  # the calendar token is made on the first
 
-    with _statements() as sent:
+    with statements_sent() as sent:
         d = dashboard.build(user_id=uid, today=date.today())
     assert d.bookmarked == 1 and d.calendar_token
     assert sum("FROM student_profiles" in q for q in sent) == 1, sent

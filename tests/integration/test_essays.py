@@ -17,6 +17,7 @@ from scholarlink.services import essays, privacy
 from scholarlink.services.credits import MILLI, balance, post_entry
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.servers import serve
+from tests.support.sql import statements_sent
 
 SAMPLES = Path(__file__).parents[1] / "data" / "essays"
 TYPOS = SAMPLES / "typos.txt"
@@ -63,6 +64,26 @@ def openai_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
 def balance_of(user_id: int) -> int:
     with session_scope() as s:
         return balance(s, user_id)
+
+
+def test_an_autosave_is_one_statement_that_only_the_owner_can_make(db: str) -> None:
+    a, b = _student(email="a@example.org"), _student(email="b@example.org")
+    essay = essays.create_essay(user_id=a, title="Why me", prompt="Why?", content="One")
+    with statements_sent() as sent:
+        saved = essays.autosave_essay(user_id=a, essay_id=essay.id, content="One, then two")
+    writes = [q for q in sent if q.lstrip().upper().startswith(("SELECT", "UPDATE", "INSERT"))]
+    assert len(writes) == 1 and writes[0].lstrip().upper().startswith("UPDATE"), sent
+    assert saved.content == "One, then two" and saved.version == essay.version  # no version
+    assert saved.title == "Why me" and saved.updated_at >= essay.updated_at
+    assert essays.get_essay(user_id=a, essay_id=essay.id) == saved
+    with pytest.raises(NotFound):  # someone else's essay: the same answer as a missing one
+        essays.autosave_essay(user_id=b, essay_id=essay.id, content="Mine now")
+    with pytest.raises(NotFound):
+        essays.autosave_essay(user_id=a, essay_id=essay.id + 1000, content="x")
+    with pytest.raises(ValidationFailed):
+        essays.autosave_essay(user_id=a, essay_id=essay.id, content="x" * 1_000_000)
+    assert essays.get_essay(user_id=a, essay_id=essay.id).content == "One, then two"
+    assert [v.version for v in essays.list_versions(user_id=a, essay_id=essay.id)] == [1]
 
 
 def test_library_versions_and_ownership(db: str) -> None:
