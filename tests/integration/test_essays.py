@@ -107,9 +107,16 @@ def test_library_versions_and_ownership(db: str) -> None:
         restored = essays.restore_version(s, user_id=a, essay_id=eid, version=1)
         assert restored.content == "Draft one" and restored.version == 3
     essays.ignore_word(user_id=a, word="Zorblax")
-    side = essays.editor_side(user_id=a, essay_id=eid)  # one read for the editor's side panel
+    with statements_sent() as sent:  # the editor's side panel: two statements
+        side = essays.editor_side(user_id=a, essay_id=eid)
+    assert len(sent) == 2, sent
     assert [v.version for v in side.versions] == [3, 2, 1]
+    assert side.versions == essays.list_versions(user_id=a, essay_id=eid)  # content, note, time
     assert side.ignored == ["zorblax"] and side.balance_millicredits == balance_of(a) == 5 * MILLI
+    theirs = essays.create_essay(user_id=b, title="Mine", prompt="", content="B's")
+    side_b = essays.editor_side(user_id=b, essay_id=theirs.id)  # no account, no ignored words
+    assert [v.version for v in side_b.versions] == [1] and side_b.versions[0].content == "B's"
+    assert side_b.balance_millicredits == 0 and side_b.ignored == []
     for call in (
         lambda s: essays.editor_side(s, user_id=b, essay_id=eid),
         lambda s: essays.get_essay(s, user_id=b, essay_id=eid),
