@@ -132,10 +132,11 @@ class DetailState(SessionState):
         try:
             if sid is None:
                 raise NotFound("No such scholarship")
-            found = catalogue.scholarship_detail(scholarship_id=sid, viewer_id=user_id, today=day)
+            page = eligibility.scholarship_page(scholarship_id=sid, viewer_id=user_id, today=day)
         except NotFound:
             self.found, self.s, self.criteria = False, _empty_detail(), []
             return
+        found, standing = page.detail, page.standing
         row = found.scholarship
         self.found = True
         card = scholarship_card_of(row, day)
@@ -154,12 +155,11 @@ class DetailState(SessionState):
             SourceLink(url=src.url, publisher=src.publisher or src.url.split("/")[2])
             for src in row.sources
         ]
-        if user_id is None:
+        if standing is None:
             self.criteria, self.cycle_text = [], ""
             self.eligible_text = "Sign in to see whether you qualify."
             self.eligible_color = "gray"
             return
-        standing = eligibility.eligibility_for(user_id=user_id, scholarship_id=row.id)
         self.criteria = [
             CriterionRow(
                 status=v.status,

@@ -515,7 +515,11 @@ def search(session: Session, *, filters: ScholarshipFilters, today: date) -> Sch
     )
 
 
-def _visible(session: Session, scholarship_id: int, viewer_id: int | None) -> Scholarship:
+def visible_scholarship(
+    session: Session, scholarship_id: int, viewer_id: int | None
+) -> Scholarship:
+    """The programme `scholarship_id` if the viewer may see it and it is active (NotFound
+    otherwise): see `get_scholarship`."""
     row = (
         get_scholarship(session, scholarship_id, viewer_id=viewer_id)
         if 0 < scholarship_id <= MAX_DB_INT
@@ -529,7 +533,7 @@ def _visible(session: Session, scholarship_id: int, viewer_id: int | None) -> Sc
 @read_use_case
 def scholarship(session: Session, *, scholarship_id: int, today: date) -> ScholarshipOut:
     """An active catalogue programme (NotFound otherwise)."""
-    return ScholarshipOut.of(_visible(session, scholarship_id, None), today)
+    return ScholarshipOut.of(visible_scholarship(session, scholarship_id, None), today)
 
 
 class CredibilityPublic(BaseModel):
@@ -562,7 +566,7 @@ def scholarship_detail(
 ) -> ScholarshipDetailPublic:
     """A programme the viewer may see (the catalogue's, their own finds, their organisations'
     local ones) and is active; NotFound otherwise."""
-    row = _visible(session, scholarship_id, viewer_id)
+    row = visible_scholarship(session, scholarship_id, viewer_id)
     entry = entry_of(row)
     verified = entry.verified_on if entry is not None else None
     return ScholarshipDetailPublic(

@@ -5,12 +5,18 @@ rule engine in scholarlink.domain (eligibility, cycles, engine)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
 from scholarlink.core.db import read_use_case
+from scholarlink.services.catalogue import (
+    ScholarshipDetailPublic,
+    scholarship_detail,
+    visible_scholarship,
+)
 from scholarlink.services.matches import CyclePublic, VerdictPublic, verdicts_for
 from scholarlink.services.vocabulary import (
     major_fields,
@@ -50,6 +56,36 @@ def eligibility_for(session: Session, *, user_id: int, scholarship_id: int) -> E
         criteria=criteria,
         cycle=CyclePublic.model_validate(cycle),
     )
+
+
+class ScholarshipPagePublic(BaseModel):
+    """What a scholarship page shows: the programme, and the viewer's standing for it (None when
+    nobody is signed in)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    detail: ScholarshipDetailPublic
+    standing: EligibilityPublic | None
+
+
+@read_use_case
+def scholarship_page(
+    session: Session, *, scholarship_id: int, viewer_id: int | None, today: date
+) -> ScholarshipPagePublic:
+    """A programme the viewer may see (NotFound otherwise) with their standing, in one read: the
+    standing finds the programme's row in the session (two reads each loaded it)."""
+    # Held here: the session's identity map keeps a row only while something refers to it, and
+    # the standing's look-up of the programme then finds it there instead of reading it again.
+    row = visible_scholarship(session, scholarship_id, viewer_id)
+    detail = scholarship_detail(
+        session, scholarship_id=scholarship_id, viewer_id=viewer_id, today=today
+    )
+    standing = (
+        eligibility_for(session, user_id=viewer_id, scholarship_id=row.id or 0)
+        if viewer_id is not None
+        else None
+    )
+    return ScholarshipPagePublic(detail=detail, standing=standing)
 
 
 @dataclass(frozen=True)

@@ -549,6 +549,32 @@ def test_eligibility_for_one_programme(catalogue: None) -> None:
     assert any(v.status == "unmet" for v in elsewhere.criteria)
 
 
+def test_a_scholarship_page_reads_the_programme_once(catalogue: None) -> None:
+    import re
+    from datetime import date
+
+    from scholarlink.services.catalogue import scholarship_detail
+    from scholarlink.services.eligibility import eligibility_for, scholarship_page
+    from tests.support.sql import statements_sent
+
+    uid = _student(PROFILE)
+    with session_scope() as s:
+        sid = s.exec(select(Scholarship.id).where(Scholarship.slug == "cal-grant")).one()
+    day = date(2026, 12, 3)
+    with statements_sent() as sent:
+        page = scholarship_page(scholarship_id=sid, viewer_id=uid, today=day)
+    # The same as its two reads on their own, with the programme's row read once.
+    assert page.detail == scholarship_detail(scholarship_id=sid, viewer_id=uid, today=day)
+    assert page.standing == eligibility_for(user_id=uid, scholarship_id=sid)
+    read = [re.findall(r"\bFROM\s+(\w+)", q) for q in sent]
+    assert [tables[0] for tables in read].count("scholarships") == 1, read
+    anonymous = scholarship_page(scholarship_id=sid, viewer_id=None, today=day)
+    assert anonymous.standing is None and anonymous.detail == page.detail
+    for missing in (0, sid + 10_000, 2**40):
+        with pytest.raises(NotFound):
+            scholarship_page(scholarship_id=missing, viewer_id=uid, today=day)
+
+
 def test_a_cards_verdict_table_is_read_on_opening_and_only_by_its_student(
     catalogue: None,
 ) -> None:
