@@ -566,7 +566,11 @@ def scholarship_detail(
 ) -> ScholarshipDetailPublic:
     """A programme the viewer may see (the catalogue's, their own finds, their organisations'
     local ones) and is active; NotFound otherwise."""
-    row = visible_scholarship(session, scholarship_id, viewer_id)
+    return detail_of(visible_scholarship(session, scholarship_id, viewer_id), today)
+
+
+def detail_of(row: Scholarship, today: date) -> ScholarshipDetailPublic:
+    """A scholarship page's programme part, of a row the viewer may see."""
     entry = entry_of(row)
     verified = entry.verified_on if entry is not None else None
     return ScholarshipDetailPublic(

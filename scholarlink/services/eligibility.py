@@ -14,7 +14,7 @@ from sqlmodel import Session
 from scholarlink.core.db import read_use_case
 from scholarlink.services.catalogue import (
     ScholarshipDetailPublic,
-    scholarship_detail,
+    detail_of,
     visible_scholarship,
 )
 from scholarlink.services.matches import CyclePublic, VerdictPublic, verdicts_for
@@ -74,18 +74,15 @@ def scholarship_page(
 ) -> ScholarshipPagePublic:
     """A programme the viewer may see (NotFound otherwise) with their standing, in one read: the
     standing finds the programme's row in the session (two reads each loaded it)."""
-    # Held here: the session's identity map keeps a row only while something refers to it, and
-    # the standing's look-up of the programme then finds it there instead of reading it again.
+    # Held while the standing is judged: the session's identity map keeps a row only while
+    # something refers to it, and the standing's look-up then finds it there.
     row = visible_scholarship(session, scholarship_id, viewer_id)
-    detail = scholarship_detail(
-        session, scholarship_id=scholarship_id, viewer_id=viewer_id, today=today
-    )
     standing = (
         eligibility_for(session, user_id=viewer_id, scholarship_id=row.id or 0)
         if viewer_id is not None
         else None
     )
-    return ScholarshipPagePublic(detail=detail, standing=standing)
+    return ScholarshipPagePublic(detail=detail_of(row, today), standing=standing)
 
 
 @dataclass(frozen=True)

@@ -357,11 +357,15 @@ MAX_IGNORED = 500
 _IGNORABLE = re.compile(r"[A-Za-z][A-Za-z'’-]{0,59}")
 
 
+# The words a student told the spelling check to leave alone.
+_IGNORED = sa.select(col(SpellingIgnore.word)).where(
+    col(SpellingIgnore.user_id) == sa.bindparam("user")
+)
+
+
 @read_use_case
 def ignored_words(session: Session, *, user_id: int) -> list[str]:
-    return sorted(
-        session.exec(select(SpellingIgnore.word).where(SpellingIgnore.user_id == user_id))
-    )
+    return sorted(session.connection().execute(_IGNORED, {"user": user_id}).scalars())
 
 
 class EditorSidePublic(BaseModel):
@@ -374,9 +378,9 @@ class EditorSidePublic(BaseModel):
     ignored: list[str]  # the student's words the spelling check leaves alone
 
 
-# The editor's side panel in two reads on Core, built once: the essay's versions with the
-# student's balance (a row per version; one row of NULLs for an essay without any; none when
-# the essay is not theirs), and the words they told the spelling check to ignore.
+# The editor's side panel's first read, built once: the essay's versions with the student's
+# balance (a row per version; one row of NULLs for an essay without any; none when the essay is
+# not theirs). The second is `ignored_words`.
 _EDITOR_SIDE = (
     sa.select(
         col(EssayVersion.version),
@@ -393,9 +397,6 @@ _EDITOR_SIDE = (
     .where(col(Essay.id) == sa.bindparam("essay"), col(Essay.user_id) == sa.bindparam("user"))
     .order_by(col(EssayVersion.version).desc())
 )
-_IGNORED = sa.select(col(SpellingIgnore.word)).where(
-    col(SpellingIgnore.user_id) == sa.bindparam("user")
-)
 
 
 @read_use_case
@@ -403,8 +404,7 @@ def editor_side(session: Session, *, user_id: int, essay_id: int) -> EditorSideP
     """An essay's versions, the student's balance and ignored words: one connection, two
     statements (the editor asks after every version saved and tool run; it was four, the
     first loading the whole essay as an ORM object to check whose it is)."""
-    run = session.connection().execute
-    rows = run(_EDITOR_SIDE, {"essay": essay_id, "user": user_id}).all()
+    rows = session.connection().execute(_EDITOR_SIDE, {"essay": essay_id, "user": user_id}).all()
     if not rows:  # no such essay, or someone else's: the same answer
         raise NotFound("No such essay")
     return EditorSidePublic(
@@ -416,7 +416,7 @@ def editor_side(session: Session, *, user_id: int, essay_id: int) -> EditorSideP
             if r.version is not None
         ],
         balance_millicredits=rows[0].balance or 0,
-        ignored=sorted(run(_IGNORED, {"user": user_id}).scalars()),
+        ignored=ignored_words(session, user_id=user_id),
     )
 
 
