@@ -51,6 +51,13 @@ class SourceLink:
     publisher: str
 
 
+def _detail_beside(detail: str, question: str | None) -> str:
+    """A verdict's detail, unless it only repeats the question printed with its Yes/No buttons."""
+    if question and detail == question.rstrip("?"):
+        return ""
+    return detail
+
+
 def _cycle_text(cycle: CyclePublic) -> str:
     fmt = "%b %-d, %Y"
     parts = []
@@ -163,7 +170,7 @@ class DetailState(SessionState):
         self.criteria = [
             CriterionRow(
                 status=v.status,
-                detail=v.detail,
+                detail=_detail_beside(v.detail, v.question),
                 label=criterion_label(v.criterion),
                 field=v.field or "",
                 question=v.question or "",
@@ -236,11 +243,18 @@ def _criterion_row(c: rx.Var[CriterionRow]) -> rx.Component:
         rx.table.cell(status_badge(c.status)),
         rx.table.cell(
             rx.vstack(
-                rx.text(c.detail, size="2"),
+                rx.cond(c.detail != "", rx.text(c.detail, size="2"), rx.fragment()),
                 rx.cond(
                     c.confirmable,
                     rx.hstack(
-                        rx.text(c.question, size="1", color=rx.color("gray", 11)),
+                        rx.text(
+                            c.question,
+                            # Alone (no detail above it), the question reads as the detail.
+                            size=rx.cond(c.detail == "", "2", "1"),
+                            color=rx.cond(
+                                c.detail == "", rx.color("gray", 12), rx.color("gray", 11)
+                            ),
+                        ),
                         *yes_no_buttons(
                             DetailState.answer(c.field, c.question, True),
                             DetailState.answer(c.field, c.question, False),

@@ -141,6 +141,9 @@ def test_student_journey(harness: AppHarness, browser: Browser) -> None:
     expect(page.get_by_role("cell", name="Level")).to_be_visible()
     expect(page.get_by_text("Looks legitimate")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Verified on "))).to_be_visible()
+    # A requirement the student has yet to answer is asked once, beside its Yes/No buttons
+    # (its detail used to print the same question a second time).
+    expect(page.get_by_text(re.compile(r"^Are you free of any family tie"))).to_have_count(1)
     screenshot(page, f"scholarship-{mode}")
     assert_accessible(page, "a scholarship")
     page.get_by_role("button", name="Start application").click()
