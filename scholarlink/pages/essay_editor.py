@@ -149,6 +149,35 @@ def _meta(user_id: int, essay_id: int, tool: str, content: str) -> EditorMeta:
     )
 
 
+def _write(
+    user_id: int,
+    essay_id: int,
+    *,
+    content: str,
+    meta: tuple[str, str],
+    stored_meta: tuple[str, str],
+    new_version: bool = False,
+    note: str = "",
+) -> svc.EssayPublic:
+    """Save the editor's text, with its title and prompt (`meta`) only when they differ from
+    what was last loaded or saved (`stored_meta`). The text alone — every pause in typing, and
+    the snapshot before an analysis — is the service's one-statement autosave; passing the
+    unchanged title and prompt as well sent it down the full path (read the row, validate,
+    write it back)."""
+    if not new_version and meta == stored_meta:
+        return svc.autosave_essay(user_id=user_id, essay_id=essay_id, content=content)
+    title, prompt = meta
+    return svc.save_essay(
+        user_id=user_id,
+        essay_id=essay_id,
+        content=content,
+        title=title,
+        prompt=prompt,
+        new_version=new_version,
+        note=note,
+    )
+
+
 def _saved_at(essay: svc.EssayPublic) -> str:
     return essay.updated_at.strftime("%H:%M:%S")
 
@@ -248,33 +277,24 @@ class EssayEditorState(SessionState):
         return svc.word_limit_status(self.content, self.word_limit or None).over > 0
 
     def _save(self, *, new_version: bool = False, note: str = "") -> bool:
-        """Save what the editor holds. Only the text changed (an autosave, every pause in typing):
-        the service's one-statement path; passing the unchanged title and prompt as well sent
-        every autosave down the full one (read the row, validate, write it back)."""
+        """Save what the editor holds (see `_write`)."""
         user_id = self._user_id()
         if user_id is None:
             return False
-        text_only = not new_version and (self.title, self.prompt) == self._stored_meta
         try:
-            if text_only:
-                essay = svc.autosave_essay(
-                    user_id=user_id, essay_id=self.essay_id, content=self.content
-                )
-            else:
-                essay = svc.save_essay(
-                    user_id=user_id,
-                    essay_id=self.essay_id,
-                    content=self.content,
-                    title=self.title,
-                    prompt=self.prompt,
-                    new_version=new_version,
-                    note=note,
-                )
+            essay = _write(
+                user_id,
+                self.essay_id,
+                content=self.content,
+                meta=(self.title, self.prompt),
+                stored_meta=self._stored_meta,
+                new_version=new_version,
+                note=note,
+            )
         except ServiceError as exc:
             self.error = exc.message
             return False
-        if not text_only:
-            self._stored_meta = (self.title, self.prompt)
+        self._stored_meta = (self.title, self.prompt)
         self.version = essay.version
         self.word_limit = svc.essay_word_limit(essay) or 0
         self.saved_at = _saved_at(essay)
@@ -341,6 +361,7 @@ class EssayEditorState(SessionState):
             self.running, self.error = True, ""
             essay_id, tool = self.essay_id, self.tool
             content, title, prompt = self.content, self.title, self.prompt
+            stored_meta = self._stored_meta
             request = svc.ToolRequest(
                 tool=self.tool,  # type: ignore[arg-type]
                 content=self.content,
@@ -358,12 +379,12 @@ class EssayEditorState(SessionState):
         try:
             # A snapshot first (a version before a revision), as the student sees it.
             saved = await asyncio.to_thread(
-                lambda: svc.save_essay(
-                    user_id=user_id,
-                    essay_id=essay_id,
+                lambda: _write(
+                    user_id,
+                    essay_id,
                     content=content,
-                    title=title,
-                    prompt=prompt,
+                    meta=(title, prompt),
+                    stored_meta=stored_meta,
                     new_version=tool in ("improve", "tailor"),
                     note=f"Before {svc.TOOLS[tool].lower()}",
                 )
