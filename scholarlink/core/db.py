@@ -220,14 +220,17 @@ def update_owned(
     what: str,
     values: dict[str, Any],
     returning: tuple[str, ...],
+    also: tuple[sa.ColumnElement[Any], ...] = (),
     owner_field: str = "user_id",
 ) -> sa.Row[*tuple[Any, ...]]:
     """Change the row `row_id` of `model` only if it belongs to `owner_id`, in one statement
     (`UPDATE … WHERE id AND owner … RETURNING` the columns named in `returning`), and return
     what it returns; otherwise NotFound, the same answer as `owned`. For a change that needs no
     object: the ownership check and the write are one round trip instead of a read of the
-    whole row and a flush. Objects of that row already held by `session` are not refreshed."""
-    statement = _owned_update(model.__table__, owner_field, tuple(values), returning)
+    whole row and a flush. Objects of that row already held by `session` are not refreshed.
+    `also`: expressions returned after those columns (a scalar subquery of a related row),
+    built once by the caller."""
+    statement = _owned_update(model.__table__, owner_field, tuple(values), returning, also)
     found = session.connection().execute(
         statement, {**values, "row_id_": row_id, "owner_id_": owner_id}
     )
@@ -239,7 +242,11 @@ def update_owned(
 
 @cache
 def _owned_update(
-    table: sa.Table, owner_field: str, names: tuple[str, ...], returning: tuple[str, ...]
+    table: sa.Table,
+    owner_field: str,
+    names: tuple[str, ...],
+    returning: tuple[str, ...],
+    also: tuple[sa.ColumnElement[Any], ...],
 ) -> sa.Update:
     """`update_owned`'s statement, built once (its values are bound parameters)."""
     return (
@@ -249,7 +256,7 @@ def _owned_update(
             table.c[owner_field] == sa.bindparam("owner_id_"),
         )
         .values({name: sa.bindparam(name) for name in names})
-        .returning(*(table.c[name] for name in returning))
+        .returning(*(table.c[name] for name in returning), *also)
     )
 
 

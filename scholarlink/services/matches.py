@@ -12,9 +12,10 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from itertools import islice
 from typing import Any, Literal
 
@@ -682,7 +683,7 @@ class StoredMatch:
     scholarship: Scholarship
 
 
-def _theirs(user_id: int) -> list[Any]:
+def _theirs(user_id: int | sa.BindParameter[int]) -> list[Any]:
     """A student's matches of programmes still offered."""
     return [Match.user_id == user_id, col(Scholarship.is_active)]
 
@@ -711,11 +712,15 @@ def _listing(
         where = _current(user_id)
         if bucket is not None:
             where.append(Match.bucket == bucket)
+    return where, _order(bucket=bucket, no_essay_first=no_essay_first)
+
+
+def _order(*, bucket: str | None, no_essay_first: bool) -> list[Any]:
+    """A list's order: best first, no-essay awards first when asked, opens-later by date."""
     order: list[Any] = [func.coalesce(Scholarship.essay_required, False)] if no_essay_first else []
     if bucket == "opens_later":
         order.append(col(Match.deadline))
-    order += [col(Match.score).desc(), col(Match.scholarship_id)]
-    return where, order
+    return [*order, col(Match.score).desc(), col(Match.scholarship_id)]
 
 
 def list_matches(
@@ -859,10 +864,8 @@ def _card(row: Sequence[Any]) -> MatchCardPublic:
     )
 
 
-def _dismissed(
-    session: Session, *, user_id: int, ids: Sequence[int] | None = None
-) -> list[DismissedPublic]:
-    """A student's dismissed matches (only those of `ids` when given), best first."""
+def _dismissed(session: Session, *, user_id: int) -> list[DismissedPublic]:
+    """A student's dismissed matches, best first."""
     query = _listed(
         col(Match.id),
         col(Match.scholarship_id),
@@ -870,7 +873,6 @@ def _dismissed(
         col(Match.score),
         col(Match.dismiss_reason),
         user_id=user_id,
-        ids=ids,
         include_dismissed=True,
     )
     return [
@@ -906,11 +908,23 @@ def _counts_and_questions(
         .where(*_current(user_id))
     )
     counts = dict.fromkeys(GROUPS, 0)
-    money_at: dict[tuple[str, str], int] = {}
-    count: dict[tuple[str, str], int] = {}
+    asked = []
     for bucket, questions, amount_max in rows:
         if bucket in counts:
             counts[bucket] += 1
+        asked.append((bucket, questions, amount_max))
+    return counts, _top_questions(asked, limit=limit)
+
+
+def _top_questions(
+    shown: Iterable[tuple[str, list[dict[str, Any]], int | None]], *, limit: int = 5
+) -> list[TopQuestionPublic]:
+    """Of the shown matches' (group, questions, largest amount): the open questions that decide
+    the most money among possible and opens-later cards (a programme that publishes no amount
+    counts as $1,000, as in the ranking)."""
+    money_at: dict[tuple[str, str], int] = {}
+    count: dict[tuple[str, str], int] = {}
+    for bucket, questions, amount_max in shown:
         if bucket == "match":
             continue
         for q in questions:
@@ -918,7 +932,7 @@ def _counts_and_questions(
             money_at[key] = money_at.get(key, 0) + (amount_max or 1000)
             count[key] = count.get(key, 0) + 1
     best = sorted(money_at, key=lambda k: (-money_at[k], k[1]))[:limit]
-    return counts, [
+    return [
         TopQuestionPublic(field=f, question=q, count=count[(f, q)], money=money_at[(f, q)])
         for f, q in best
     ]
@@ -1026,30 +1040,74 @@ def overview(
     )
 
 
-def _change(
-    session: Session, *, user_id: int, match_id: int, dismissed: bool, asks: bool, showing: Showing
-) -> MatchChangePublic:
-    """After match `match_id` was dismissed or restored: what the page showing `showing` now
-    shows. Only the ids of the view are read in full; cards only for those the page does not
-    hold, the questions that unlock the most money only when this match asks any (`asks`)."""
-    if asks:
-        counts, top_questions = _counts_and_questions(session, user_id=user_id)
-    else:
-        counts, top_questions = _counts(session, user_id=user_id), None
-    listing = _view_listing(showing)
-    saved = showing.view == "saved"
-    query = _listed(
-        col(Match.id), user_id=user_id, limit=None if saved else showing.shown, **listing
+@cache
+def _view_rows(view: View, no_essay_first: bool, questions: bool) -> sa.Select[Any]:
+    """`_in_view`'s statement, built once per kind of view (the student is a bound parameter):
+    the student's shown matches, and for the saved view their bookmarked ones too, in the
+    view's order, with what tells which are which."""
+    student: sa.BindParameter[int] = sa.bindparam("user_id")
+    saved = view == "saved"
+    shown = sa.and_(col(Match.is_current), ~col(Match.dismissed))
+    return (
+        sa.select(
+            col(Match.id),
+            col(Match.bucket),
+            shown,
+            col(Match.bookmarked),
+            *((col(Match.questions), col(Scholarship.amount_max)) if questions else ()),
+        )
+        .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
+        .where(*_theirs(student), sa.or_(shown, col(Match.bookmarked)) if saved else shown)
+        .order_by(*_order(bucket=None if saved else view, no_essay_first=no_essay_first))
     )
-    ids = [i for (i,) in session.connection().execute(query) if i]
-    total = len(ids) if saved else counts[showing.view]
+
+
+def _in_view(
+    session: Session, *, user_id: int, showing: Showing, questions: bool
+) -> tuple[list[int], dict[str, int], list[TopQuestionPublic] | None]:
+    """In one read: the ids of every card of the view in its order, each group's count, and
+    the questions that unlock the most money when asked for (`questions`), as `_listed`,
+    `_counts` and `_counts_and_questions` give them."""
+    rows = session.connection().execute(
+        _view_rows(showing.view, showing.no_essay_first, questions), {"user_id": user_id}
+    )
+    saved = showing.view == "saved"
+    counts = dict.fromkeys(GROUPS, 0)
+    ids: list[int] = []
+    asked: list[tuple[str, list[dict[str, Any]], int | None]] = []
+    for match_id, bucket, shown, bookmarked, *asks in rows:
+        if shown:
+            if bucket in counts:
+                counts[bucket] += 1
+            if questions:
+                asked.append((bucket, *asks))
+        if bookmarked if saved else bucket == showing.view:
+            ids.append(match_id)
+    return ids, counts, _top_questions(asked) if questions else None
+
+
+def _change(
+    session: Session,
+    *,
+    user_id: int,
+    match_id: int,
+    line: DismissedPublic | None,
+    asks: bool,
+    showing: Showing,
+) -> MatchChangePublic:
+    """After match `match_id` was dismissed (`line`: its line in the dismissed list) or
+    restored (None): what the page showing `showing` now shows. The ids of the view and the
+    counts are one read; cards only for those the page does not hold, the questions that
+    unlock the most money only when this match asks any (`asks`)."""
+    ids, counts, top_questions = _in_view(session, user_id=user_id, showing=showing, questions=asks)
+    total = len(ids) if showing.view == "saved" else counts[showing.view]
     shown = ids[: showing.shown]
     held = set(showing.holding) - {match_id}  # the changed match is sent again where shown
     missing = [i for i in shown if i not in held]
+    listing = _view_listing(showing)
     fill = _cards(session, user_id=user_id, ids=missing, **listing) if missing else []
-    line = _dismissed(session, user_id=user_id, ids=[match_id]) if dismissed else []
     return MatchChangePublic(
-        dismissed=line[0] if line else None,
+        dismissed=line,
         order=shown,
         fill=fill,
         more=max(0, total - showing.shown),
@@ -1122,24 +1180,47 @@ def undismiss(
     return _set_dismissed(session, user_id=user_id, match_id=match_id, reason=None, showing=showing)
 
 
+# What a dismissal or its undo returns besides the write: the match's group and questions (do the
+# questions that unlock the most money change?) and its line in the dismissed list, the
+# programme's name read in the same statement (None when the programme is no longer offered).
+_ACTIVE_NAME = (
+    sa.select(col(Scholarship.name))
+    .where(col(Scholarship.id) == Match.scholarship_id, col(Scholarship.is_active))
+    .scalar_subquery()
+)
+_DISMISS_RETURNS = ("bucket", "questions", "scholarship_id", "score", "dismiss_reason")
+
+
 def _set_dismissed(
     session: Session, *, user_id: int, match_id: int, reason: str | None, showing: Showing
 ) -> MatchChangePublic:
     """Dismiss (with `reason`) or restore (None) one of the student's matches."""
-    bucket, questions = update_owned(
+    bucket, questions, scholarship_id, score, stored_reason, name = update_owned(
         session,
         Match,
         match_id,
         owner_id=user_id,
         what="match",
         values={"dismissed": reason is not None, "dismiss_reason": reason},
-        returning=("bucket", "questions"),
+        returning=_DISMISS_RETURNS,
+        also=(_ACTIVE_NAME,),
+    )
+    line = (
+        DismissedPublic(
+            id=match_id,
+            scholarship_id=scholarship_id,
+            name=name,
+            score=score,
+            dismiss_reason=stored_reason,
+        )
+        if reason is not None and name is not None
+        else None
     )
     return _change(
         session,
         user_id=user_id,
         match_id=match_id,
-        dismissed=reason is not None,
+        line=line,
         asks=bucket != "match" and bool(questions),
         showing=showing,
     )
