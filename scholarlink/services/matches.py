@@ -683,19 +683,24 @@ class StoredMatch:
     scholarship: Scholarship
 
 
-def _theirs(user_id: int | sa.BindParameter[int]) -> list[Any]:
+# Whose matches a statement reads: an id, or the bound parameter of a statement built once.
+Student = int | sa.BindParameter[int]
+_STUDENT: sa.BindParameter[int] = sa.bindparam("user_id")
+
+
+def _theirs(user_id: Student) -> list[Any]:
     """A student's matches of programmes still offered."""
     return [Match.user_id == user_id, col(Scholarship.is_active)]
 
 
-def _current(user_id: int) -> list[Any]:
+def _current(user_id: Student) -> list[Any]:
     """What a student is shown: their current, not dismissed matches of active programmes."""
     return [*_theirs(user_id), col(Match.is_current), ~col(Match.dismissed)]
 
 
 def _listing(
     *,
-    user_id: int,
+    user_id: Student,
     include_dismissed: bool = False,
     bookmarked_only: bool = False,
     bucket: str | None = "match",
@@ -783,24 +788,42 @@ _MET = frozenset({"met", "confirmed"})
 
 
 def _listed(
+    session: Session,
     *columns: Any,
     user_id: int,
     ids: Sequence[int] | None = None,
     limit: int | None = None,
     **listing: Any,
-) -> sa.Select[Any]:
+) -> Iterable[Any]:
     """`columns` of the matches of a list (`_listing`'s arguments) with their programmes, in
     its order: only those of `ids` when given, at most `limit`."""
-    where, order = _listing(user_id=user_id, **listing)
+    statement = _listed_statement(
+        columns, ids is not None, limit is not None, tuple(sorted(listing.items()))
+    )
+    params: dict[str, Any] = {"user_id": user_id}
     if ids is not None:
-        where.append(col(Match.id).in_(list(ids)))
+        params["ids"] = list(ids)
+    if limit is not None:
+        params["limit"] = limit
+    return session.connection().execute(statement, params)
+
+
+@cache
+def _listed_statement(
+    columns: tuple[Any, ...], by_ids: bool, limited: bool, listing: tuple[tuple[str, Any], ...]
+) -> sa.Select[Any]:
+    """`_listed`'s statement, built once for each list and set of columns (the student, the
+    ids and the limit are bound parameters): building it was a quarter of a millisecond."""
+    where, order = _listing(user_id=_STUDENT, **dict(listing))
+    if by_ids:
+        where.append(col(Match.id).in_(sa.bindparam("ids", expanding=True)))
     query = (
         sa.select(*columns)
         .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
         .where(*where)
         .order_by(*order)
     )
-    return query if limit is None else query.limit(limit)
+    return query.limit(sa.bindparam("limit")) if limited else query
 
 
 def _cards(
@@ -813,8 +836,8 @@ def _cards(
 ) -> list[MatchCardPublic]:
     """The cards of a list (`_listing`'s arguments), in its order: at most `limit`, only those
     of `ids` when given."""
-    query = _listed(*_CARD_COLUMNS, user_id=user_id, ids=ids, limit=limit, **listing)
-    return [_card(row) for row in session.connection().execute(query)]
+    rows = _listed(session, *_CARD_COLUMNS, user_id=user_id, ids=ids, limit=limit, **listing)
+    return [_card(row) for row in rows]
 
 
 def _card(row: Sequence[Any]) -> MatchCardPublic:
@@ -866,33 +889,36 @@ def _card(row: Sequence[Any]) -> MatchCardPublic:
 
 def _dismissed(session: Session, *, user_id: int) -> list[DismissedPublic]:
     """A student's dismissed matches, best first."""
-    query = _listed(
-        col(Match.id),
-        col(Match.scholarship_id),
-        col(Scholarship.name),
-        col(Match.score),
-        col(Match.dismiss_reason),
-        user_id=user_id,
-        include_dismissed=True,
-    )
+    rows = _listed(session, *_DISMISSED_COLUMNS, user_id=user_id, include_dismissed=True)
     return [
         DismissedPublic(id=i, scholarship_id=sid, name=name, score=score, dismiss_reason=reason)
-        for i, sid, name, score, reason in session.connection().execute(query)
+        for i, sid, name, score, reason in rows
     ]
 
 
+_DISMISSED_COLUMNS = (
+    col(Match.id),
+    col(Match.scholarship_id),
+    col(Scholarship.name),
+    col(Match.score),
+    col(Match.dismiss_reason),
+)
+_COUNTS = (
+    sa.select(col(Match.bucket), func.count())
+    .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
+    .where(*_current(_STUDENT))
+    .group_by(Match.bucket)
+)
+_SHOWN_QUESTIONS = (
+    sa.select(col(Match.bucket), col(Match.questions), col(Scholarship.amount_max))
+    .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
+    .where(*_current(_STUDENT))
+)
+
+
 def _counts(session: Session, *, user_id: int) -> dict[str, int]:
-    found: dict[str, int] = dict(
-        session.connection()
-        .execute(
-            sa.select(col(Match.bucket), func.count())
-            .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
-            .where(*_current(user_id))
-            .group_by(Match.bucket)
-        )
-        .tuples()
-        .all()
-    )
+    rows = session.connection().execute(_COUNTS, {"user_id": user_id})
+    found: dict[str, int] = dict(rows.tuples().all())
     return {b: int(found.get(b, 0)) for b in GROUPS}
 
 
@@ -902,11 +928,7 @@ def _counts_and_questions(
     """Each group's count and the open questions that decide the most money among possible and
     opens-later cards (a programme that publishes no amount counts as $1,000, as in the
     ranking), in one read of the shown matches' groups, questions and amounts (not the cards)."""
-    rows = session.connection().execute(
-        sa.select(col(Match.bucket), col(Match.questions), col(Scholarship.amount_max))
-        .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
-        .where(*_current(user_id))
-    )
+    rows = session.connection().execute(_SHOWN_QUESTIONS, {"user_id": user_id})
     counts = dict.fromkeys(GROUPS, 0)
     asked = []
     for bucket, questions, amount_max in rows:
@@ -1045,7 +1067,6 @@ def _view_rows(view: View, no_essay_first: bool, questions: bool) -> sa.Select[A
     """`_in_view`'s statement, built once per kind of view (the student is a bound parameter):
     the student's shown matches, and for the saved view their bookmarked ones too, in the
     view's order, with what tells which are which."""
-    student: sa.BindParameter[int] = sa.bindparam("user_id")
     saved = view == "saved"
     shown = sa.and_(col(Match.is_current), ~col(Match.dismissed))
     return (
@@ -1057,7 +1078,7 @@ def _view_rows(view: View, no_essay_first: bool, questions: bool) -> sa.Select[A
             *((col(Match.questions), col(Scholarship.amount_max)) if questions else ()),
         )
         .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
-        .where(*_theirs(student), sa.or_(shown, col(Match.bookmarked)) if saved else shown)
+        .where(*_theirs(_STUDENT), sa.or_(shown, col(Match.bookmarked)) if saved else shown)
         .order_by(*_order(bucket=None if saved else view, no_essay_first=no_essay_first))
     )
 
