@@ -77,19 +77,57 @@ class Dashboard(_Frozen):
     calendar_token: str = ""
 
 
+# The dashboard's statements, built once (the student is a bound parameter): building one
+# cost about as much as its round trip to the database.
+_STUDENT: sa.BindParameter[int] = sa.bindparam("user_id")
+_UNREAD = (
+    sa.select(
+        col(Notification.id),
+        col(Notification.title),
+        col(Notification.body),
+        col(Notification.link),
+    )
+    .where(col(Notification.user_id) == _STUDENT, col(Notification.read_at).is_(None))
+    .order_by(col(Notification.id).desc())
+    .limit(5)
+)
+# The student's stored matches: their groups and scores, the bookmarks (with the programme's id
+# and name, for their deadlines), and whether the matches page shows each (current, not
+# dismissed, of a programme still offered).
+_MATCHES = (
+    sa.select(
+        col(Match.score),
+        col(Match.bucket),
+        col(Match.bookmarked),
+        and_(col(Match.is_current), ~col(Match.dismissed), col(Scholarship.is_active)),
+        col(Scholarship.id),
+        col(Scholarship.name),
+    )
+    .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
+    .where(col(Match.user_id) == _STUDENT)
+)
+# The applications: status, what was won, and of each programme only its id and name (a whole
+# row carries its catalogue entry, a large JSON document, and its JSON lists).
+_APPLICATIONS = (
+    sa.select(
+        col(Application.status),
+        col(Application.amount_won),
+        col(Scholarship.id),
+        col(Scholarship.name),
+    )
+    .join(Scholarship, col(Scholarship.id) == Application.scholarship_id)
+    .where(col(Application.user_id) == _STUDENT)
+)
+_OWN_FIGURES = (
+    sa.select(col(User.calendar_token), col(CreditAccount.balance_millicredits))
+    .outerjoin(CreditAccount, col(CreditAccount.user_id) == User.id)
+    .where(col(User.id) == _STUDENT)
+)
+
+
 def _unread(session: Session, user_id: int) -> list[ReminderPublic]:
     """The latest five unread reminders, four columns each."""
-    rows = session.connection().execute(
-        sa.select(
-            col(Notification.id),
-            col(Notification.title),
-            col(Notification.body),
-            col(Notification.link),
-        )
-        .where(col(Notification.user_id) == user_id, col(Notification.read_at).is_(None))
-        .order_by(col(Notification.id).desc())
-        .limit(5)
-    )
+    rows = session.connection().execute(_UNREAD, {"user_id": user_id})
     return [
         ReminderPublic(id=i or 0, title=title, body=body, link=link or "")
         for i, title, body, link in rows
@@ -124,15 +162,7 @@ _BANDS = (
 def _own_figures(session: Session, user_id: int) -> tuple[int, str]:
     """(the balance in millicredits, the calendar feed's token) in one read; the token is
     created on the first visit."""
-    row = (
-        session.connection()
-        .execute(
-            sa.select(col(User.calendar_token), col(CreditAccount.balance_millicredits))
-            .outerjoin(CreditAccount, col(CreditAccount.user_id) == User.id)
-            .where(col(User.id) == user_id)
-        )
-        .first()
-    )
+    row = session.connection().execute(_OWN_FIGURES, {"user_id": user_id}).first()
     token, balance = row if row is not None else (None, None)
     if not token:
         token = reminders.calendar_token(session, user_id=user_id)
@@ -145,21 +175,9 @@ def build(session: Session, *, user_id: int, today: date) -> Dashboard:
     or bookmarked): the matches, the applications, the profile, the balance with the calendar
     token, the unread reminders."""
     run = session.connection().execute
-    # The student's stored matches in one read: their groups and scores, the bookmarks (with the
-    # programme's id and name, for their deadlines). What counts is what the matches page shows:
-    # current, not dismissed, of programmes still offered.
-    stored = run(
-        sa.select(
-            col(Match.score),
-            col(Match.bucket),
-            col(Match.bookmarked),
-            and_(col(Match.is_current), ~col(Match.dismissed), col(Scholarship.is_active)),
-            col(Scholarship.id),
-            col(Scholarship.name),
-        )
-        .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
-        .where(col(Match.user_id) == user_id)
-    ).all()
+    student = {"user_id": user_id}
+    # The matches in one read. What counts is what the matches page shows.
+    stored = run(_MATCHES, student).all()
     shown = [(score, bucket) for score, bucket, _, on_page, _, _ in stored if on_page]
     scores = [score for score, _ in shown]
     matches = sum(1 for _, bucket in shown if bucket == "match")
@@ -167,18 +185,7 @@ def build(session: Session, *, user_id: int, today: date) -> Dashboard:
     saved = [(sid or 0, name) for _, _, bookmarked, _, sid, name in stored if bookmarked]
     bookmarked = len(saved)
     # The applications in one read: by status, what was won, and the programmes still in work.
-    # Of each programme only its id and name (a whole row carries its catalogue entry, a large
-    # JSON document, and its JSON lists).
-    applied = run(
-        sa.select(
-            col(Application.status),
-            col(Application.amount_won),
-            col(Scholarship.id),
-            col(Scholarship.name),
-        )
-        .join(Scholarship, col(Scholarship.id) == Application.scholarship_id)
-        .where(col(Application.user_id) == user_id)
-    ).all()
+    applied = run(_APPLICATIONS, student).all()
     counts: dict[str, int] = {}
     for status, *_ in applied:
         counts[status] = counts.get(status, 0) + 1
