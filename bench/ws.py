@@ -916,6 +916,16 @@ def _report(mode: str, app: Step, counter: Step) -> None:
         f"   {'bare counter, all events':<24} {len(c) / counter.seconds:6.1f} ev/s  {_fig(c)}  "
         f"errors {counter.stats.error_count()}  RSS/worker {crss} MB  state {cstate}"
     )
+    # A first connect (handshake, the whole state hydrated, then the page's load) beside a page
+    # load on an open socket, in each app: how much of a connect is the app's own.
+    print(
+        "   counter by kind: "
+        + "; ".join(
+            f"{kind} n {len(ms)} p50 {statistics.median(ms):.1f} p95 {_pct(ms, 95):.1f} ms"
+            for kind, ms in sorted(counter.stats.ms.items())
+            if ms
+        )
+    )
     for name, step, events in (("ScholarLink", app, len(a)), ("counter", counter, len(c))):
         if step.cpu and events:
             cores = sum(step.cpu.values()) / step.seconds
