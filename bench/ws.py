@@ -30,6 +30,7 @@ to, 4), BENCH_POSTGRES_URL, BENCH_REDIS_URL (two databases from its number).
 from __future__ import annotations
 
 import contextlib
+import json
 import multiprocessing
 import os
 import queue
@@ -365,11 +366,14 @@ class Tab:
             if until(delta):
                 return (time.perf_counter() - started) * 1000
 
-    def open(self, path: str) -> float:
+    def open(self, path: str, hashes: list[str] | None = None) -> float:
         """Connect on `path`: the hydrate rides in the CONNECT packet, as the browser's does; done
-        when the page's on_load handlers have run (is_hydrated)."""
+        when the page's on_load handlers have run (is_hydrated). `hashes`: those of the state
+        the compiled page starts with, which a browser sends on its first hydrate (the backend
+        then sends only the vars that differ from it)."""
         self.path = path
-        boot = {"name": HYDRATE, "payload": {}, "router_data": self._router(path)}
+        payload = {"hashes": hashes} if hashes else {}
+        boot = {"name": HYDRATE, "payload": payload, "router_data": self._router(path)}
         started = time.perf_counter()
         try:
             self.client.connect(
@@ -469,9 +473,36 @@ class Names:
         from scholarlink.pages.scholarship import DetailState
 
         self.dashboard = DashboardState.get_full_name()
+        self.hashes: list[str] = []  # set by the run: _initial_hashes
         self.matches = MatchesState.get_full_name()
         self.detail = DetailState.get_full_name()
         self.editor = EssayEditorState.get_full_name()
+
+
+_HASHES = """
+import asyncio, importlib, json, sys
+from reflex.istate.delta import _resolve_delta
+from reflex.state import State, state_snapshot_hashes
+importlib.import_module(sys.argv[1])
+snapshot = asyncio.run(_resolve_delta(State(_reflex_internal_init=True).dict(initial=True)))
+print(json.dumps(state_snapshot_hashes(snapshot)))
+"""
+
+
+def _initial_hashes(root: Path, module: str) -> list[str]:
+    """The hashes of an app's default state, as its compiled frontend holds them and a browser
+    sends them on its first hydrate (the backend then sends only the vars that differ): the app
+    imported in a process of its own (every page, so every state) and its default snapshot
+    hashed as Reflex hashes it. Where a state's hash differs, the backend sends it whole."""
+    found = subprocess.run(
+        [sys.executable, "-c", _HASHES, module],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [str(h) for h in json.loads(found.stdout.strip().splitlines()[-1])]
 
 
 def _think(rng: random.Random, stop: float) -> bool:
@@ -487,7 +518,7 @@ def _student_journey(
     tab = Tab(url, f"scholarlink_session={student.token}")
     m, ed = names.matches, names.editor
     try:
-        if not stats.run("open dashboard", lambda: tab.open("/dashboard")):
+        if not stats.run("open dashboard", lambda: tab.open("/dashboard", names.hashes)):
             return
         while _think(rng, stop):
             stats.run("page: matches", lambda: tab.navigate("/matches"))
@@ -549,12 +580,14 @@ def _student_journey(
         tab.close()
 
 
-def _counter_journey(url: str, counter: str, stats: Stats, seed: int, stop: float) -> None:
+def _counter_journey(
+    url: str, counter: str, hashes: list[str], stats: Stats, seed: int, stop: float
+) -> None:
     rng = random.Random(seed)
     time.sleep(rng.uniform(0, THINK[1]))
     tab = Tab(url, None)
     try:
-        if not stats.run("open page", lambda: tab.open("/")):
+        if not stats.run("open page", lambda: tab.open("/", hashes)):
             return
         n = 0
         while _think(rng, stop):
@@ -756,12 +789,14 @@ def _student_group(
 
 
 def _counter_group(
-    url: str, counter: str, seeds: list[int], start_at: float, stop: float
+    url: str, counter: str, hashes: list[str], seeds: list[int], start_at: float, stop: float
 ) -> tuple[dict[str, list[float]], dict[str, int], dict[str, str]]:
     """In a client process: these counter journeys, one thread each."""
     stats = Stats()
     time.sleep(max(0.0, start_at - time.monotonic()))
-    _run_threads([lambda i=i: _counter_journey(url, counter, stats, i, stop) for i in seeds])
+    _run_threads(
+        [lambda i=i: _counter_journey(url, counter, hashes, stats, i, stop) for i in seeds]
+    )
     return stats.parts()
 
 
@@ -804,12 +839,14 @@ def _peak(samples: list[list[float]]) -> list[float]:
     return [max(s[i] for s in samples if len(s) > i) for i in range(width)]
 
 
-def _counter_step(pool: ProcessPoolExecutor, server: Server, counter: str, n: int) -> Step:
+def _counter_step(
+    pool: ProcessPoolExecutor, server: Server, counter: str, hashes: list[str], n: int
+) -> Step:
     stats = Stats()
     started = time.monotonic() + 2  # the client processes get their work first
     stop = started + SECONDS
     futures = [
-        pool.submit(_counter_group, server.url, counter, seeds, started, stop)
+        pool.submit(_counter_group, server.url, counter, hashes, seeds, started, stop)
         for seeds in _split(list(range(n)))
     ]
     time.sleep(max(0.0, started - time.monotonic()))
@@ -1038,6 +1075,8 @@ def _run_mode(mode: str, tmp: Path, cc_url: str) -> None:
             servers.append(app)
             print(f"servers ready in {time.monotonic() - started:.0f} s (logs in {tmp})")
             names = Names()
+            names.hashes = _initial_hashes(ROOT, "scholarlink.scholarlink")
+            counter_hashes = _initial_hashes(COUNTER_ROOT, "counter_app.counter_app")
             counter_name = _counter_state(counter.url)
             reply_to = f"{cc_url}/orchestrator/tasks/callback"
             # Idle, then quiet: the queries the app runs on its own (its scheduler, the agent
@@ -1059,7 +1098,7 @@ def _run_mode(mode: str, tmp: Path, cc_url: str) -> None:
             )
             with _client_pool() as pool:
                 for n in STEPS:
-                    c = _counter_step(pool, counter, counter_name, n)
+                    c = _counter_step(pool, counter, counter_name, counter_hashes, n)
                     a = _app_step(
                         pool, app, names, students, ids, n, reply_to, per_task, idle_rate, agent
                     )
