@@ -909,33 +909,12 @@ _COUNTS = (
     .where(*_current(_STUDENT))
     .group_by(Match.bucket)
 )
-_SHOWN_QUESTIONS = (
-    sa.select(col(Match.bucket), col(Match.questions), col(Scholarship.amount_max))
-    .join(Scholarship, col(Scholarship.id) == Match.scholarship_id)
-    .where(*_current(_STUDENT))
-)
 
 
 def _counts(session: Session, *, user_id: int) -> dict[str, int]:
     rows = session.connection().execute(_COUNTS, {"user_id": user_id})
     found: dict[str, int] = dict(rows.tuples().all())
     return {b: int(found.get(b, 0)) for b in GROUPS}
-
-
-def _counts_and_questions(
-    session: Session, *, user_id: int, limit: int = 5
-) -> tuple[dict[str, int], list[TopQuestionPublic]]:
-    """Each group's count and the open questions that decide the most money among possible and
-    opens-later cards (a programme that publishes no amount counts as $1,000, as in the
-    ranking), in one read of the shown matches' groups, questions and amounts (not the cards)."""
-    rows = session.connection().execute(_SHOWN_QUESTIONS, {"user_id": user_id})
-    counts = dict.fromkeys(GROUPS, 0)
-    asked = []
-    for bucket, questions, amount_max in rows:
-        if bucket in counts:
-            counts[bucket] += 1
-        asked.append((bucket, questions, amount_max))
-    return counts, _top_questions(asked, limit=limit)
 
 
 def _top_questions(
@@ -1051,11 +1030,11 @@ def overview(
     each group's count, the questions that unlock the most money, the dismissed matches."""
     showing = Showing(view=view, shown=shown, no_essay_first=no_essay_first)
     showing.check()
-    counts, top_questions = _counts_and_questions(session, user_id=user_id)
+    _, counts, top_questions = _in_view(session, user_id=user_id, showing=showing, questions=True)
     shown_view = _one_view(session, user_id=user_id, showing=showing, counts=counts)
     return MatchesOverviewPublic(
         **dict(shown_view),
-        top_questions=top_questions,
+        top_questions=top_questions or [],
         dismissed=_dismissed(session, user_id=user_id),
         completion=profile_completion(get_profile(session, user_id)).percent,
         refresh_costs_credits=model_provider() is not None,
@@ -1087,8 +1066,8 @@ def _in_view(
     session: Session, *, user_id: int, showing: Showing, questions: bool
 ) -> tuple[list[int], dict[str, int], list[TopQuestionPublic] | None]:
     """In one read: the ids of every card of the view in its order, each group's count, and
-    the questions that unlock the most money when asked for (`questions`), as `_listed`,
-    `_counts` and `_counts_and_questions` give them."""
+    the questions that unlock the most money when asked for (`questions`), of the student's
+    shown matches; the ids as `_listed` lists them."""
     rows = session.connection().execute(
         _view_rows(showing.view, showing.no_essay_first, questions), {"user_id": user_id}
     )
